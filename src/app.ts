@@ -1,0 +1,40 @@
+/**
+ * The application as layers. `main.ts` serves it on a real port; tests serve the same
+ * layers on a test server with their own configuration.
+ */
+import { createServer } from "node:http"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import { HttpRouter } from "effect/http"
+import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { AppConfig } from "./config/AppConfig.ts"
+import { DatabaseLive } from "./db/Database.ts"
+import { Api } from "./domain/Api.ts"
+import { HealthLive } from "./health/Health.ts"
+import { LoggingLive } from "./observability/Logging.ts"
+import { TelemetryLive } from "./observability/Telemetry.ts"
+
+const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
+  Layer.provide(HealthLive)
+)
+
+export const Routes = Layer.mergeAll(ApiRoutes, HttpApiScalar.layer(Api, { path: "/docs" }))
+
+/** Everything the routes and background fibers need, on top of AppConfig. */
+export const Services = DatabaseLive
+
+/** The HTTP app; needs an HttpServer and AppConfig. */
+export const HttpApp = HttpRouter.serve(Routes).pipe(Layer.provide(Services))
+
+export const ServerLive = Layer.unwrap(Effect.map(AppConfig, (config) =>
+  NodeHttpServer.layer(createServer, { port: config.port })
+))
+
+/** Cross-cutting layers every other layer is built under (logs, traces). */
+export const Observability = Layer.mergeAll(LoggingLive, TelemetryLive)
+
+export const MainLive = HttpApp.pipe(
+  Layer.provide(ServerLive),
+  Layer.provide(Observability),
+  Layer.provide(AppConfig.layer)
+)

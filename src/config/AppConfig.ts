@@ -1,0 +1,162 @@
+/**
+ * Every setting of SPEC §3, read once at start-up. Secrets stay `Redacted`.
+ * A bad value fails with one `InvalidConfig` naming the variable.
+ */
+import { Context, Duration, Effect, Layer, Option, type Redacted } from "effect"
+import { devJwtSecret } from "./devSecret.ts"
+import {
+  decimal,
+  duration,
+  httpUrl,
+  integer,
+  invalid,
+  oneOf,
+  optional,
+  parse,
+  port,
+  postgresUrl,
+  required,
+  secret,
+  text,
+  withDefault
+} from "./read.ts"
+
+export const Roles = ["all", "api", "worker"] as const
+export type Role = (typeof Roles)[number]
+
+export const Environments = ["development", "production", "test"] as const
+export type Environment = (typeof Environments)[number]
+
+export interface WhatsAppQuickSetup {
+  readonly phoneNumberId: string
+  readonly accessToken: Option.Option<Redacted.Redacted>
+  readonly appSecret: Option.Option<Redacted.Redacted>
+  readonly verifyToken: Option.Option<Redacted.Redacted>
+}
+
+export interface AppConfigShape {
+  readonly environment: Environment
+  readonly role: Role
+  readonly port: number
+  readonly dataDir: string
+  /** Unset → embedded PostgreSQL under `${dataDir}/pg`. */
+  readonly databaseUrl: Option.Option<Redacted.Redacted>
+  readonly llm: {
+    readonly apiKey: Option.Option<Redacted.Redacted>
+    readonly baseUrl: string
+    readonly model: string
+    readonly maxTokens: number
+    readonly temperature: number
+    readonly timeout: Duration.Duration
+  }
+  readonly whatsapp: {
+    readonly apiBaseUrl: string
+    readonly quickSetup: Option.Option<WhatsAppQuickSetup>
+  }
+  readonly sqs: Option.Option<{
+    readonly queueUrl: string
+    readonly region: string
+    readonly endpointUrl: Option.Option<string>
+  }>
+  readonly jwtSecret: Redacted.Redacted
+  readonly internalSecret: Option.Option<Redacted.Redacted>
+  readonly internalApiUrl: Option.Option<string>
+  readonly debounce: { readonly quiet: Duration.Duration; readonly maxWait: Duration.Duration }
+  readonly otel: {
+    readonly endpoint: Option.Option<string>
+    readonly serviceName: string
+  }
+  readonly logLevel: "trace" | "debug" | "info" | "warn" | "error"
+  readonly logFormat: "json" | "logfmt" | "pretty"
+}
+
+export const DEFAULT_LLM_BASE_URL = "https://api.groq.com/openai/v1"
+export const DEFAULT_GRAPH_API_BASE_URL = "https://graph.facebook.com/v23.0"
+
+/** `--role=worker` on the command line wins over `ROLE`. */
+const roleFromArgv = (argv: ReadonlyArray<string>): Option.Option<string> =>
+  Option.fromNullishOr(argv.find((a) => a.startsWith("--role="))?.slice("--role=".length))
+
+const load = (argv: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const environment = yield* withDefault("APP_ENV", oneOf(Environments), "development")
+    const isDev = environment !== "production"
+    const roleArg = roleFromArgv(argv)
+    const role = Option.isSome(roleArg)
+      ? yield* parse("--role", roleArg.value, oneOf(Roles))
+      : yield* withDefault("ROLE", oneOf(Roles), "all")
+    const dataDir = yield* withDefault("DATA_DIR", text, ".data")
+
+    const llmApiKey = yield* secret("LLM_API_KEY")
+    const groqApiKey = yield* secret("GROQ_API_KEY")
+    const llm = {
+      apiKey: Option.orElse(llmApiKey, () => groqApiKey),
+      baseUrl: yield* withDefault("LLM_BASE_URL", httpUrl, DEFAULT_LLM_BASE_URL),
+      model: yield* withDefault("LLM_MODEL", text, "llama-3.3-70b-versatile"),
+      maxTokens: yield* withDefault("LLM_MAX_TOKENS", integer(1, 32_768), 500),
+      temperature: yield* withDefault("LLM_TEMPERATURE", decimal(0, 2), 0.3),
+      timeout: yield* withDefault("LLM_TIMEOUT", duration, Duration.seconds(30))
+    }
+
+    const phoneNumberId = yield* optional("WHATSAPP_PHONE_NUMBER_ID", text)
+    const accessToken = yield* secret("WHATSAPP_ACCESS_TOKEN")
+    const appSecret = yield* secret("WHATSAPP_APP_SECRET")
+    const verifyToken = yield* secret("WHATSAPP_VERIFY_TOKEN")
+    if (Option.isNone(phoneNumberId) && [accessToken, appSecret, verifyToken].some(Option.isSome)) {
+      yield* required("WHATSAPP_PHONE_NUMBER_ID", phoneNumberId, "when any other WHATSAPP_* credential is set")
+    }
+    const whatsapp = {
+      apiBaseUrl: yield* withDefault("WHATSAPP_API_BASE_URL", httpUrl, DEFAULT_GRAPH_API_BASE_URL),
+      quickSetup: Option.map(phoneNumberId, (id) => ({ phoneNumberId: id, accessToken, appSecret, verifyToken }))
+    }
+
+    const queueUrl = yield* optional("SQS_QUEUE_URL", httpUrl)
+    const region = yield* withDefault("AWS_REGION", text, "us-east-1")
+    const endpointUrl = yield* optional("AWS_ENDPOINT_URL", httpUrl)
+    const sqs = Option.map(queueUrl, (url) => ({ queueUrl: url, region, endpointUrl }))
+
+    const configuredJwt = yield* secret("JWT_SECRET", { minLength: 32 })
+    const jwtSecret = Option.isSome(configuredJwt)
+      ? configuredJwt.value
+      : isDev
+      ? yield* devJwtSecret(dataDir)
+      : yield* required("JWT_SECRET", configuredJwt, "outside development (APP_ENV=production)")
+
+    const internalSecret = yield* secret("INTERNAL_SECRET", { minLength: 16 })
+    if (role !== "all") yield* required("INTERNAL_SECRET", internalSecret, `when ROLE is ${role}`)
+    const internalApiUrl = yield* optional("INTERNAL_API_URL", httpUrl)
+    if (role === "worker") yield* required("INTERNAL_API_URL", internalApiUrl, "when ROLE is worker")
+
+    const quiet = yield* withDefault("DEBOUNCE_QUIET", duration, Duration.seconds(5))
+    const maxWait = yield* withDefault("DEBOUNCE_MAX_WAIT", duration, Duration.seconds(20))
+    if (Duration.isLessThan(maxWait, quiet)) {
+      yield* invalid("DEBOUNCE_MAX_WAIT", "must not be shorter than DEBOUNCE_QUIET")
+    }
+
+    return {
+      environment,
+      role,
+      port: yield* withDefault("PORT", port, 8000),
+      dataDir,
+      databaseUrl: yield* optional("DATABASE_URL", postgresUrl),
+      llm,
+      whatsapp,
+      sqs,
+      jwtSecret,
+      internalSecret,
+      internalApiUrl,
+      debounce: { quiet, maxWait },
+      otel: {
+        endpoint: yield* optional("OTEL_EXPORTER_OTLP_ENDPOINT", httpUrl),
+        serviceName: yield* withDefault("OTEL_SERVICE_NAME", text, "wa-sales-agent")
+      },
+      logLevel: yield* withDefault("LOG_LEVEL", oneOf(["trace", "debug", "info", "warn", "error"]), "info"),
+      logFormat: yield* withDefault("LOG_FORMAT", oneOf(["json", "logfmt", "pretty"]), "json")
+    } satisfies AppConfigShape
+  })
+
+export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("wa/AppConfig") {
+  /** Reads the environment (through the current ConfigProvider) and the `--role=` flag. */
+  static readonly layerFrom = (argv: ReadonlyArray<string>) => Layer.effect(AppConfig, Effect.map(load(argv), AppConfig.of))
+  static readonly layer = AppConfig.layerFrom(process.argv.slice(2))
+}

@@ -1,0 +1,27 @@
+import { Effect, Option } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
+import { SqlClient } from "effect/sql"
+import { AppConfig } from "../config/AppConfig.ts"
+import { Api } from "../domain/Api.ts"
+import type { HealthReport } from "../domain/HealthApi.ts"
+
+export const HealthLive = HttpApiBuilder.group(Api, "health", Effect.fn(function*(handlers) {
+  const config = yield* AppConfig
+  const sql = yield* SqlClient.SqlClient
+  const dbReachable = sql`SELECT 1`.pipe(
+    Effect.timeout("2 seconds"),
+    Effect.as(true),
+    Effect.catchCause(() => Effect.succeed(false))
+  )
+  return handlers.handle("health", () =>
+    Effect.gen(function*() {
+      const db = yield* dbReachable
+      const report: HealthReport = {
+        status: db ? "ok" : "degraded",
+        db: db ? "ok" : "down",
+        llm: Option.isSome(config.llm.apiKey) ? "configured" : "not_configured",
+        inbox: Option.isSome(config.sqs) ? "sqs" : "postgres"
+      }
+      return db ? report : yield* Effect.fail(report)
+    }))
+}))
