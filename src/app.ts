@@ -10,18 +10,20 @@ import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { AppConfig } from "./config/AppConfig.ts"
 import { DatabaseLive } from "./db/Database.ts"
 import { Api } from "./domain/Api.ts"
+import { EventBus } from "./events/EventBus.ts"
 import { HealthLive } from "./health/Health.ts"
 import { LoggingLive } from "./observability/Logging.ts"
 import { TelemetryLive } from "./observability/Telemetry.ts"
 
+/** One handler layer per HttpApi group of `Api`. */
 const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide(HealthLive)
+  Layer.provide([HealthLive])
 )
 
 export const Routes = Layer.mergeAll(ApiRoutes, HttpApiScalar.layer(Api, { path: "/docs" }))
 
-/** Everything the routes and background fibers need, on top of AppConfig. */
-export const Services = DatabaseLive
+/** Everything the routes and background fibers need, on top of AppConfig and the database. */
+export const Services = Layer.mergeAll(EventBus.layer).pipe(Layer.provideMerge(DatabaseLive))
 
 /** Cross-cutting layers every other layer is built under (logs, traces). */
 const Observability = Layer.mergeAll(LoggingLive, TelemetryLive)
