@@ -1,0 +1,25 @@
+/** What a conversation actor can be told. Everything for one conversation goes through here. */
+import type { Effect } from "effect"
+import type { ConversationId, MessageId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
+
+export type Mail =
+  | { readonly _tag: "LeadMessage"; readonly messageId: MessageId }
+  | { readonly _tag: "FollowUpDue"; readonly scheduledActionId: ScheduledActionId }
+  | { readonly _tag: "Takeover" }
+  | { readonly _tag: "Release" }
+  | { readonly _tag: "HumanMessageSent" }
+  /** internal: the running turn ended (sent, dropped, failed or interrupted) */
+  | { readonly _tag: "TurnDone" }
+
+export interface ConversationKey {
+  readonly organizationId: OrganizationId
+  readonly conversationId: ConversationId
+}
+
+/** The work an actor runs, one at a time per conversation. Failures are the handler's to record. */
+export interface TurnHandlers<R = never> {
+  /** a debounced burst of lead messages is complete */
+  readonly burst: (key: ConversationKey) => Effect.Effect<void, never, R>
+  /** a scheduled follow-up is due */
+  readonly followUp: (key: ConversationKey, id: ScheduledActionId) => Effect.Effect<void, never, R>
+}

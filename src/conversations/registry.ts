@@ -1,0 +1,67 @@
+/**
+ * Actors by conversation id: created on demand by the first mail, supervised (a defect in the
+ * loop is logged and the loop restarts on the same mailbox, so nothing queued is lost),
+ * passivated when idle. Every actor fiber belongs to the registry's scope.
+ */
+import { Cause, Effect, FiberSet, Queue, Semaphore } from "effect"
+import type { ConversationId } from "../domain/ids.ts"
+import { type ActorTiming, runActor } from "./actor.ts"
+import type { ConversationKey, Mail, TurnHandlers } from "./mailbox.ts"
+
+export interface ActorRegistry {
+  readonly tell: (key: ConversationKey, mail: Mail) => Effect.Effect<void>
+  readonly active: Effect.Effect<number>
+}
+
+export const makeActorRegistry = <R>(options: {
+  readonly handlers: TurnHandlers<R>
+  readonly timing: ActorTiming
+  /** how many turns (LLM work) may run at once across all conversations */
+  readonly concurrency: number
+}) =>
+  Effect.gen(function*() {
+    const lock = yield* Semaphore.make(1)
+    const turns = yield* Semaphore.make(options.concurrency)
+    const fibers = yield* FiberSet.make()
+    const mailboxes = new Map<ConversationId, Queue.Queue<Mail>>()
+    const context = yield* Effect.context<R>()
+
+    const spawn = (key: ConversationKey) =>
+      Effect.gen(function*() {
+        const mailbox = yield* Queue.unbounded<Mail>()
+        mailboxes.set(key.conversationId, mailbox)
+        const passivate = lock.withPermits(1)(Effect.gen(function*() {
+          if ((yield* Queue.size(mailbox)) > 0) return false
+          mailboxes.delete(key.conversationId)
+          return true
+        }))
+        const loop = runActor({
+          key,
+          mailbox,
+          handlers: options.handlers,
+          timing: options.timing,
+          limit: turns.withPermits(1),
+          passivate
+        })
+        const supervised: Effect.Effect<void> = Effect.exit(Effect.provideContext(loop, context)).pipe(
+          Effect.flatMap((exit) => {
+            if (exit._tag === "Success" || Cause.hasInterruptsOnly(exit.cause)) return Effect.void
+            return Effect.logError("conversation actor crashed; restarting", exit.cause).pipe(
+              Effect.andThen(Effect.suspend(() => supervised))
+            )
+          })
+        )
+        yield* FiberSet.run(fibers, supervised.pipe(
+          Effect.annotateLogs({ organizationId: key.organizationId, conversationId: key.conversationId })
+        ))
+        return mailbox
+      })
+
+    const tell = (key: ConversationKey, mail: Mail) =>
+      lock.withPermits(1)(Effect.gen(function*() {
+        const mailbox = mailboxes.get(key.conversationId) ?? (yield* spawn(key))
+        yield* Queue.offer(mailbox, mail)
+      }))
+
+    return { tell, active: Effect.sync(() => mailboxes.size) } satisfies ActorRegistry
+  })
