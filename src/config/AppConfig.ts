@@ -4,6 +4,7 @@
  */
 import { Context, Duration, Effect, Layer, Option, type Redacted } from "effect"
 import { devJwtSecret } from "./devSecret.ts"
+import { devSecretsKey } from "./devSecretsKey.ts"
 import {
   decimal,
   duration,
@@ -48,7 +49,11 @@ export interface AppConfigShape {
     readonly maxTokens: number
     readonly temperature: number
     readonly timeout: Duration.Duration
+    /** json_schema (strict structured output), or json_object for providers without it. */
+    readonly responseFormat: "json_schema" | "json_object"
   }
+  /** Human Thinking Layer: speculative Generate (auto: while Decide mostly says SEND_NOW). */
+  readonly htl: { readonly speculative: "auto" | "on" | "off"; readonly minConfidence: number }
   readonly whatsapp: {
     readonly apiBaseUrl: string
     readonly quickSetup: Option.Option<WhatsAppQuickSetup>
@@ -59,9 +64,12 @@ export interface AppConfigShape {
     readonly endpointUrl: Option.Option<string>
   }>
   readonly jwtSecret: Redacted.Redacted
+  /** Encrypts channel secrets at rest (AES-256-GCM); dev keeps a generated one in DATA_DIR. */
+  readonly secretsKey: Redacted.Redacted
   readonly internalSecret: Option.Option<Redacted.Redacted>
   readonly internalApiUrl: Option.Option<string>
   readonly debounce: { readonly quiet: Duration.Duration; readonly maxWait: Duration.Duration }
+  readonly engine: { readonly turnConcurrency: number }
   readonly otel: {
     readonly endpoint: Option.Option<string>
     readonly serviceName: string
@@ -95,7 +103,12 @@ const load = (argv: ReadonlyArray<string>) =>
       model: yield* withDefault("LLM_MODEL", text, "llama-3.3-70b-versatile"),
       maxTokens: yield* withDefault("LLM_MAX_TOKENS", integer(1, 32_768), 500),
       temperature: yield* withDefault("LLM_TEMPERATURE", decimal(0, 2), 0.3),
-      timeout: yield* withDefault("LLM_TIMEOUT", duration, Duration.seconds(30))
+      timeout: yield* withDefault("LLM_TIMEOUT", duration, Duration.seconds(30)),
+      responseFormat: yield* withDefault("LLM_RESPONSE_FORMAT", oneOf(["json_schema", "json_object"]), "json_schema")
+    }
+    const htl = {
+      speculative: yield* withDefault("HTL_SPECULATIVE", oneOf(["auto", "on", "off"]), "auto"),
+      minConfidence: yield* withDefault("HTL_MIN_CONFIDENCE", decimal(0, 1), 0.5)
     }
 
     const phoneNumberId = yield* optional("WHATSAPP_PHONE_NUMBER_ID", text)

@@ -1,0 +1,27 @@
+/**
+ * The conversation engine's front door: `tell` routes mail to the conversation's actor
+ * (created on demand). What a turn does is the `Turns` service's business.
+ */
+import { Context, Duration, Effect, Layer } from "effect"
+import { AppConfig } from "../config/AppConfig.ts"
+import type { ConversationKey, Mail, TurnHandlers } from "./mailbox.ts"
+import { type ActorRegistry, makeActorRegistry } from "./registry.ts"
+
+export class Turns extends Context.Service<Turns, TurnHandlers>()("wa/Turns") {}
+
+export class Conversations extends Context.Service<Conversations, ActorRegistry>()("wa/Conversations") {
+  static readonly layer = Layer.effect(
+    Conversations,
+    Effect.gen(function*() {
+      const config = yield* AppConfig
+      const handlers = yield* Turns
+      return yield* makeActorRegistry({
+        handlers,
+        timing: { ...config.debounce, idleTtl: Duration.minutes(10) },
+        concurrency: config.engine.turnConcurrency
+      })
+    })
+  )
+}
+
+export type { ConversationKey, Mail }

@@ -1,0 +1,53 @@
+/**
+ * Delivers due follow-ups to their conversation's actor. It sleeps until the earliest due time
+ * (or a claim's expiry) and wakes early when a follow-up is scheduled, here or in another
+ * process (LISTEN). Rows are claimed with SKIP LOCKED, so several schedulers never deliver the
+ * same row twice; a claim whose process died is re-offered after `claimTtl`.
+ */
+import { randomUUID } from "node:crypto"
+import { PgClient } from "@effect/sql-pg"
+import { Clock, Duration, Effect, Layer, Option, Queue, Schedule } from "effect"
+import { Conversations } from "../conversations/Conversations.ts"
+import { FollowUps } from "./FollowUps.ts"
+import { FOLLOWUP_CHANNEL, makeFollowUpStore } from "./store.ts"
+
+const CLAIM_TTL = Duration.minutes(10)
+const BATCH = 200
+/** Upper bound on one sleep: a safety net, not a polling interval (wake-ups come by signal). */
+const MAX_SLEEP = Duration.minutes(5)
+
+export const runScheduler = Effect.gen(function*() {
+  const store = yield* makeFollowUpStore
+  const followUps = yield* FollowUps
+  const conversations = yield* Conversations
+  const pg = yield* PgClient.PgClient
+  const claimer = `scheduler-${randomUUID()}`
+  const ttl = Duration.toMillis(CLAIM_TTL)
+
+  const notifications = yield* pg.listen(FOLLOWUP_CHANNEL)
+  const woken = Effect.raceFirst(Queue.take(followUps.wakeups), Effect.asVoid(Queue.take(notifications)))
+
+  const tick = Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    const claimed = yield* store.claimDue({ now: new Date(now), claimer, staleBefore: new Date(now - ttl), limit: BATCH })
+    yield* Effect.forEach(claimed, (row) =>
+      conversations.tell(
+        { organizationId: row.organizationId, conversationId: row.conversationId },
+        { _tag: "FollowUpDue", scheduledActionId: row.id }
+      ), { discard: true })
+    if (claimed.length === BATCH) return
+    const next = yield* store.nextWake(ttl)
+    const wait = next === null
+      ? MAX_SLEEP
+      : Duration.min(MAX_SLEEP, Duration.millis(Math.max(0, next.getTime() - (yield* Clock.currentTimeMillis))))
+    yield* woken.pipe(Effect.timeoutOption(wait), Effect.map(Option.getOrUndefined))
+  })
+
+  yield* tick.pipe(
+    Effect.tapError((e) => Effect.logWarning("follow-up scheduler: database error, retrying", e)),
+    Effect.retry(Schedule.min([Schedule.exponential("200 millis"), Schedule.spaced("10 seconds")])),
+    Effect.forever
+  )
+}).pipe(Effect.withSpan("FollowUps.scheduler"))
+
+export const SchedulerLive = Layer.effectDiscard(Effect.forkScoped(runScheduler))
