@@ -1,0 +1,118 @@
+/**
+ * What a turn knows about its conversation, read in one go: the conversation row, the lead,
+ * the channel, the business's follow-up policy, the current burst (every lead message since our
+ * last outbound one) and the three messages before it. Token use stays flat: no full history.
+ */
+import { Effect, Option, Schema } from "effect"
+import { SqlClient, SqlSchema } from "effect/sql"
+import { ConversationMode, IntentLevel, MessageFrom, Sentiment, Stage, Transport } from "../domain/enums.ts"
+import { ChannelId, ConversationId, LeadId, MessageId, OrganizationId } from "../domain/ids.ts"
+import type { ConversationKey } from "./mailbox.ts"
+
+const NullableDate = Schema.NullOr(Schema.Date)
+
+export const ConversationRow = Schema.Struct({
+  id: ConversationId,
+  organizationId: OrganizationId,
+  leadId: LeadId,
+  channelId: ChannelId,
+  mode: ConversationMode,
+  stage: Stage,
+  intentLevel: IntentLevel,
+  userSentiment: Sentiment,
+  rollingSummary: Schema.String,
+  lastUserMessageAt: NullableDate,
+  lastBotMessageAt: NullableDate,
+  followupCount24h: Schema.Int,
+  followupWindowStart: NullableDate,
+  totalNudges: Schema.Int,
+  optedOutAt: NullableDate,
+  leadName: Schema.NullOr(Schema.String),
+  leadWaId: Schema.NullOr(Schema.String),
+  leadUserId: Schema.NullOr(Schema.String),
+  phoneNumberId: Schema.String,
+  transport: Transport,
+  timezone: Schema.String,
+  followupMax24h: Schema.Int,
+  followupMaxTotal: Schema.Int,
+  followupMinMinutes: Schema.Int,
+  followupMaxMinutes: Schema.Int,
+  followupTemplateName: Schema.NullOr(Schema.String),
+  followupTemplateLanguage: Schema.NullOr(Schema.String)
+})
+export type ConversationRow = typeof ConversationRow.Type
+
+export const MessageRow = Schema.Struct({
+  id: MessageId,
+  messageFrom: MessageFrom,
+  type: Schema.String,
+  content: Schema.String,
+  wamid: Schema.NullOr(Schema.String),
+  createdAt: Schema.Date
+})
+export type MessageRow = typeof MessageRow.Type
+
+export interface Snapshot {
+  readonly conversation: ConversationRow
+  /** lead messages since our last outbound message, oldest first */
+  readonly burst: ReadonlyArray<MessageRow>
+  /** up to three messages before the burst, oldest first */
+  readonly recent: ReadonlyArray<MessageRow>
+}
+
+export const makeSnapshots = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+
+  const conversation = SqlSchema.findOneOption({
+    Request: Schema.Struct({ organizationId: OrganizationId, conversationId: ConversationId }),
+    Result: ConversationRow,
+    execute: ({ organizationId, conversationId }) => sql`
+      SELECT c.id, c.organization_id, c.lead_id, c.channel_id, c.mode, c.stage, c.intent_level, c.user_sentiment,
+             c.rolling_summary, c.last_user_message_at, c.last_bot_message_at, c.followup_count_24h,
+             c.followup_window_start, c.total_nudges, coalesce(c.opted_out_at, l.opted_out_at) AS opted_out_at,
+             l.name AS lead_name, l.wa_id AS lead_wa_id, l.user_id AS lead_user_id,
+             ch.phone_number_id, ch.transport,
+             coalesce(p.timezone, 'UTC') AS timezone,
+             coalesce(p.followup_max_24h, 2) AS followup_max_24h,
+             coalesce(p.followup_max_total, 5) AS followup_max_total,
+             coalesce(p.followup_min_minutes, 30) AS followup_min_minutes,
+             coalesce(p.followup_max_minutes, 2880) AS followup_max_minutes,
+             p.followup_template_name, p.followup_template_language
+      FROM conversations c
+      JOIN leads l ON l.id = c.lead_id AND l.organization_id = c.organization_id
+      JOIN channels ch ON ch.id = c.channel_id AND ch.organization_id = c.organization_id
+      LEFT JOIN business_profiles p ON p.organization_id = c.organization_id
+      WHERE c.id = ${conversationId} AND c.organization_id = ${organizationId}`
+  })
+
+  const burst = SqlSchema.findAll({
+    Request: ConversationId,
+    Result: MessageRow,
+    execute: (conversationId) => sql`
+      SELECT id, message_from, type, content, wamid, created_at FROM messages m
+      WHERE m.conversation_id = ${conversationId} AND m.message_from = 'LEAD'
+        AND m.created_at > coalesce((SELECT max(created_at) FROM messages o
+                                     WHERE o.conversation_id = ${conversationId} AND o.message_from <> 'LEAD'), '-infinity')
+      ORDER BY m.created_at, m.id`
+  })
+
+  const before = SqlSchema.findAll({
+    Request: Schema.Struct({ conversationId: ConversationId, before: Schema.Date }),
+    Result: MessageRow,
+    execute: ({ conversationId, before }) => sql`
+      SELECT id, message_from, type, content, wamid, created_at FROM messages
+      WHERE conversation_id = ${conversationId} AND created_at < ${before}
+      ORDER BY created_at DESC, id DESC LIMIT 3`
+  })
+
+  const load = Effect.fn("Engine.snapshot")(function*(key: ConversationKey) {
+    const row = yield* conversation(key)
+    if (Option.isNone(row)) return Option.none<Snapshot>()
+    const lead = yield* burst(key.conversationId)
+    const cutoff = lead[0]?.createdAt ?? new Date(8.64e15)
+    const recent = yield* before({ conversationId: key.conversationId, before: cutoff })
+    return Option.some<Snapshot>({ conversation: row.value, burst: lead, recent: [...recent].reverse() })
+  })
+
+  return { load }
+})

@@ -1,0 +1,130 @@
+/**
+ * The engine's writes. A bot message is committed as `pending` before it is sent, in the same
+ * transaction that re-checks (under a row lock) that the conversation is still in bot mode and
+ * that no lead message arrived after the burst the draft answers: a stale draft is dropped,
+ * and a send is never repeated (at-most-once).
+ */
+import { Effect, Option } from "effect"
+import { SqlClient } from "effect/sql"
+import type { IntentLevel, MessageFrom, Sentiment, Stage } from "../domain/enums.ts"
+import type { MessageId, UserId } from "../domain/ids.ts"
+import type { ConversationKey } from "./mailbox.ts"
+
+export type StaleReason = "human_mode" | "newer_lead_message" | "gone"
+
+export interface Outbound {
+  readonly from: Extract<MessageFrom, "BOT" | "HUMAN">
+  readonly type: "text" | "template"
+  readonly content: string
+  readonly payload: Record<string, unknown> | null
+  readonly replyToWamid: string | null
+  readonly sentByUserId: UserId | null
+}
+
+export const makeWrites = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+
+  /** Commits a pending outbound message if the draft is still wanted; otherwise says why not. */
+  const commitOutbound = Effect.fn("Engine.commitOutbound")(function*(
+    key: ConversationKey,
+    message: Outbound,
+    /** the newest lead message the draft answers; null when it answers none (follow-up) */
+    answers: MessageId | null
+  ) {
+    return yield* sql.withTransaction(Effect.gen(function*() {
+      const [conversation] = yield* sql<{ mode: string; leadId: string }>`
+        SELECT mode, lead_id FROM conversations
+        WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId} FOR UPDATE`
+      if (conversation === undefined) return { _tag: "Stale", reason: "gone" } as const
+      if (message.from === "BOT" && conversation.mode !== "bot") return { _tag: "Stale", reason: "human_mode" } as const
+      const [newest] = yield* sql<{ id: MessageId }>`
+        SELECT id FROM messages WHERE conversation_id = ${key.conversationId} AND message_from = 'LEAD'
+        ORDER BY created_at DESC, id DESC LIMIT 1`
+      if (message.from === "BOT" && newest !== undefined && newest.id !== answers) {
+        return { _tag: "Stale", reason: "newer_lead_message" } as const
+      }
+      const [row] = yield* sql<{ id: MessageId }>`
+        INSERT INTO messages (organization_id, conversation_id, lead_id, message_from, type, content, payload,
+                              reply_to_wamid, status, sent_by_user_id)
+        VALUES (${key.organizationId}, ${key.conversationId}, ${conversation.leadId}, ${message.from}, ${message.type},
+                ${message.content}, ${message.payload === null ? null : JSON.stringify(message.payload)}::jsonb,
+                ${message.replyToWamid}, 'pending', ${message.sentByUserId})
+        RETURNING id`
+      if (row === undefined) return yield* Effect.die("INSERT … RETURNING gave no row")
+      yield* sql`UPDATE conversations SET last_message = ${message.content}, last_message_at = now(), updated_at = now()
+        WHERE id = ${key.conversationId}`
+      return { _tag: "Committed", messageId: row.id } as const
+    }))
+  })
+
+  const markSent = (messageId: MessageId, wamid: string) =>
+    sql`UPDATE messages SET status = 'sent', wamid = ${wamid}, updated_at = now()
+        WHERE id = ${messageId} AND status = 'pending'`.pipe(Effect.asVoid)
+
+  const markFailed = (messageId: MessageId, error: { readonly code: number | null; readonly title: string; readonly details: string }) =>
+    sql`UPDATE messages SET status = 'failed', error_code = ${error.code}, error_title = ${error.title},
+          error_details = ${error.details}, updated_at = now()
+        WHERE id = ${messageId} AND status = 'pending'`.pipe(Effect.asVoid)
+
+  /** After a bot send: the conversation's new state from the turn. */
+  const recordBotTurn = (key: ConversationKey, state: {
+    readonly stage: Stage
+    readonly intentLevel: IntentLevel
+    readonly userSentiment: Sentiment
+    readonly recommendedCta: string | null
+  }) =>
+    sql.withTransaction(Effect.gen(function*() {
+      yield* sql`UPDATE conversations SET stage = ${state.stage}, intent_level = ${state.intentLevel},
+          user_sentiment = ${state.userSentiment}, recommended_cta = ${state.recommendedCta},
+          last_bot_message_at = now(), updated_at = now()
+        WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId}`
+      yield* sql`UPDATE leads SET conversation_stage = ${state.stage}, intent_level = ${state.intentLevel},
+          user_sentiment = ${state.userSentiment}, updated_at = now()
+        WHERE id = (SELECT lead_id FROM conversations WHERE id = ${key.conversationId}) AND organization_id = ${key.organizationId}`
+    }))
+
+  /** Bot → human. False when it already was in human mode. */
+  const handoff = (key: ConversationKey, reason: string) =>
+    sql<{ id: string }>`UPDATE conversations SET mode = 'human', mode_reason = ${reason}, mode_changed_by = NULL,
+          mode_changed_at = now(), updated_at = now()
+        WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId} AND mode = 'bot'
+        RETURNING id`.pipe(Effect.map((rows) => rows.length > 0))
+
+  const saveSummary = (key: ConversationKey, summary: string) =>
+    sql`UPDATE conversations SET rolling_summary = ${summary}, updated_at = now()
+        WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId}`.pipe(Effect.asVoid)
+
+  /** Counts a sent follow-up: the 24 h counter restarts when its window is over. */
+  const countNudge = (key: ConversationKey) =>
+    sql`UPDATE conversations SET
+          followup_count_24h = CASE WHEN followup_window_start IS NULL OR followup_window_start < now() - interval '24 hours'
+                                    THEN 1 ELSE followup_count_24h + 1 END,
+          followup_window_start = CASE WHEN followup_window_start IS NULL OR followup_window_start < now() - interval '24 hours'
+                                       THEN now() ELSE followup_window_start END,
+          total_nudges = total_nudges + 1, updated_at = now()
+        WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId}`.pipe(Effect.asVoid)
+
+  /** The lead asked to stop. True the first time (acknowledge once). */
+  const optOut = (key: ConversationKey) =>
+    sql.withTransaction(Effect.gen(function*() {
+      const rows = yield* sql<{ id: string }>`UPDATE conversations SET opted_out_at = now(), updated_at = now()
+        WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId} AND opted_out_at IS NULL
+        RETURNING id`
+      yield* sql`UPDATE leads SET opted_out_at = coalesce(opted_out_at, now())
+        WHERE id = (SELECT lead_id FROM conversations WHERE id = ${key.conversationId}) AND organization_id = ${key.organizationId}`
+      return rows.length > 0
+    }))
+
+  /** Whether the lead wrote after `since` (a follow-up scheduled then is moot). */
+  const leadWroteSince = (key: ConversationKey, since: Date) =>
+    sql<{ n: number }>`SELECT count(*)::int AS n FROM messages
+        WHERE conversation_id = ${key.conversationId} AND message_from = 'LEAD' AND created_at > ${since}`.pipe(
+      Effect.map((rows) => (rows[0]?.n ?? 0) > 0)
+    )
+
+  const followUpCreatedAt = (key: ConversationKey, id: string) =>
+    sql<{ createdAt: Date; status: string }>`SELECT created_at, status FROM scheduled_actions
+        WHERE id = ${id} AND organization_id = ${key.organizationId}`.pipe(Effect.map((rows) => Option.fromNullishOr(rows[0])))
+
+  return { commitOutbound, markSent, markFailed, recordBotTurn, handoff, saveSummary, countNudge, optOut, leadWroteSince, followUpCreatedAt }
+})
