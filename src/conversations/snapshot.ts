@@ -114,5 +114,9 @@ export const makeSnapshots = Effect.gen(function*() {
     return Option.some<Snapshot>({ conversation: row.value, burst: lead, recent: [...recent].reverse() })
   })
 
-  return { load }
+  const newestLeadMessage = (conversationId: ConversationId) =>
+    sql<{ id: MessageId }>`SELECT id FROM messages WHERE conversation_id = ${conversationId} AND message_from = 'LEAD'
+      ORDER BY created_at DESC, id DESC LIMIT 1`.pipe(Effect.map((rows) => rows[0]?.id ?? null))
+
+  return { load, newestLeadMessage }
 })

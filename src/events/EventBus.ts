@@ -1,4 +1,4 @@
-/** In-process event bus: publishers never block; each subscriber sees only its organization. */
+/** In-process event bus: publishers never block; a dashboard subscriber sees only its organization. */
 import { Context, Effect, Layer, PubSub, Stream } from "effect"
 import type { DomainEvent } from "../domain/events.ts"
 import type { OrganizationId } from "../domain/ids.ts"
@@ -13,13 +13,18 @@ export class EventBus extends Context.Service<EventBus, {
   static readonly layer = Layer.effect(
     EventBus,
     Effect.gen(function*() {
-      // sliding: a slow dashboard loses old events instead of stalling the engine
-      const hub = yield* Effect.acquireRelease(PubSub.sliding<DomainEvent>(4096), PubSub.shutdown)
+      // unbounded: the engine must not lose a lead message; publishers never wait
+      const hub = yield* Effect.acquireRelease(PubSub.unbounded<DomainEvent>(), PubSub.shutdown)
       const all = Stream.fromPubSub(hub)
       return EventBus.of({
         publish: (event) => PubSub.publish(hub, event).pipe(Effect.asVoid),
         all,
-        forOrganization: (organizationId) => Stream.filter(all, (e) => e.organizationId === organizationId)
+        // a slow dashboard drops its oldest events instead of growing without bound
+        forOrganization: (organizationId) =>
+          all.pipe(
+            Stream.filter((e) => e.organizationId === organizationId),
+            Stream.buffer({ capacity: 1024, strategy: "sliding" })
+          )
       })
     })
   )

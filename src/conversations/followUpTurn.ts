@@ -1,0 +1,84 @@
+/**
+ * A due follow-up. It fires once: moot when the lead wrote since it was scheduled, when a human
+ * took over, or when the lead opted out; skipped (and recorded why) past the caps or outside
+ * the 24-hour window without a template; otherwise the HTL writes the nudge and it is sent.
+ * The row is marked EXECUTED in the transaction's wake, before the send: never sent twice.
+ */
+import { Cause, Clock, Effect, Option } from "effect"
+import { FollowUps } from "../followups/FollowUps.ts"
+import { Htl } from "../htl/Htl.ts"
+import { HtlAudit } from "../htl/audit.ts"
+import type { ScheduledActionId } from "../domain/ids.ts"
+import { Knowledge } from "../knowledge/Knowledge.ts"
+import { buildTurnContext, windowOpen, WINDOW_MS } from "./context.ts"
+import { makeDeliver } from "./deliver.ts"
+import type { ConversationKey } from "./mailbox.ts"
+import type { makeSnapshots } from "./snapshot.ts"
+import type { makeWrites } from "./writes.ts"
+
+type Snapshots = Effect.Success<typeof makeSnapshots>
+type Writes = Effect.Success<typeof makeWrites>
+
+export const makeFollowUpTurn = (snapshots: Snapshots, writes: Writes) =>
+  Effect.gen(function*() {
+    const htl = yield* Htl
+    const audit = yield* HtlAudit
+    const knowledge = yield* Knowledge
+    const followUps = yield* FollowUps
+    const deliver = yield* makeDeliver(writes)
+
+    return Effect.fn("Engine.followUp")(function*(key: ConversationKey, id: ScheduledActionId) {
+      const done = (status: "EXECUTED" | "CANCELLED", outcome: string) => followUps.complete({ ...key, id }, status, outcome)
+      const row = yield* writes.followUpCreatedAt(key, id)
+      if (Option.isNone(row) || row.value.status !== "PENDING") return
+      if (yield* writes.leadWroteSince(key, row.value.createdAt)) return yield* done("CANCELLED", "lead replied")
+      const loaded = yield* snapshots.load(key)
+      if (Option.isNone(loaded)) return yield* done("CANCELLED", "conversation gone")
+      const snapshot = loaded.value
+      const c = snapshot.conversation
+      if (c.mode !== "bot") return yield* done("CANCELLED", "human mode")
+      if (c.optedOutAt !== null) return yield* done("CANCELLED", "lead opted out")
+      const now = yield* Clock.currentTimeMillis
+      const inWindow24h = c.followupWindowStart !== null && now - c.followupWindowStart.getTime() < WINDOW_MS
+      if (inWindow24h && c.followupCount24h >= c.followupMax24h) return yield* done("EXECUTED", "skipped: 24 h follow-up cap reached")
+      if (c.totalNudges >= c.followupMaxTotal) return yield* done("EXECUTED", "skipped: total follow-up cap reached")
+      const newestLead = yield* snapshots.newestLeadMessage(key.conversationId)
+
+      if (!windowOpen(c.lastUserMessageAt, now)) {
+        if (c.followupTemplateName === null) return yield* done("EXECUTED", "skipped: window closed and no template configured")
+        const sent = yield* deliver({
+          key,
+          conversation: c,
+          body: { _tag: "template", name: c.followupTemplateName, language: c.followupTemplateLanguage ?? "en", parameters: c.leadName === null ? [] : [c.leadName] },
+          from: "BOT",
+          answers: newestLead,
+          beforeSend: done("EXECUTED", "sent: template")
+        })
+        if (sent._tag === "Stale") return yield* done("CANCELLED", `stale: ${sent.reason}`)
+        if (sent._tag === "Sent") yield* writes.countNudge(key)
+        return
+      }
+
+      const profile = yield* knowledge.profile(key.organizationId)
+      const context = buildTurnContext({ snapshot, profile, trigger: "followup", now })
+      const result = yield* htl.runTurn(context)
+      yield* audit.record(key, result.steps)
+      if (result.action !== "SEND_NOW" || result.reply === null) {
+        return yield* done("EXECUTED", `skipped: the model chose ${result.action} (${result.reason})`)
+      }
+      const sent = yield* deliver({
+        key,
+        conversation: c,
+        body: { _tag: "text", text: result.reply.text, replyTo: null },
+        from: "BOT",
+        answers: newestLead,
+        beforeSend: done("EXECUTED", "sent")
+      })
+      if (sent._tag === "Stale") return yield* done("CANCELLED", `stale: ${sent.reason}`)
+      if (sent._tag === "Sent") yield* writes.countNudge(key)
+    }, (effect, key) =>
+      effect.pipe(
+        Effect.catchCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Effect.logError("follow-up failed", cause)),
+        Effect.annotateLogs({ organizationId: key.organizationId, conversationId: key.conversationId })
+      ))
+  })

@@ -1,0 +1,131 @@
+/**
+ * A lead turn: snapshot → (opt-out?) → HTL → action. SEND_NOW delivers at most once and then
+ * summarizes; WAIT_SCHEDULE writes a durable follow-up; HANDOFF_HUMAN switches the
+ * conversation to a person with a visible reason. Nothing here throws the lead away: any
+ * failure ends in a handoff.
+ */
+import { Cause, Clock, DateTime, Effect, Option } from "effect"
+import { ModeChanged, TurnDecided } from "../domain/events.ts"
+import { EventBus } from "../events/EventBus.ts"
+import { FollowUps } from "../followups/FollowUps.ts"
+import { isOptOut } from "../followups/optOut.ts"
+import { Htl } from "../htl/Htl.ts"
+import { HtlAudit } from "../htl/audit.ts"
+import type { TurnResult } from "../htl/types.ts"
+import { Knowledge } from "../knowledge/Knowledge.ts"
+import { buildTurnContext } from "./context.ts"
+import { type Delivery, makeDeliver } from "./deliver.ts"
+import type { ConversationKey } from "./mailbox.ts"
+import { OutboundSender } from "./sender.ts"
+import { optOutAcknowledgement } from "./optOutReply.ts"
+import type { makeSnapshots, Snapshot } from "./snapshot.ts"
+import type { makeWrites } from "./writes.ts"
+
+type Snapshots = Effect.Success<typeof makeSnapshots>
+type Writes = Effect.Success<typeof makeWrites>
+
+export const makeLeadTurn = (snapshots: Snapshots, writes: Writes) =>
+  Effect.gen(function*() {
+    const htl = yield* Htl
+    const audit = yield* HtlAudit
+    const knowledge = yield* Knowledge
+    const followUps = yield* FollowUps
+    const bus = yield* EventBus
+    const deliver = yield* makeDeliver(writes)
+    const sender = yield* OutboundSender
+
+    const handoff = Effect.fn("Engine.handoff")(function*(key: ConversationKey, reason: string) {
+      if (!(yield* writes.handoff(key, reason))) return
+      yield* followUps.cancelPending(key, "handed to a human")
+      yield* bus.publish(new ModeChanged({ ...key, at: yield* DateTime.now, mode: "human", kind: "handoff", reason, byUserId: null }))
+    })
+
+    const optOut = Effect.fn("Engine.optOut")(function*(key: ConversationKey, snapshot: Snapshot) {
+      const first = yield* writes.optOut(key)
+      yield* followUps.cancelPending(key, "lead opted out")
+      const last = snapshot.burst.at(-1)
+      if (!first || last === undefined) return
+      yield* deliver({
+        key,
+        conversation: snapshot.conversation,
+        body: { _tag: "text", text: optOutAcknowledgement(last.content), replyTo: last.wamid },
+        from: "BOT",
+        answers: last.id
+      })
+    })
+
+    const act = Effect.fn("Engine.act")(function*(key: ConversationKey, snapshot: Snapshot, result: TurnResult, context: Parameters<typeof htl.summarize>[0]) {
+      const last = snapshot.burst.at(-1)
+      switch (result.action) {
+        case "HANDOFF_HUMAN":
+          return yield* handoff(key, result.handoff === null ? result.reason : `${result.handoff.code}: ${result.handoff.detail}`)
+        case "WAIT_SCHEDULE": {
+          const minutes = result.followupInMinutes ?? snapshot.conversation.followupMinMinutes
+          yield* followUps.schedule({
+            ...key,
+            dueAt: (yield* Clock.currentTimeMillis) + minutes * 60_000,
+            context: { why: result.reason, templateRequired: result.templateRequired, stage: result.nextStage }
+          })
+          return
+        }
+        case "SEND_NOW": {
+          if (result.reply === null || last === undefined) return yield* handoff(key, "internal_error: SEND_NOW without a reply")
+          const delivery: Delivery = yield* deliver({
+            key,
+            conversation: snapshot.conversation,
+            body: { _tag: "text", text: result.reply.text, replyTo: last.wamid },
+            from: "BOT",
+            answers: last.id
+          })
+          if (delivery._tag === "Stale") {
+            return yield* Effect.logInfo("draft dropped").pipe(Effect.annotateLogs({ reason: delivery.reason }))
+          }
+          if (delivery._tag === "Failed") {
+            return yield* handoff(key, `send_failed: ${delivery.error.code ?? "network"} ${delivery.error.title}`)
+          }
+          yield* writes.recordBotTurn(key, {
+            stage: result.nextStage,
+            intentLevel: result.statePatch.intentLevel,
+            userSentiment: result.statePatch.sentiment,
+            recommendedCta: result.recommendedCta
+          })
+          // off the reply's critical path: read receipts and the rolling summary
+          if (last.wamid !== null) yield* markRead(key, snapshot.conversation, last.wamid)
+          const summary = yield* htl.summarize(context, result.reply.text)
+          yield* audit.record(key, [summary.step])
+          if (summary.updated) yield* writes.saveSummary(key, summary.summary)
+        }
+      }
+    })
+
+    const markRead = (key: ConversationKey, conversation: Snapshot["conversation"], wamid: string) =>
+      sender.markRead({ organizationId: key.organizationId, channelId: conversation.channelId, waId: conversation.leadWaId, userId: conversation.leadUserId }, wamid)
+
+    return Effect.fn("Engine.leadTurn")(function*(key: ConversationKey) {
+      const loaded = yield* snapshots.load(key)
+      if (Option.isNone(loaded)) return
+      const snapshot = loaded.value
+      const last = snapshot.burst.at(-1)
+      if (snapshot.conversation.mode !== "bot" || last === undefined) return
+      if (isOptOut(last.content)) return yield* optOut(key, snapshot)
+      if (snapshot.conversation.optedOutAt !== null) {
+        // the lead wrote again after opting out: that is consent to talk, not to nudges
+        yield* Effect.logDebug("lead writes after opt-out")
+      }
+      const profile = yield* knowledge.profile(key.organizationId)
+      const context = buildTurnContext({ snapshot, profile, trigger: "lead_message", now: yield* Clock.currentTimeMillis })
+      const result = yield* htl.runTurn(context)
+      yield* audit.record(key, result.steps)
+      yield* bus.publish(new TurnDecided({ ...key, at: yield* DateTime.now, action: result.action, why: result.reason }))
+      yield* act(key, snapshot, result, context)
+    }, (effect, key) =>
+      effect.pipe(
+        Effect.catchCause((cause) =>
+          Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Effect.logError("lead turn failed; handing to a human", cause).pipe(
+            Effect.andThen(handoff(key, "internal_error: the turn failed")),
+            Effect.catchCause((again) => Effect.logError("handoff failed too", again))
+          )
+        ),
+        Effect.annotateLogs({ organizationId: key.organizationId, conversationId: key.conversationId })
+      ))
+  })
