@@ -135,6 +135,13 @@ const load = (argv: ReadonlyArray<string>) =>
       ? yield* devJwtSecret(dataDir)
       : yield* required("JWT_SECRET", configuredJwt, "outside development (APP_ENV=production)")
 
+    const configuredSecretsKey = yield* secret("SECRETS_KEY", { minLength: 32 })
+    const secretsKey = Option.isSome(configuredSecretsKey)
+      ? configuredSecretsKey.value
+      : isDev
+      ? yield* devSecretsKey(dataDir)
+      : yield* required("SECRETS_KEY", configuredSecretsKey, "outside development (APP_ENV=production)")
+
     const internalSecret = yield* secret("INTERNAL_SECRET", { minLength: 16 })
     if (role !== "all") yield* required("INTERNAL_SECRET", internalSecret, `when ROLE is ${role}`)
     const internalApiUrl = yield* optional("INTERNAL_API_URL", httpUrl)
@@ -153,12 +160,15 @@ const load = (argv: ReadonlyArray<string>) =>
       dataDir,
       databaseUrl: yield* optional("DATABASE_URL", postgresUrl),
       llm,
+      htl,
       whatsapp,
       sqs,
       jwtSecret,
+      secretsKey,
       internalSecret,
       internalApiUrl,
       debounce: { quiet, maxWait },
+      engine: { turnConcurrency: yield* withDefault("TURN_CONCURRENCY", integer(1, 1000), 16) },
       otel: {
         endpoint: yield* optional("OTEL_EXPORTER_OTLP_ENDPOINT", httpUrl),
         serviceName: yield* withDefault("OTEL_SERVICE_NAME", text, "wa-sales-agent")

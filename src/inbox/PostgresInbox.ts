@@ -1,0 +1,147 @@
+/**
+ * The Postgres inbox: `webhook_inbox` rows. Puts are group-committed (one INSERT per batch of
+ * concurrent deliveries, acked after it commits); consumers claim with FOR UPDATE SKIP LOCKED
+ * and sleep on LISTEN/NOTIFY (a statement trigger), waking at the latest when the next
+ * invisible item becomes visible again.
+ */
+import { hostname } from "node:os"
+import { randomBytes } from "node:crypto"
+import { PgClient } from "@effect/sql-pg"
+import { Array as Arr, Deferred, Duration, Effect, Exit, Layer, Option, PubSub, Queue, Schedule, Schema } from "effect"
+import { type Delivery, Inbox, InboxError, type InboxItem, type InboxOptions, defaultInboxOptions } from "./Inbox.ts"
+
+const CHANNEL = "webhook_inbox"
+const MAX_WAIT = Duration.seconds(30)
+
+const ItemRow = Schema.Struct({
+  id: Schema.String,
+  body: Schema.Uint8Array,
+  signedBy: Schema.NullOr(Schema.String),
+  attempts: Schema.Int
+})
+const ParkedRow = Schema.Struct({ ...ItemRow.fields, lastError: Schema.NullOr(Schema.String), decodeError: Schema.NullOr(Schema.String) })
+const decodeItems = Schema.decodeUnknownEffect(Schema.Array(ItemRow))
+const decodeParked = Schema.decodeUnknownEffect(Schema.Array(ParkedRow))
+const decodeWait = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ ms: Schema.NullOr(Schema.Number) })))
+
+const inboxError = (e: { readonly message: string }) => new InboxError({ reason: e.message })
+
+interface Pending {
+  readonly delivery: Delivery
+  readonly done: Deferred.Deferred<void, InboxError>
+}
+
+export const makePostgresInbox = (options: InboxOptions = defaultInboxOptions) =>
+  Effect.gen(function*() {
+    const pg = yield* PgClient.PgClient
+    const consumer = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`
+    const vtMs = Duration.toMillis(options.visibilityTimeout)
+    const retryMs = Duration.toMillis(options.retryDelay)
+
+    // group commit: every put waiting while a batch commits goes into the next one
+    const pending = yield* Queue.unbounded<Pending>()
+    const writeBatch = Effect.gen(function*() {
+      const batch = yield* Queue.takeBetween(pending, 1, 512)
+      if (!Arr.isArrayNonEmpty(batch)) return
+      const rows = Arr.map(batch, (p) => ({ body: p.delivery.body, signedBy: p.delivery.signedBy }))
+      const exit = yield* Effect.exit(pg`INSERT INTO webhook_inbox ${pg.insert(rows)}`.pipe(Effect.mapError(inboxError)))
+      yield* Effect.forEach(batch, (p) => Deferred.done(p.done, Exit.asVoid(exit)), { discard: true })
+    })
+    yield* Effect.forkScoped(Effect.forever(writeBatch), { startImmediately: true }).pipe(Effect.replicateEffect(4))
+
+    // wake-ups: one LISTEN connection fans out to every waiting consumer
+    const wakeups = yield* PubSub.sliding<void>(16)
+    const listen = Effect.scoped(Effect.gen(function*() {
+      const notifications = yield* pg.listen(CHANNEL)
+      yield* PubSub.publish(wakeups, undefined) // re-check after (re)connecting
+      return yield* Effect.forever(Effect.flatMap(Queue.take(notifications), () => PubSub.publish(wakeups, undefined)))
+    }))
+    yield* Effect.forkScoped(listen.pipe(
+      Effect.tapError((e) => Effect.logWarning("inbox LISTEN lost; reconnecting").pipe(Effect.annotateLogs({ error: e.message }))),
+      Effect.retry(Schedule.max([Schedule.exponential("100 millis"), Schedule.spaced("5 seconds")]))
+    ))
+
+    const parkExhausted = pg`UPDATE webhook_inbox SET status = 'parked', claimed_by = NULL,
+        last_error = coalesce(last_error, 'visibility timeout expired') || ' (attempts used up)'
+      WHERE status = 'pending' AND attempts >= ${options.maxAttempts} AND visible_at <= now()`
+    const claim = (max: number) =>
+      pg`WITH c AS (
+          SELECT id FROM webhook_inbox WHERE status = 'pending' AND visible_at <= now() AND attempts < ${options.maxAttempts}
+          ORDER BY visible_at, id LIMIT ${max} FOR UPDATE SKIP LOCKED)
+        UPDATE webhook_inbox w SET attempts = w.attempts + 1, claimed_by = ${consumer},
+          visible_at = now() + make_interval(secs => ${vtMs / 1000})
+        FROM c WHERE w.id = c.id
+        RETURNING w.id::text AS id, w.body, w.signed_by, w.attempts`.pipe(Effect.flatMap(decodeItems))
+    const nextVisibleIn = pg`SELECT (extract(epoch FROM min(visible_at) - now()) * 1000)::float8 AS ms
+        FROM webhook_inbox WHERE status = 'pending'`.pipe(
+      Effect.flatMap(decodeWait),
+      Effect.map((rows) => Option.fromNullishOr(rows[0]?.ms))
+    )
+
+    const take = Effect.fn("Inbox.take")(function*(max: number) {
+      const sub = yield* PubSub.subscribe(wakeups)
+      while (true) {
+        yield* parkExhausted
+        const rows = yield* claim(max)
+        if (rows.length > 0) {
+          return rows.map((r): InboxItem => ({
+            id: r.id,
+            body: r.body,
+            signedBy: r.signedBy ?? "",
+            attempts: r.attempts,
+            receipt: String(r.attempts)
+          }))
+        }
+        const wait = Option.match(yield* nextVisibleIn, {
+          onNone: () => MAX_WAIT,
+          onSome: (ms) => Duration.min(MAX_WAIT, Duration.millis(Math.max(ms, 5)))
+        })
+        yield* PubSub.take(sub).pipe(Effect.timeoutOption(wait))
+      }
+    }, Effect.scoped, Effect.mapError(inboxError))
+
+    const owned = (item: InboxItem) =>
+      pg`id = ${item.id} AND status = 'pending' AND attempts = ${item.attempts}`
+
+    return Inbox.of({
+      kind: "postgres",
+      put: Effect.fn("Inbox.put")(function*(delivery: Delivery) {
+        const done = yield* Deferred.make<void, InboxError>()
+        yield* Queue.offer(pending, { delivery, done })
+        yield* Deferred.await(done)
+      }),
+      take,
+      complete: (item) =>
+        pg`UPDATE webhook_inbox SET status = 'done', processed_at = now(), claimed_by = NULL WHERE ${owned(item)}`.pipe(
+          Effect.asVoid,
+          Effect.mapError(inboxError)
+        ),
+      retry: (item, error) => {
+        const parked = item.attempts >= options.maxAttempts
+        return pg`UPDATE webhook_inbox SET status = ${parked ? "parked" : "pending"}, claimed_by = NULL,
+            last_error = ${error}, visible_at = now() + make_interval(secs => ${(retryMs * item.attempts) / 1000})
+          WHERE ${owned(item)}`.pipe(
+          Effect.as(parked ? "parked" as const : "retrying" as const),
+          Effect.mapError(inboxError)
+        )
+      },
+      park: (item, reason) =>
+        pg`UPDATE webhook_inbox SET status = 'parked', claimed_by = NULL, decode_error = ${reason}, processed_at = now()
+          WHERE ${owned(item)}`.pipe(Effect.asVoid, Effect.mapError(inboxError)),
+      parked: (limit) =>
+        pg`SELECT id::text AS id, body, signed_by, attempts, last_error, decode_error FROM webhook_inbox
+          WHERE status = 'parked' ORDER BY received_at DESC, id DESC LIMIT ${limit}`.pipe(
+          Effect.flatMap(decodeParked),
+          Effect.map((rows) => rows.map((r) => ({
+            id: r.id,
+            body: r.body,
+            signedBy: r.signedBy ?? "",
+            attempts: r.attempts,
+            reason: r.decodeError ?? r.lastError ?? "parked"
+          }))),
+          Effect.mapError(inboxError)
+        )
+    })
+  })
+
+export const PostgresInboxLayer = (options?: InboxOptions) => Layer.effect(Inbox, makePostgresInbox(options))

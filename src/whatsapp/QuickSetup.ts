@@ -1,0 +1,42 @@
+/**
+ * Env quick-setup (WHATSAPP_PHONE_NUMBER_ID …): at start, make sure a default organization
+ * exists and bind that number to it — transport `cloud` with an access token, else `sandbox`.
+ */
+import { randomBytes } from "node:crypto"
+import { Effect, Layer, Option, Schema } from "effect"
+import { SqlClient } from "effect/sql"
+import { AppConfig } from "../config/AppConfig.ts"
+import { OrganizationId } from "../domain/ids.ts"
+import { Channels } from "./Channels.ts"
+
+const decodeId = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ id: OrganizationId })))
+
+/** The default organization's id, created ("Default organization") when there is none. */
+export const ensureDefaultOrganization = Effect.fn("QuickSetup.ensureDefaultOrganization")(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`INSERT INTO organizations (name, invite_code, is_default)
+    VALUES ('Default organization', ${randomBytes(9).toString("base64url")}, true)
+    ON CONFLICT (is_default) WHERE is_default DO NOTHING`
+  const rows = yield* decodeId(yield* sql`SELECT id FROM organizations WHERE is_default`)
+  const row = rows[0]
+  if (row === undefined) return yield* Effect.die("no default organization after insert")
+  return row.id
+})
+
+export const QuickSetupLive = Layer.effectDiscard(Effect.gen(function*() {
+  const config = yield* AppConfig
+  if (Option.isNone(config.whatsapp.quickSetup)) return
+  const quick = config.whatsapp.quickSetup.value
+  const organizationId = yield* ensureDefaultOrganization()
+  const channels = yield* Channels
+  const channel = yield* channels.upsert({
+    organizationId,
+    phoneNumberId: quick.phoneNumberId,
+    transport: Option.isSome(quick.accessToken) ? "cloud" : "sandbox",
+    ...Option.match(quick.accessToken, { onNone: () => ({}), onSome: (accessToken) => ({ accessToken }) }),
+    ...Option.match(quick.verifyToken, { onNone: () => ({}), onSome: (verifyToken) => ({ verifyToken }) })
+  })
+  yield* Effect.logInfo("WhatsApp quick-setup channel bound to the default organization").pipe(
+    Effect.annotateLogs({ phoneNumberId: channel.phoneNumberId, transport: channel.transport, channelId: channel.id })
+  )
+}))

@@ -1,0 +1,45 @@
+/**
+ * `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body bytes)>` (WHATSAPP.md §3).
+ * Always over the bytes as received; constant-time comparison after a length check.
+ */
+import { createHash, createHmac, timingSafeEqual } from "node:crypto"
+import { Option, Redacted } from "effect"
+
+export interface AppSecret {
+  /** Stable, non-reversible id of the secret (which app signed a delivery). */
+  readonly fingerprint: string
+  readonly secret: Redacted.Redacted
+}
+
+export const fingerprintOf = (secret: Redacted.Redacted): string =>
+  createHash("sha256").update(`wa-app-secret:${Redacted.value(secret)}`).digest("hex").slice(0, 16)
+
+export const appSecret = (secret: Redacted.Redacted): AppSecret => ({ fingerprint: fingerprintOf(secret), secret })
+
+export const sign = (secret: Redacted.Redacted | string, body: Uint8Array): string =>
+  "sha256=" + createHmac("sha256", typeof secret === "string" ? secret : Redacted.value(secret)).update(body).digest("hex")
+
+const HEADER = /^sha256=([0-9a-f]{64})$/i
+
+/** The fingerprint of the first secret whose HMAC of `body` matches `header`, if any. */
+export const verifySignature = (
+  header: string | undefined,
+  body: Uint8Array,
+  secrets: ReadonlyArray<AppSecret>
+): Option.Option<string> => {
+  const match = header === undefined ? null : HEADER.exec(header.trim())
+  if (match === null || match[1] === undefined) return Option.none()
+  const given = Buffer.from(match[1], "hex")
+  for (const { fingerprint, secret } of secrets) {
+    const expected = createHmac("sha256", Redacted.value(secret)).update(body).digest()
+    if (expected.length === given.length && timingSafeEqual(expected, given)) return Option.some(fingerprint)
+  }
+  return Option.none()
+}
+
+/** Constant-time equality of two strings (verify tokens). */
+export const safeEqual = (a: string, b: string): boolean => {
+  const x = Buffer.from(a, "utf8")
+  const y = Buffer.from(b, "utf8")
+  return x.length === y.length && timingSafeEqual(x, y)
+}
