@@ -6,6 +6,7 @@ import { DateTime, Effect } from "effect"
 import { MessageStored } from "../domain/events.ts"
 import type { MessageId } from "../domain/ids.ts"
 import { EventBus } from "../events/EventBus.ts"
+import { count, sendErrors } from "../observability/metrics.ts"
 import type { ConversationKey } from "./mailbox.ts"
 import { type OutboundBody, OutboundSender, type SendFailed } from "./sender.ts"
 import type { ConversationRow } from "./snapshot.ts"
@@ -55,6 +56,7 @@ export const makeDeliver = (writes: Writes) =>
       const sent = yield* Effect.result(sender.send(target, body))
       const at = yield* DateTime.now
       if (sent._tag === "Failure") {
+        yield* count(sendErrors, { code: String(sent.failure.code ?? "network") })
         yield* writes.markFailed(messageId, sent.failure)
         return { _tag: "Failed", messageId, error: sent.failure } satisfies Delivery
       }

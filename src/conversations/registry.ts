@@ -5,6 +5,7 @@
  */
 import { Cause, Effect, FiberSet, Queue, Semaphore } from "effect"
 import type { ConversationId } from "../domain/ids.ts"
+import { activeActors, record } from "../observability/metrics.ts"
 import { type ActorTiming, runActor } from "./actor.ts"
 import type { ConversationKey, Mail, TurnHandlers } from "./mailbox.ts"
 
@@ -30,9 +31,11 @@ export const makeActorRegistry = <R>(options: {
       Effect.gen(function*() {
         const mailbox = yield* Queue.unbounded<Mail>()
         mailboxes.set(key.conversationId, mailbox)
+        yield* record(activeActors, mailboxes.size)
         const passivate = lock.withPermits(1)(Effect.gen(function*() {
           if ((yield* Queue.size(mailbox)) > 0) return false
           mailboxes.delete(key.conversationId)
+          yield* record(activeActors, mailboxes.size)
           return true
         }))
         const loop = runActor({

@@ -11,8 +11,9 @@ import { FollowUps } from "../followups/FollowUps.ts"
 import { isOptOut } from "../followups/optOut.ts"
 import { Htl } from "../htl/Htl.ts"
 import { HtlAudit } from "../htl/audit.ts"
-import type { TurnResult } from "../htl/types.ts"
+import type { TurnContext, TurnResult } from "../htl/types.ts"
 import { Knowledge } from "../knowledge/Knowledge.ts"
+import { engineOverheadMs, record, turnLatencyMs } from "../observability/metrics.ts"
 import { buildTurnContext } from "./context.ts"
 import { type Delivery, makeDeliver } from "./deliver.ts"
 import type { ConversationKey } from "./mailbox.ts"
@@ -54,7 +55,13 @@ export const makeLeadTurn = (snapshots: Snapshots, writes: Writes) =>
       })
     })
 
-    const act = Effect.fn("Engine.act")(function*(key: ConversationKey, snapshot: Snapshot, result: TurnResult, context: Parameters<typeof htl.summarize>[0]) {
+    const act = Effect.fn("Engine.act")(function*(
+      key: ConversationKey,
+      snapshot: Snapshot,
+      result: TurnResult,
+      context: TurnContext,
+      startedAt: number
+    ) {
       const last = snapshot.burst.at(-1)
       switch (result.action) {
         case "HANDOFF_HUMAN":
@@ -83,6 +90,10 @@ export const makeLeadTurn = (snapshots: Snapshots, writes: Writes) =>
           if (delivery._tag === "Failed") {
             return yield* handoff(key, `send_failed: ${delivery.error.code ?? "network"} ${delivery.error.title}`)
           }
+          const total = (yield* Clock.currentTimeMillis) - startedAt
+          const llmMs = result.steps.reduce((sum, step) => sum + step.latencyMs, 0)
+          yield* record(turnLatencyMs, total)
+          yield* record(engineOverheadMs, Math.max(0, total - llmMs))
           yield* writes.recordBotTurn(key, {
             stage: result.nextStage,
             intentLevel: result.statePatch.intentLevel,
@@ -102,6 +113,7 @@ export const makeLeadTurn = (snapshots: Snapshots, writes: Writes) =>
       sender.markRead({ organizationId: key.organizationId, channelId: conversation.channelId, waId: conversation.leadWaId, userId: conversation.leadUserId }, wamid)
 
     return Effect.fn("Engine.leadTurn")(function*(key: ConversationKey) {
+      const startedAt = yield* Clock.currentTimeMillis
       const loaded = yield* snapshots.load(key)
       if (Option.isNone(loaded)) return
       const snapshot = loaded.value
@@ -117,7 +129,7 @@ export const makeLeadTurn = (snapshots: Snapshots, writes: Writes) =>
       const result = yield* htl.runTurn(context)
       yield* audit.record(key, result.steps)
       yield* bus.publish(new TurnDecided({ ...key, at: yield* DateTime.now, action: result.action, why: result.reason }))
-      yield* act(key, snapshot, result, context)
+      yield* act(key, snapshot, result, context, startedAt)
     }, (effect, key) =>
       effect.pipe(
         Effect.catchCause((cause) =>

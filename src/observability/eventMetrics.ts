@@ -1,0 +1,23 @@
+/** Counts what the domain events already say: decisions, follow-ups, statuses, handoffs. */
+import { Effect, Layer, Stream } from "effect"
+import { EventBus } from "../events/EventBus.ts"
+import { count, decisions, followUps, sendErrors } from "./metrics.ts"
+
+export const EventMetricsLive = Layer.effectDiscard(Effect.gen(function*() {
+  const bus = yield* EventBus
+  yield* bus.all.pipe(
+    Stream.runForEach((event) => {
+      switch (event._tag) {
+        case "TurnDecided":
+          return count(decisions, { action: event.action })
+        case "FollowUpChanged":
+          return count(followUps, { change: event.change })
+        case "MessageStatusChanged":
+          return event.status === "failed" ? count(sendErrors, { code: String(event.errorCode ?? "unknown") }) : Effect.void
+        default:
+          return Effect.void
+      }
+    }),
+    Effect.forkScoped
+  )
+}))
