@@ -1,0 +1,85 @@
+/**
+ * The Human Thinking Layer as a service. The conversation engine calls `runTurn` with a
+ * `TurnContext` and acts on the `TurnResult` (send the reply, schedule, or hand off), then
+ * calls `summarize` after sending and stores the new rolling summary. Neither ever fails:
+ * an LLM that is down, slow, misconfigured or misbehaving yields HANDOFF_HUMAN with a reason.
+ */
+import { Context, Effect, Layer } from "effect"
+import { AppConfig } from "../config/AppConfig.ts"
+import { Knowledge } from "../knowledge/Knowledge.ts"
+import { Llm } from "../llm/Llm.ts"
+import { makeSpeculation, type SpeculationMode } from "./speculation.ts"
+import { summarize as summarizeStep } from "./steps/summarize.ts"
+import { runTurn } from "./turn.ts"
+import type { SummaryResult, TurnContext, TurnResult } from "./types.ts"
+
+export interface HtlSettings {
+  /** Start Generate beside Decide: always, never, or while Decide mostly says SEND_NOW. */
+  readonly speculative: SpeculationMode
+  /** Analyze confidence below this hands the turn to a human. */
+  readonly minConfidence: number
+}
+
+export interface HtlShape {
+  readonly runTurn: (context: TurnContext) => Effect.Effect<TurnResult>
+  /** Folds the turn into the rolling summary; on failure the previous summary comes back unchanged. */
+  readonly summarize: (context: TurnContext, turn: Pick<TurnResult, "action" | "reply" | "nextStage">) => Effect.Effect<SummaryResult>
+  /** Share of recent turns Decide answered SEND_NOW (null before the first turn). */
+  readonly sendNowShare: Effect.Effect<number | null>
+}
+
+/** Words beyond this are cut: the summary must not grow turn after turn. */
+const MAX_SUMMARY_WORDS = 220
+
+const clipWords = (text: string, max: number) => {
+  const words = text.trim().split(/\s+/)
+  return words.length <= max ? text.trim() : `${words.slice(0, max).join(" ")}…`
+}
+
+export const makeHtl = Effect.fnUntraced(function*(settings: HtlSettings) {
+  const llm = yield* Llm
+  const knowledge = yield* Knowledge
+  const speculation = yield* makeSpeculation(settings.speculative)
+  const deps = { llm, knowledge, speculation, minConfidence: settings.minConfidence }
+
+  const summarize = Effect.fn("Htl.summarizeTurn")(function*(context: TurnContext, turn: Pick<TurnResult, "action" | "reply" | "nextStage">) {
+    const run = yield* summarizeStep(llm, context, { action: turn.action, replyText: turn.reply?.text ?? null, stage: turn.nextStage })
+    const next = run.ok ? clipWords(run.value.updated_rolling_summary, MAX_SUMMARY_WORDS) : ""
+    return next === ""
+      ? { summary: context.rollingSummary, updated: false, step: run.record }
+      : { summary: next, updated: true, step: run.record }
+  })
+
+  return {
+    runTurn: (context: TurnContext) =>
+      runTurn(deps, context).pipe(
+        Effect.catchCause((cause) =>
+          Effect.logError("HTL turn failed unexpectedly", cause).pipe(
+            Effect.as<TurnResult>({
+              action: "HANDOFF_HUMAN",
+              reason: "internal_error: the assistant failed unexpectedly",
+              handoff: { code: "internal_error", detail: "the assistant failed unexpectedly" },
+              reply: null,
+              nextStage: context.stage,
+              statePatch: { intentLevel: context.intentLevel, sentiment: context.sentiment },
+              recommendedCta: null,
+              followupInMinutes: null,
+              templateRequired: false,
+              violations: [],
+              steps: [],
+              usage: { promptTokens: 0, completionTokens: 0, wastedTokens: 0 },
+              latencyMs: 0
+            })
+          )
+        )
+      ),
+    summarize,
+    sendNowShare: speculation.sendNowShare
+  } satisfies HtlShape
+})
+
+export class Htl extends Context.Service<Htl, HtlShape>()("wa/Htl") {
+  /** Settings from AppConfig (`HTL_SPECULATIVE`, `HTL_MIN_CONFIDENCE`); needs Llm and Knowledge. */
+  static readonly layer = Layer.effect(Htl, Effect.flatMap(AppConfig, (config) => Effect.map(makeHtl(config.htl), Htl.of)))
+  static readonly layerWith = (settings: HtlSettings) => Layer.effect(Htl, Effect.map(makeHtl(settings), Htl.of))
+}

@@ -1,0 +1,70 @@
+/**
+ * Knowledge lookup and draft + guardrail check: the pieces of the turn between Decide and the
+ * reply. A draft record carries its violations; a violating draft never becomes a reply.
+ */
+import { Clock, Effect } from "effect"
+import type { KnowledgeShape } from "../knowledge/Knowledge.ts"
+import { emptyExcerpt, type KnowledgeExcerpt } from "../knowledge/types.ts"
+import type { LlmError } from "../llm/errors.ts"
+import type { LlmShape } from "../llm/Llm.ts"
+import { checkDraft } from "./policy/guardrails.ts"
+import { generate, type GenerateInput } from "./steps/generate.ts"
+import { summarizeText } from "./steps/run.ts"
+import type { AnalyzeOutput, GenerateOutput } from "./steps/schemas.ts"
+import type { StepRecord, TurnContext, Violation } from "./types.ts"
+
+export interface KnowledgeLookup {
+  readonly excerpt: KnowledgeExcerpt
+  readonly record: StepRecord | null
+}
+
+/** Analyze's `need_kb.query` → the few products/FAQs for the prompt. A lookup failure is audited, not fatal. */
+export const lookupKnowledge = Effect.fn("Htl.knowledge")(function*(knowledge: KnowledgeShape, ctx: TurnContext, analysis: AnalyzeOutput) {
+  const query = analysis.need_kb.query.trim()
+  if (!analysis.need_kb.required || query === "") return { excerpt: emptyExcerpt, record: null } satisfies KnowledgeLookup
+  const started = yield* Clock.currentTimeMillis
+  const found = yield* Effect.result(knowledge.search(ctx.organizationId, query))
+  const latencyMs = (yield* Clock.currentTimeMillis) - started
+  const excerpt = found._tag === "Success" ? found.success : emptyExcerpt
+  const record: StepRecord = {
+    step: "knowledge",
+    outcome: found._tag === "Success" ? "ok" : "failed",
+    latencyMs,
+    tokensIn: 0,
+    tokensOut: 0,
+    model: null,
+    inputSummary: summarizeText(query, 120),
+    outputSummary: found._tag === "Success"
+      ? summarizeText(`${excerpt.products.map((p) => p.name).join(", ") || "no products"}; ${excerpt.faqs.length} FAQ(s)`)
+      : summarizeText(found.failure.reason),
+    details: { products: excerpt.products.length, faqs: excerpt.faqs.length }
+  }
+  return { excerpt, record } satisfies KnowledgeLookup
+})
+
+export type DraftRun =
+  | { readonly ok: true; readonly output: GenerateOutput; readonly violations: ReadonlyArray<Violation>; readonly record: StepRecord }
+  | { readonly ok: false; readonly error: LlmError; readonly record: StepRecord }
+
+/** The business's own words the prompt carried: a % or a guarantee stated there may be repeated. */
+export const businessText = (ctx: TurnContext, k: KnowledgeExcerpt) =>
+  [
+    ctx.profile.description,
+    ctx.profile.policies,
+    ...k.products.map((p) => `${p.name} ${p.description}`),
+    ...k.faqs.map((f) => `${f.question} ${f.answer}`)
+  ].join("\n")
+
+export const draftAndCheck = (llm: LlmShape, ctx: TurnContext, input: GenerateInput, details: Readonly<Record<string, unknown>>) =>
+  Effect.map(generate(llm, ctx, input), (run): DraftRun => {
+    if (!run.ok) return { ok: false, error: run.error, record: { ...run.record, details: { ...run.record.details, ...details } } }
+    const violations = checkDraft(run.value.message_text, {
+      language: input.language,
+      catalogPrices: ctx.profile.catalogPrices,
+      businessText: businessText(ctx, input.knowledge)
+    })
+    const record: StepRecord = violations.length === 0
+      ? { ...run.record, details: { ...run.record.details, ...details } }
+      : { ...run.record, outcome: "violation", details: { ...run.record.details, ...details, violations } }
+    return { ok: true, output: run.value, violations, record }
+  })

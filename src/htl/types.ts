@@ -1,0 +1,116 @@
+/**
+ * The HTL's public types. Input: a `TurnContext` the conversation engine builds from its store.
+ * Output: a `TurnResult` (decision, an optional sendable reply, state patch, per-step records).
+ */
+import { Schema } from "effect"
+import { Action, IntentLevel, MessageFrom, Sentiment, Stage } from "../domain/enums.ts"
+import { ConversationId, OrganizationId } from "../domain/ids.ts"
+import { BusinessProfile } from "../knowledge/types.ts"
+
+export const TurnMessage = Schema.Struct({
+  from: MessageFrom,
+  text: Schema.String,
+  at: Schema.DateTimeUtc
+})
+export type TurnMessage = typeof TurnMessage.Type
+
+export const TurnContext = Schema.Struct({
+  organizationId: OrganizationId,
+  conversationId: ConversationId,
+  /** A lead burst to answer, or a due follow-up (nudge) with no new lead message. */
+  trigger: Schema.Literals(["lead_message", "followup"]),
+  profile: BusinessProfile,
+  leadName: Schema.NullOr(Schema.String),
+  rollingSummary: Schema.String,
+  /** Recent messages before the burst, oldest first (the HTL keeps the last 3). */
+  history: Schema.Array(TurnMessage),
+  /** Every lead message of the current burst, oldest first (all kept). */
+  burst: Schema.Array(TurnMessage),
+  stage: Stage,
+  intentLevel: IntentLevel,
+  sentiment: Sentiment,
+  timing: Schema.Struct({
+    now: Schema.DateTimeUtc,
+    /** The 24-hour customer-service window is open: free text may be sent. */
+    windowOpen: Schema.Boolean
+  }),
+  nudges: Schema.Struct({ followupCount24h: Schema.Int, totalNudges: Schema.Int })
+})
+export type TurnContext = typeof TurnContext.Type
+
+export type StepName = "analyze" | "knowledge" | "decide" | "generate" | "summarize"
+/** ok, retried (HTTP retries), repaired (one repair request), violation (guardrails), failed, discarded (speculative draft not used), skipped. */
+export type StepOutcome = "ok" | "retried" | "repaired" | "violation" | "failed" | "discarded" | "skipped"
+
+/** One row of audit per step; written to `conversation_events` by `HtlAudit`. */
+export interface StepRecord {
+  readonly step: StepName
+  readonly outcome: StepOutcome
+  readonly latencyMs: number
+  readonly tokensIn: number
+  readonly tokensOut: number
+  readonly model: string | null
+  readonly inputSummary: string
+  readonly outputSummary: string
+  readonly details: Readonly<Record<string, unknown>>
+}
+
+export interface Violation {
+  readonly rule: "max_words" | "max_questions" | "language" | "claims_human" | "guarantee" | "unlisted_price" | "empty"
+  readonly detail: string
+}
+
+/** Why a turn went to a person. */
+export type HandoffCode =
+  | "llm_not_configured"
+  | "llm_unavailable"
+  | "llm_rate_limited"
+  | "llm_timeout"
+  | "llm_bad_output"
+  | "low_confidence"
+  | "policy_risk"
+  | "window_closed"
+  | "followup_cap"
+  | "guardrail_violation"
+  | "model_decision"
+  | "internal_error"
+
+export interface Reply {
+  readonly text: string
+  /** ISO 639-1 code of the text, as detected. */
+  readonly language: string
+  readonly ctaType: string | null
+}
+
+export interface TurnResult {
+  readonly action: Action
+  /** A visible reason: Decide's "why", or what made this a handoff. */
+  readonly reason: string
+  readonly handoff: { readonly code: HandoffCode; readonly detail: string } | null
+  /** A guardrail-clean text: present exactly when action is SEND_NOW. */
+  readonly reply: Reply | null
+  readonly nextStage: Stage
+  readonly statePatch: { readonly intentLevel: IntentLevel; readonly sentiment: Sentiment }
+  readonly recommendedCta: string | null
+  /** WAIT_SCHEDULE only: clamped to the profile's follow-up bounds. */
+  readonly followupInMinutes: number | null
+  /** WAIT_SCHEDULE outside the 24-hour window: send a template, not free text. */
+  readonly templateRequired: boolean
+  readonly violations: ReadonlyArray<Violation>
+  readonly steps: ReadonlyArray<StepRecord>
+  readonly usage: {
+    readonly promptTokens: number
+    readonly completionTokens: number
+    /** Tokens of speculative drafts that were thrown away. */
+    readonly wastedTokens: number
+  }
+  /** From the start of the turn to the moment the result (the reply) is ready. */
+  readonly latencyMs: number
+}
+
+export interface SummaryResult {
+  /** The new rolling summary, or the previous one unchanged when the step failed. */
+  readonly summary: string
+  readonly updated: boolean
+  readonly step: StepRecord
+}

@@ -1,0 +1,45 @@
+/** A business's knowledge as the HTL sees it: the profile excerpt, catalog prices, selected items. */
+import { Schema } from "effect"
+import { OrganizationId } from "../domain/ids.ts"
+
+export const CatalogPrice = Schema.Struct({ amount: Schema.Finite, currency: Schema.NullOr(Schema.String) })
+export type CatalogPrice = typeof CatalogPrice.Type
+
+export const Product = Schema.Struct({
+  name: Schema.String,
+  description: Schema.String,
+  price: Schema.NullOr(Schema.Finite),
+  currency: Schema.NullOr(Schema.String)
+})
+export type Product = typeof Product.Type
+
+export const Faq = Schema.Struct({ question: Schema.String, answer: Schema.String })
+export type Faq = typeof Faq.Type
+
+export const BusinessProfile = Schema.Struct({
+  organizationId: OrganizationId,
+  businessName: Schema.String,
+  description: Schema.String,
+  tone: Schema.String,
+  languages: Schema.Array(Schema.String),
+  policies: Schema.String,
+  timezone: Schema.String,
+  followupMax24h: Schema.Int,
+  followupMaxTotal: Schema.Int,
+  followupMinMinutes: Schema.Int,
+  followupMaxMinutes: Schema.Int,
+  /** A template exists for messages outside the 24-hour window. */
+  hasFollowupTemplate: Schema.Boolean,
+  /** Every price of the catalog: the Generate guardrail accepts no other amount. */
+  catalogPrices: Schema.Array(CatalogPrice)
+})
+export type BusinessProfile = typeof BusinessProfile.Type
+
+/** What a knowledge query selected for one turn's prompt. */
+export const KnowledgeExcerpt = Schema.Struct({
+  products: Schema.Array(Product),
+  faqs: Schema.Array(Faq)
+})
+export type KnowledgeExcerpt = typeof KnowledgeExcerpt.Type
+
+export const emptyExcerpt: KnowledgeExcerpt = { products: [], faqs: [] }
