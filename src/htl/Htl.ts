@@ -22,11 +22,16 @@ export interface HtlSettings {
 
 export interface HtlShape {
   readonly runTurn: (context: TurnContext) => Effect.Effect<TurnResult>
-  /** Folds the turn into the rolling summary; on failure the previous summary comes back unchanged. */
-  readonly summarize: (context: TurnContext, turn: Pick<TurnResult, "action" | "reply" | "nextStage">) => Effect.Effect<SummaryResult>
+  /**
+   * Folds the turn into the rolling summary; on failure the previous summary comes back unchanged.
+   * `turn` is the text that was sent, or the turn's result (for turns without a reply).
+   */
+  readonly summarize: (context: TurnContext, turn: string | SummarizeTurn) => Effect.Effect<SummaryResult>
   /** Share of recent turns Decide answered SEND_NOW (null before the first turn). */
   readonly sendNowShare: Effect.Effect<number | null>
 }
+
+export type SummarizeTurn = Pick<TurnResult, "action" | "reply" | "nextStage">
 
 /** Words beyond this are cut: the summary must not grow turn after turn. */
 const MAX_SUMMARY_WORDS = 220
@@ -42,8 +47,11 @@ export const makeHtl = Effect.fnUntraced(function*(settings: HtlSettings) {
   const speculation = yield* makeSpeculation(settings.speculative)
   const deps = { llm, knowledge, speculation, minConfidence: settings.minConfidence }
 
-  const summarize = Effect.fn("Htl.summarizeTurn")(function*(context: TurnContext, turn: Pick<TurnResult, "action" | "reply" | "nextStage">) {
-    const run = yield* summarizeStep(llm, context, { action: turn.action, replyText: turn.reply?.text ?? null, stage: turn.nextStage })
+  const summarize = Effect.fn("Htl.summarizeTurn")(function*(context: TurnContext, turn: string | SummarizeTurn) {
+    const outcome = typeof turn === "string"
+      ? { action: "SEND_NOW", replyText: turn, stage: context.stage }
+      : { action: turn.action, replyText: turn.reply?.text ?? null, stage: turn.nextStage }
+    const run = yield* summarizeStep(llm, context, outcome)
     const next = run.ok ? clipWords(run.value.updated_rolling_summary, MAX_SUMMARY_WORDS) : ""
     return next === ""
       ? { summary: context.rollingSummary, updated: false, step: run.record }
