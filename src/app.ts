@@ -9,6 +9,7 @@ import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { AppConfig } from "./config/AppConfig.ts"
 import { DatabaseLive } from "./db/Database.ts"
+import { DashboardHttpLive, DashboardRpcRoutes } from "./dashboard/layer.ts"
 import { Api } from "./domain/Api.ts"
 import { EventBus } from "./events/EventBus.ts"
 import { HealthLive } from "./health/Health.ts"
@@ -17,10 +18,10 @@ import { TelemetryLive } from "./observability/Telemetry.ts"
 
 /** One handler layer per HttpApi group of `Api`. */
 const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide([HealthLive])
+  Layer.provide([HealthLive, DashboardHttpLive])
 )
 
-export const Routes = Layer.mergeAll(ApiRoutes, HttpApiScalar.layer(Api, { path: "/docs" }))
+export const Routes = Layer.mergeAll(ApiRoutes, HttpApiScalar.layer(Api, { path: "/docs" }), DashboardRpcRoutes)
 
 /** Everything the routes and background fibers need, on top of AppConfig and the database. */
 export const Services = Layer.mergeAll(EventBus.layer).pipe(Layer.provideMerge(DatabaseLive))

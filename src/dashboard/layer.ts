@@ -1,0 +1,51 @@
+/** The dashboard API as layers: HTTP handler groups, the RPC server, and their services. */
+import { Layer } from "effect"
+import { Accounts } from "../auth/Accounts.ts"
+import { AuthorizationLive, Authenticator } from "../auth/Authentication.ts"
+import { AuthHttpLive, MeHttpLive } from "../auth/http.ts"
+import { LoginThrottle } from "../auth/LoginThrottle.ts"
+import { Tokens } from "../auth/Tokens.ts"
+import { SecretBox } from "../crypto/SecretBox.ts"
+import { Channels } from "../whatsapp/Channels.ts"
+import { Analytics } from "./analytics/Analytics.ts"
+import { AnalyticsHttpLive } from "./analytics/http.ts"
+import { ConversationsView } from "./conversations/ConversationsView.ts"
+import { HumanSend } from "./conversations/HumanSend.ts"
+import { ConversationsHttpLive } from "./conversations/http.ts"
+import { ModeAuditLive } from "./conversations/ModeAudit.ts"
+import { LeadsHttpLive } from "./leads/http.ts"
+import { Leads } from "./leads/Leads.ts"
+import { DashboardRpcLive } from "./rpc/server.ts"
+import { SettingsHttpLive } from "./settings/http.ts"
+import { Settings } from "./settings/Settings.ts"
+import { RequestValidationLive } from "./validation.ts"
+
+const AuthServices = Authenticator.layer.pipe(
+  Layer.provideMerge(Accounts.layer),
+  Layer.provideMerge(Layer.mergeAll(Tokens.layer, LoginThrottle.layer))
+)
+
+/** Needs SqlClient, EventBus and AppConfig. */
+export const DashboardServices = Layer.mergeAll(
+  HumanSend.layer.pipe(Layer.provideMerge(ConversationsView.layer)),
+  Leads.layer,
+  Analytics.layer,
+  Settings.layer.pipe(Layer.provide(Channels.layer), Layer.provide(SecretBox.layer)),
+  ModeAuditLive
+).pipe(Layer.provideMerge(AuthServices))
+
+/** Handler layers for the dashboard groups of `Api` (with their middleware). */
+export const DashboardHttpLive = Layer.mergeAll(
+  AuthHttpLive,
+  MeHttpLive,
+  ConversationsHttpLive,
+  LeadsHttpLive,
+  AnalyticsHttpLive,
+  SettingsHttpLive
+).pipe(
+  Layer.provideMerge(Layer.mergeAll(AuthorizationLive, RequestValidationLive)),
+  Layer.provideMerge(DashboardServices)
+)
+
+/** The RPC server at /rpc (WebSocket) with its live event stream. */
+export const DashboardRpcRoutes = DashboardRpcLive.pipe(Layer.provide(DashboardServices))

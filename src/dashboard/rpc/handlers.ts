@@ -1,0 +1,44 @@
+/** RPC handlers: the same services as the HTTP handlers, with the caller from RpcAuthentication. */
+import { Effect, Stream } from "effect"
+import { Accounts } from "../../auth/Accounts.ts"
+import { requireAdmin } from "../../auth/Authentication.ts"
+import { CurrentUser } from "../../domain/dashboard/auth.ts"
+import { DashboardRpcs } from "../../domain/dashboard/rpc.ts"
+import { EventBus } from "../../events/EventBus.ts"
+import { Analytics } from "../analytics/Analytics.ts"
+import { ConversationsView } from "../conversations/ConversationsView.ts"
+import { HumanSend } from "../conversations/HumanSend.ts"
+import { Leads } from "../leads/Leads.ts"
+import { Settings } from "../settings/Settings.ts"
+
+export const DashboardRpcHandlers = DashboardRpcs.toLayer(Effect.gen(function*() {
+  const accounts = yield* Accounts
+  const view = yield* ConversationsView
+  const human = yield* HumanSend
+  const leads = yield* Leads
+  const analytics = yield* Analytics
+  const settings = yield* Settings
+  const bus = yield* EventBus
+  return DashboardRpcs.of({
+    "auth.me": () => Effect.flatMap(CurrentUser, accounts.me),
+    "conversations.list": (query) => Effect.flatMap(CurrentUser, (caller) => view.list(caller, query)),
+    "conversations.messages": ({ id, ...query }) => Effect.flatMap(CurrentUser, (caller) => view.messages(caller, id, query)),
+    "conversations.takeover": ({ id }) => Effect.flatMap(CurrentUser, (caller) => view.setMode(caller, id, "human")),
+    "conversations.release": ({ id }) => Effect.flatMap(CurrentUser, (caller) => view.setMode(caller, id, "bot")),
+    "messages.send": (input) => Effect.flatMap(CurrentUser, (caller) => human.send(caller, input)),
+    "leads.list": (query) => Effect.flatMap(CurrentUser, (caller) => leads.list(caller, query)),
+    "leads.create": (input) => Effect.flatMap(CurrentUser, (caller) => leads.create(caller, input)),
+    "leads.update": ({ id, changes }) => Effect.flatMap(CurrentUser, (caller) => leads.update(caller, id, changes)),
+    "leads.delete": ({ id }) =>
+      Effect.flatMap(CurrentUser, (caller) => Effect.andThen(requireAdmin(caller), leads.remove(caller, id))),
+    "analytics.get": (query) => Effect.flatMap(CurrentUser, (caller) => analytics.report(caller, query)),
+    "dashboard.stats": () => Effect.flatMap(CurrentUser, analytics.stats),
+    "channels.create": (input) => Effect.flatMap(CurrentUser, (caller) => settings.createChannel(caller, input)),
+    "channels.list": () => Effect.flatMap(CurrentUser, settings.listChannels),
+    "organization.getProfile": () => Effect.flatMap(CurrentUser, settings.getProfile),
+    "organization.putProfile": ({ profile }) => Effect.flatMap(CurrentUser, (caller) => settings.putProfile(caller, profile)),
+    "organization.getInvite": () => Effect.flatMap(CurrentUser, settings.getInvite),
+    "organization.rotateInvite": () => Effect.flatMap(CurrentUser, settings.rotateInvite),
+    "events.subscribe": () => Stream.unwrap(Effect.map(CurrentUser, (caller) => bus.forOrganization(caller.organizationId)))
+  })
+}))

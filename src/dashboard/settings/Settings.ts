@@ -1,0 +1,102 @@
+/**
+ * Admin settings: channels (through the WhatsApp `Channels` service, which seals secrets with
+ * SecretBox; secrets are write-only here), business profile + follow-up policy, invite code.
+ */
+import { Context, Effect, Layer, Option, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
+import { newInviteCode } from "../../auth/Accounts.ts"
+import { requireAdmin } from "../../auth/Authentication.ts"
+import type { Caller } from "../../domain/dashboard/auth.ts"
+import { Conflict, type Forbidden, ValidationError } from "../../domain/dashboard/errors.ts"
+import type { BusinessProfile, Channel, CreateChannelPayload, Invite } from "../../domain/dashboard/settings.ts"
+import { type Channel as StoredChannel, Channels } from "../../whatsapp/Channels.ts"
+import { readProfile, writeProfile } from "./profile.ts"
+
+const toChannel = (c: StoredChannel): Channel => ({
+  id: c.id,
+  phone_number_id: c.phoneNumberId,
+  display_phone_number: c.displayPhoneNumber,
+  transport: c.transport,
+  health: c.health,
+  has_access_token: Option.isSome(c.accessToken),
+  has_app_secret: Option.isSome(c.appSecret),
+  has_verify_token: Option.isSome(c.verifyToken)
+})
+
+const secret = (s: string | undefined) => s === undefined ? {} : { value: Redacted.make(s) }
+
+export class Settings extends Context.Service<Settings, {
+  readonly createChannel: (caller: Caller, input: CreateChannelPayload) => Effect.Effect<Channel, Forbidden | Conflict>
+  readonly listChannels: (caller: Caller) => Effect.Effect<ReadonlyArray<Channel>>
+  readonly getProfile: (caller: Caller) => Effect.Effect<BusinessProfile>
+  readonly putProfile: (caller: Caller, profile: BusinessProfile) => Effect.Effect<BusinessProfile, Forbidden | ValidationError>
+  readonly getInvite: (caller: Caller) => Effect.Effect<Invite, Forbidden>
+  readonly rotateInvite: (caller: Caller) => Effect.Effect<Invite, Forbidden>
+}>()("wa/dashboard/Settings") {
+  static readonly layer = Layer.effect(
+    Settings,
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const channels = yield* Channels
+
+      const createChannel = Effect.fn("Settings.createChannel")(function*(caller: Caller, input: CreateChannelPayload) {
+        yield* requireAdmin(caller)
+        const accessToken = secret(input.access_token)
+        const appSecret = secret(input.app_secret)
+        const verifyToken = secret(input.verify_token)
+        const created = yield* channels.create({
+          organizationId: caller.organizationId,
+          phoneNumberId: input.phone_number_id.trim(),
+          transport: input.transport,
+          ...(input.display_phone_number === undefined ? {} : { displayPhoneNumber: input.display_phone_number }),
+          ...("value" in accessToken ? { accessToken: accessToken.value } : {}),
+          ...("value" in appSecret ? { appSecret: appSecret.value } : {}),
+          ...("value" in verifyToken ? { verifyToken: verifyToken.value } : {})
+        }).pipe(
+          Effect.catchTags({
+            ChannelExists: () => Effect.fail(new Conflict({ message: "phone_number_id: this number is already connected" })),
+            ChannelStoreError: Effect.die
+          })
+        )
+        return toChannel(created)
+      })
+
+      const listChannels = Effect.fn("Settings.listChannels")(function*(caller: Caller) {
+        const all = yield* channels.listByOrganization(caller.organizationId).pipe(Effect.orDie)
+        return all.map(toChannel)
+      })
+
+      const getProfile = (caller: Caller) => readProfile(sql, caller.organizationId)
+
+      const putProfile = Effect.fn("Settings.putProfile")(function*(caller: Caller, profile: BusinessProfile) {
+        yield* requireAdmin(caller)
+        if (profile.followup.max_minutes < profile.followup.min_minutes) {
+          return yield* new ValidationError({ message: "followup.max_minutes: must not be less than followup.min_minutes" })
+        }
+        if ((profile.quiet_hours_start === null) !== (profile.quiet_hours_end === null)) {
+          return yield* new ValidationError({ message: "quiet_hours_end: give both quiet_hours_start and quiet_hours_end, or neither" })
+        }
+        yield* writeProfile(sql, caller.organizationId, profile)
+        return yield* readProfile(sql, caller.organizationId)
+      })
+
+      const getInvite = Effect.fn("Settings.getInvite")(function*(caller: Caller) {
+        yield* requireAdmin(caller)
+        const [row] = yield* sql<{ inviteCode: string }>`
+          SELECT invite_code FROM organizations WHERE id = ${caller.organizationId}`.pipe(Effect.orDie)
+        return row === undefined ? yield* Effect.die("organization vanished") : { invite_code: row.inviteCode }
+      })
+
+      const rotateInvite = Effect.fn("Settings.rotateInvite")(function*(caller: Caller) {
+        yield* requireAdmin(caller)
+        const code = newInviteCode()
+        yield* sql`UPDATE organizations SET invite_code = ${code}, updated_at = now() WHERE id = ${caller.organizationId}`.pipe(
+          Effect.orDie
+        )
+        return { invite_code: code }
+      })
+
+      return Settings.of({ createChannel, listChannels, getProfile, putProfile, getInvite, rotateInvite })
+    })
+  )
+}

@@ -1,0 +1,44 @@
+/** Small helpers for the dashboard's SQL: row decoding, unique violations, cursors. */
+import { Effect, Schema } from "effect"
+import type { SqlError } from "effect/sql"
+
+/** Decodes result rows with `schema`; a row that does not match is a bug (defect). */
+export const decodeRows = <S extends Schema.Codec<unknown, unknown>>(schema: S) => {
+  const decode = Schema.decodeUnknownEffect(Schema.Array(schema))
+  return <E, R>(query: Effect.Effect<ReadonlyArray<unknown>, E, R>) =>
+    Effect.flatMap(query, (rows) => Effect.orDie(decode(rows)))
+}
+
+export const isUniqueViolation = (error: SqlError.SqlError) => error.reason._tag === "UniqueViolation"
+
+export const iso = (date: Date) => date.toISOString()
+export const isoOrNull = (date: Date | null) => date === null ? null : date.toISOString()
+
+/** Keyset cursors: the sort key as Postgres text (microseconds kept) plus the id, base64url JSON. */
+const CursorJson = Schema.fromJsonString(Schema.Struct({ k: Schema.String, id: Schema.String }))
+const encodeCursorJson = Schema.encodeSync(CursorJson)
+const decodeCursorJson = Schema.decodeUnknownOption(CursorJson)
+
+export const encodeCursor = (k: string, id: string) => Buffer.from(encodeCursorJson({ k, id })).toString("base64url")
+
+export const decodeCursor = (cursor: string | undefined) => {
+  if (cursor === undefined || cursor === "") return undefined
+  const decoded = decodeCursorJson(Buffer.from(cursor, "base64url").toString("utf8"))
+  return decoded._tag === "Some" ? decoded.value : null
+}
+
+/** `limit` rows were asked; `limit + 1` were fetched: the extra one means there is a next page. */
+export const page = <Row extends { readonly id: string; readonly cursorKey: string }, A>(
+  rows: ReadonlyArray<Row>,
+  limit: number,
+  toItem: (row: Row) => A
+) => {
+  const items = rows.slice(0, limit)
+  const last = items[items.length - 1]
+  return {
+    items: items.map(toItem),
+    next_cursor: rows.length > limit && last !== undefined ? encodeCursor(last.cursorKey, last.id) : null
+  }
+}
+
+export const DEFAULT_LIMIT = 20

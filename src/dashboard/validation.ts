@@ -1,0 +1,31 @@
+/** Request decoding failures → 400 `validation_error` with one "field: problem" per issue. */
+import { Effect } from "effect"
+import { HttpApiMiddleware } from "effect/http-api"
+import type { HttpApiError } from "effect/http-api"
+import { SchemaIssue } from "effect"
+import { ValidationError } from "../domain/dashboard/errors.ts"
+import { RequestValidation } from "../domain/dashboard/validation.ts"
+
+const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
+
+const segment = (s: PropertyKey | { readonly key: PropertyKey }) => String(typeof s === "object" ? s.key : s)
+
+const friendly = (message: string) =>
+  message === "Missing key" ? "is required" : message.startsWith("Expected ") ? `must be ${message.slice("Expected ".length)}` : message
+
+export const describeSchemaError = (error: HttpApiError.HttpApiSchemaError) => {
+  const where = error.kind === "Payload" ? "body" : error.kind.toLowerCase()
+  const issues = formatter(error.cause.issue).issues.map((issue) => {
+    const path = (issue.path ?? []).map(segment).join(".")
+    return `${path === "" ? where : path}: ${friendly(issue.message)}`
+  })
+  return issues.length > 0 ? issues.join("; ") : `invalid ${where}`
+}
+
+export const RequestValidationLive = HttpApiMiddleware.layerSchemaErrorTransform(
+  RequestValidation,
+  (error) =>
+    error.kind === "Body" || error.kind === "ResponseHeaders"
+      ? Effect.fail(error)
+      : Effect.fail(new ValidationError({ message: describeSchemaError(error) }))
+)
