@@ -68,7 +68,8 @@ const isFormatRejection = (e: LlmError) =>
 
 export const makeLlm = Effect.fnUntraced(function*(settings: LlmSettings) {
   if (Option.isNone(settings.apiKey)) {
-    return { configured: false, model: settings.model, complete: () => Effect.fail(new LlmNotConfigured()) } satisfies LlmShape
+    const notConfigured: LlmShape = { configured: false, model: settings.model, complete: () => Effect.fail(new LlmNotConfigured()) }
+    return notConfigured
   }
   const client = new OpenAI({
     apiKey: Redacted.value(settings.apiKey.value),
@@ -151,7 +152,8 @@ export const makeLlm = Effect.fnUntraced(function*(settings: LlmSettings) {
       }
     }).pipe(Effect.withSpan("Llm.complete", { attributes: { "llm.step": request.format.name, "llm.model": settings.model } }))
 
-  return { configured: true, model: settings.model, complete } satisfies LlmShape
+  const configured: LlmShape = { configured: true, model: settings.model, complete }
+  return configured
 })
 
 const withShapeHint = <A>(messages: Array<ChatCompletionMessageParam>, format: StructuredFormat<A>): Array<ChatCompletionMessageParam> =>
