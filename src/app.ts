@@ -15,16 +15,20 @@ import { EventBus } from "./events/EventBus.ts"
 import { HealthLive } from "./health/Health.ts"
 import { LoggingLive } from "./observability/Logging.ts"
 import { TelemetryLive } from "./observability/Telemetry.ts"
+import { WhatsAppHttpLive, WhatsAppLive } from "./whatsapp/layer.ts"
 
 /** One handler layer per HttpApi group of `Api`. */
 const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide([HealthLive, DashboardHttpLive])
+  Layer.provide([HealthLive, DashboardHttpLive, WhatsAppHttpLive])
 )
 
 export const Routes = Layer.mergeAll(ApiRoutes, HttpApiScalar.layer(Api, { path: "/docs" }), DashboardRpcRoutes)
 
 /** Everything the routes and background fibers need, on top of AppConfig and the database. */
-export const Services = Layer.mergeAll(EventBus.layer).pipe(Layer.provideMerge(DatabaseLive))
+export const Services = WhatsAppLive.pipe(
+  Layer.provideMerge(Layer.mergeAll(EventBus.layer)),
+  Layer.provideMerge(DatabaseLive)
+)
 
 /** Cross-cutting layers every other layer is built under (logs, traces). */
 const Observability = Layer.mergeAll(LoggingLive, TelemetryLive)

@@ -58,7 +58,7 @@ export const makePostgresInbox = (options: InboxOptions = defaultInboxOptions) =
     }))
     yield* Effect.forkScoped(listen.pipe(
       Effect.tapError((e) => Effect.logWarning("inbox LISTEN lost; reconnecting").pipe(Effect.annotateLogs({ error: e.message }))),
-      Effect.retry(Schedule.max([Schedule.exponential("100 millis"), Schedule.spaced("5 seconds")]))
+      Effect.retry(Schedule.min([Schedule.exponential("100 millis"), Schedule.spaced("5 seconds")]))
     ))
 
     const parkExhausted = pg`UPDATE webhook_inbox SET status = 'parked', claimed_by = NULL,

@@ -1,5 +1,5 @@
 /** The Inbox contract: every adapter must pass these (run against Postgres and SQS). */
-import { assert, it } from "@effect/vitest"
+import { assert, type Vitest } from "@effect/vitest"
 import { Deferred, Duration, Effect, Fiber, Option } from "effect"
 import { Inbox, type InboxOptions } from "../../src/inbox/Inbox.ts"
 
@@ -21,7 +21,7 @@ const nothingWithin = (ms: number) =>
   )
 
 /** Registers the contract tests inside an `it.layer(...)` block providing `Inbox`. */
-export const inboxContract = (test: typeof it) => {
+export const inboxContract = (test: Vitest.MethodsNonLive<Inbox>) => {
   test.effect("a put delivery is taken with its exact bytes, once, and gone after complete", () =>
     Effect.gen(function*() {
       const inbox = yield* Inbox

@@ -1,0 +1,54 @@
+/**
+ * Background consumers of the inbox: take a batch, process each delivery, then complete it,
+ * park it (undecodable: kept with the reason) or hand it back for a retry (any failure —
+ * parked by the inbox after its last attempt). Waits on the inbox, never on a timer.
+ */
+import { Cause, Effect, Layer, Schedule } from "effect"
+import { AppConfig } from "../config/AppConfig.ts"
+import { Inbox, type InboxItem } from "../inbox/Inbox.ts"
+import { Ingest } from "./Ingest.ts"
+
+export const consumeInbox = (options: { readonly consumers: number; readonly batch: number }) =>
+  Effect.gen(function*() {
+    const inbox = yield* Inbox
+    const ingest = yield* Ingest
+    const handle = (item: InboxItem) =>
+      ingest.process(item).pipe(
+        Effect.flatMap((outcome) =>
+          outcome._tag === "Undecodable"
+            ? Effect.logWarning("undecodable webhook delivery parked").pipe(
+              Effect.annotateLogs({ item: item.id, reason: outcome.reason }),
+              Effect.andThen(inbox.park(item, outcome.reason))
+            )
+            : inbox.complete(item)
+        ),
+        Effect.catchCause((cause) =>
+          inbox.retry(item, Cause.pretty(cause).slice(0, 2000)).pipe(
+            Effect.tap((next) =>
+              Effect.logWarning(next === "parked" ? "webhook delivery parked after its last attempt" : "webhook delivery failed; will retry").pipe(
+                Effect.annotateLogs({ item: item.id, attempts: item.attempts, error: Cause.squash(cause) })
+              )
+            )
+          )
+        ),
+        Effect.withSpan("InboxConsumer.handle", { attributes: { "inbox.item": item.id, "inbox.attempts": item.attempts } })
+      )
+    const backoff = Schedule.min([Schedule.exponential("200 millis"), Schedule.spaced("10 seconds")])
+    const worker = inbox.take(options.batch).pipe(
+      Effect.tapError((e) => Effect.logWarning("inbox unavailable; backing off").pipe(Effect.annotateLogs({ error: e.reason }))),
+      Effect.retry(backoff),
+      Effect.flatMap((items) => Effect.forEach(items, (item) => Effect.ignore(handle(item)), { discard: true }))
+    )
+    yield* Effect.forEach(
+      Array.from({ length: options.consumers }, (_, i) => i),
+      () => Effect.forkScoped(Effect.forever(worker)),
+      { discard: true }
+    )
+  })
+
+/** Runs in the `all` and `worker` roles. */
+export const InboxConsumerLive = Layer.effectDiscard(Effect.gen(function*() {
+  const config = yield* AppConfig
+  if (config.role === "api") return
+  yield* consumeInbox({ consumers: 4, batch: 8 })
+}))

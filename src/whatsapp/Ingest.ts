@@ -1,0 +1,173 @@
+/**
+ * The inbox consumer's work for one delivery: decode the envelope, then every entry, change,
+ * message and status of it. Routes by `metadata.phone_number_id`; a part for a number whose
+ * app secret did not sign the delivery is rejected; unknown numbers are logged and dropped.
+ */
+import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
+import { FollowUpChanged, MessageStatusChanged, MessageStored } from "../domain/events.ts"
+import { Wamid } from "../domain/ids.ts"
+import { EventBus } from "../events/EventBus.ts"
+import type { InboxItem } from "../inbox/Inbox.ts"
+import { type Channel, Channels, type ChannelStoreError } from "./Channels.ts"
+import { InboundStore, type StoreError } from "./InboundStore.ts"
+import type { Contact } from "./payload/common.ts"
+import { decodeChangeValue, decodeMessage, decodeStatus, EnvelopeFromJson, StatusValue } from "./payload/envelope.ts"
+import { describe } from "./payload/describe.ts"
+import { WebhookSecrets } from "./WebhookSecrets.ts"
+
+export type IngestOutcome = { readonly _tag: "Processed" } | { readonly _tag: "Undecodable"; readonly reason: string }
+
+const decodeEnvelope = Schema.decodeUnknownEffect(EnvelopeFromJson)
+const isStatusValue = Schema.is(StatusValue)
+const textDecoder = new TextDecoder()
+
+const timestampOf = (s: string) => {
+  const seconds = Number(s)
+  return Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : new Date()
+}
+
+export class Ingest extends Context.Service<Ingest, {
+  readonly process: (item: InboxItem) => Effect.Effect<IngestOutcome, StoreError | ChannelStoreError>
+}>()("wa/Ingest") {
+  static readonly layer = Layer.effect(Ingest, Effect.gen(function*() {
+    const channels = yield* Channels
+    const secrets = yield* WebhookSecrets
+    const store = yield* InboundStore
+    const bus = yield* EventBus
+
+    const message = Effect.fn("Ingest.message")(function*(channel: Channel, contacts: ReadonlyArray<Contact>, raw: unknown) {
+      const decoded = decodeMessage(raw)
+      if (Option.isNone(decoded)) return yield* Effect.logWarning("message without id/timestamp skipped")
+      const d = decoded.value
+      const m = d.message
+      const org = channel.organizationId
+      if (d._tag === "Known" && d.message.type === "reaction") {
+        const r = d.message.reaction
+        const found = yield* store.setReaction(org, r.message_id, r.emoji)
+        return yield* Effect.logDebug(found ? "reaction applied" : "reaction to an unknown message ignored")
+      }
+      const contact = contacts.find((c) =>
+        (m.from !== undefined && c.wa_id === m.from) || (m.from_user_id !== undefined && c.user_id === m.from_user_id)
+      ) ?? (contacts.length === 1 ? contacts[0] : undefined)
+      const waId = m.from ?? contact?.wa_id
+      const userId = m.from_user_id ?? contact?.user_id
+      if (waId === undefined && userId === undefined) return yield* Effect.logWarning("message without a sender skipped")
+      const described = describe(d)
+      const timestamp = timestampOf(m.timestamp)
+      const stored = yield* store.storeMessage({
+        organizationId: org,
+        channelId: channel.id,
+        lead: { waId, userId, name: contact?.profile?.name ?? contact?.profile?.username, ctwaClid: m.referral?.ctwa_clid },
+        wamid: m.id,
+        type: described.type,
+        content: described.content,
+        payload: raw,
+        replyTo: described.replyTo,
+        timestamp,
+        isTurn: described.isTurn,
+        newWaId: d._tag === "Known" && d.message.type === "system" && d.message.system.type === "user_changed_number"
+          ? d.message.system.wa_id
+          : undefined
+      })
+      if (Option.isNone(stored)) return yield* Effect.logDebug("redelivered message ignored").pipe(Effect.annotateLogs({ wamid: m.id }))
+      const s = stored.value
+      const at = DateTime.fromDateUnsafe(timestamp)
+      yield* Effect.logInfo("lead message stored").pipe(
+        Effect.annotateLogs({ conversationId: s.conversationId, messageId: s.messageId, type: described.type })
+      )
+      for (const f of s.cancelledFollowUps) {
+        yield* bus.publish(new FollowUpChanged({
+          organizationId: org,
+          conversationId: s.conversationId,
+          at,
+          scheduledActionId: f.id,
+          change: "cancelled",
+          dueAt: DateTime.fromDateUnsafe(f.dueAt),
+          reason: "lead replied"
+        }))
+      }
+      // system notices (number changed …) are stored but are not lead turns
+      if (!described.isTurn) return
+      yield* bus.publish(new MessageStored({
+        organizationId: org,
+        conversationId: s.conversationId,
+        at,
+        messageId: s.messageId,
+        leadId: s.leadId,
+        from: "LEAD",
+        type: described.type,
+        content: described.content
+      }))
+    })
+
+    const status = Effect.fn("Ingest.status")(function*(channel: Channel, raw: unknown) {
+      const decoded = decodeStatus(raw)
+      if (Option.isNone(decoded) || !isStatusValue(decoded.value.status)) {
+        return yield* Effect.logWarning("status not understood, skipped")
+      }
+      const st = decoded.value
+      const value = decoded.value.status
+      const e = st.errors?.[0]
+      const applied = yield* store.applyStatus({
+        organizationId: channel.organizationId,
+        wamid: st.id,
+        status: isStatusValue(value) ? value : "sent",
+        error: Option.fromNullishOr(e).pipe(Option.map((x) => ({
+          code: x.code,
+          title: x.title ?? x.message ?? null,
+          details: x.error_data?.details ?? null
+        })))
+      })
+      if (Option.isNone(applied)) return yield* Effect.logDebug("status ignored (unknown message or not newer)")
+      yield* bus.publish(new MessageStatusChanged({
+        organizationId: channel.organizationId,
+        conversationId: applied.value.conversationId,
+        at: DateTime.fromDateUnsafe(timestampOf(st.timestamp)),
+        messageId: applied.value.messageId,
+        wamid: Wamid.make(st.id),
+        status: isStatusValue(value) ? value : "sent",
+        errorCode: e?.code ?? null
+      }))
+    })
+
+    const process = Effect.fn("Ingest.process")(function*(item: InboxItem) {
+      const envelope = yield* decodeEnvelope(textDecoder.decode(item.body)).pipe(Effect.option)
+      if (Option.isNone(envelope)) return { _tag: "Undecodable", reason: "not a WhatsApp webhook envelope" } as const
+      const byNumber = new Map<string, Option.Option<Channel>>()
+      for (const entry of envelope.value.entry) {
+        for (const change of entry.changes) {
+          if (change.field !== "messages") {
+            yield* Effect.logInfo("webhook field not handled").pipe(Effect.annotateLogs({ field: change.field }))
+            continue
+          }
+          const value = decodeChangeValue(change.value)
+          const phoneNumberId = Option.getOrUndefined(value)?.metadata?.phone_number_id
+          if (Option.isNone(value) || phoneNumberId === undefined) {
+            yield* Effect.logWarning("change without metadata.phone_number_id skipped")
+            continue
+          }
+          const channel = byNumber.get(phoneNumberId) ?? (yield* channels.findByPhoneNumberId(phoneNumberId))
+          byNumber.set(phoneNumberId, channel)
+          const log = Effect.annotateLogs({ phoneNumberId, wabaId: entry.id })
+          if (Option.isNone(channel)) {
+            yield* Effect.logWarning("webhook for an unknown phone_number_id dropped").pipe(log)
+            continue
+          }
+          const expected = secrets.effectiveFor(channel.value)
+          if (Option.isNone(expected) || expected.value.fingerprint !== item.signedBy) {
+            yield* Effect.logWarning("webhook part signed by another app's secret rejected").pipe(log)
+            continue
+          }
+          for (const error of value.value.errors ?? []) {
+            yield* Effect.logWarning("WhatsApp reported an error").pipe(log, Effect.annotateLogs({ code: error.code, title: error.title ?? "" }))
+          }
+          for (const raw of value.value.messages ?? []) yield* message(channel.value, value.value.contacts ?? [], raw)
+          for (const raw of value.value.statuses ?? []) yield* status(channel.value, raw)
+        }
+      }
+      return { _tag: "Processed" } as const
+    })
+
+    return Ingest.of({ process })
+  }))
+}

@@ -1,0 +1,183 @@
+/**
+ * Sending on a channel (docs/WHATSAPP.md §7–8): text (optionally quoting a message),
+ * template, mark-as-read. Cloud channels call the Graph API with their own token, paced per
+ * number and per recipient; error codes become typed errors (see send/errors.ts). Sandbox
+ * channels send nothing and answer a generated wamid.
+ */
+import { randomUUID } from "node:crypto"
+import { Context, Duration, Effect, Layer, Option, Random, Schema } from "effect"
+import { FetchHttpClient, HttpClient } from "effect/http"
+import { AppConfig } from "../config/AppConfig.ts"
+import type { ChannelId } from "../domain/ids.ts"
+import { Wamid } from "../domain/ids.ts"
+import { type Channel, Channels, type ChannelStoreError } from "./Channels.ts"
+import * as E from "./send/errors.ts"
+import { type GraphResult, postMessages } from "./send/GraphApi.ts"
+import { makePacer } from "./send/Pacer.ts"
+
+export type OutboundBody =
+  | { readonly type: "text"; readonly text: string; readonly replyTo?: string | undefined }
+  | {
+    readonly type: "template"
+    readonly name: string
+    readonly language: string
+    /** Body parameters, in order ({{1}}, {{2}} …). */
+    readonly parameters?: ReadonlyArray<string> | undefined
+  }
+
+export interface SenderOptions {
+  /** Graph calls per second per number (Meta's default is 80). */
+  readonly perNumberPerSecond: number
+  /** Minimum spacing of messages to one recipient. */
+  readonly perRecipientInterval: Duration.Duration
+  /** How long a recipient is paused after a pair-rate-limit (131056) answer. */
+  readonly pairRateBackoff: Duration.Duration
+  /** First retry delay; doubles per attempt, with jitter. */
+  readonly retryBase: Duration.Duration
+  readonly maxRetries: number
+  readonly timeout: Duration.Duration
+}
+
+export const defaultSenderOptions: SenderOptions = {
+  perNumberPerSecond: 80,
+  perRecipientInterval: Duration.millis(250),
+  pairRateBackoff: Duration.seconds(6),
+  retryBase: Duration.millis(500),
+  maxRetries: 3,
+  timeout: Duration.seconds(20)
+}
+
+const SendAccepted = Schema.Struct({ messages: Schema.NonEmptyArray(Schema.Struct({ id: Schema.String })) })
+const decodeAccepted = Schema.decodeUnknownOption(SendAccepted)
+
+/** A BSUID (`US.1349…`) is addressed with `recipient`, a number with `to`. */
+const addressOf = (to: string) => /^[A-Z]{2}\.[A-Za-z0-9]+$/.test(to) ? { recipient: to } : { to }
+
+export const messageBody = (to: string, body: OutboundBody) =>
+  body.type === "text"
+    ? {
+      messaging_product: "whatsapp",
+      recipient_type: "individual",
+      ...addressOf(to),
+      type: "text",
+      text: { preview_url: false, body: body.text },
+      ...(body.replyTo === undefined ? {} : { context: { message_id: body.replyTo } })
+    }
+    : {
+      messaging_product: "whatsapp",
+      recipient_type: "individual",
+      ...addressOf(to),
+      type: "template",
+      template: {
+        name: body.name,
+        language: { code: body.language },
+        ...(body.parameters === undefined || body.parameters.length === 0 ? {} : {
+          components: [{ type: "body", parameters: body.parameters.map((text) => ({ type: "text", text })) }]
+        })
+      }
+    }
+
+const makeWhatsApp = (options: SenderOptions) =>
+  Effect.gen(function*() {
+    const config = yield* AppConfig
+    const channels = yield* Channels
+    const client = yield* HttpClient.HttpClient
+    const numbers = makePacer(Duration.millis(1000 / options.perNumberPerSecond))
+    const recipients = makePacer(options.perRecipientInterval)
+
+    const backoff = (attempt: number) =>
+      Effect.map(Random.next, (r) => Duration.millis(Duration.toMillis(options.retryBase) * 2 ** attempt * (0.5 + r)))
+
+    /** One logical call with the code policy: retries only what certainly was not accepted. */
+    const call = (channel: Channel, recipient: Option.Option<string>, body: unknown) =>
+      Effect.gen(function*() {
+        if (Option.isNone(channel.accessToken)) {
+          return yield* new E.ChannelMisconfigured({ reason: `channel ${channel.phoneNumberId} has no access token` })
+        }
+        const target = { baseUrl: config.whatsapp.apiBaseUrl, phoneNumberId: channel.phoneNumberId, token: channel.accessToken.value, timeout: options.timeout }
+        let last: GraphResult = { _tag: "NotSent", reason: "not attempted" }
+        for (let attempt = 0; attempt <= options.maxRetries; attempt++) {
+          yield* numbers.acquire(channel.phoneNumberId)
+          if (Option.isSome(recipient)) yield* recipients.acquire(`${channel.phoneNumberId}:${recipient.value}`)
+          last = yield* postMessages(client, target, body)
+          if (last._tag === "Accepted") return last.json
+          if (last._tag === "MaybeSent") return yield* new E.SendOutcomeUnknown({ reason: last.reason })
+          if (last._tag === "GraphError") {
+            const { code, details, status } = last
+            const graph = { code, details }
+            if (code === 131047) return yield* new E.WindowClosed(graph)
+            if (code === 131026) return yield* new E.RecipientUndeliverable(graph)
+            if (code === 131051) return yield* new E.UnsupportedMessageType(graph)
+            if (code >= 132000 && code < 133000) return yield* new E.TemplateRejected(graph)
+            if (code === 190) {
+              yield* channels.markUnhealthy(channel.id, `access token rejected (190): ${details}`).pipe(Effect.ignore)
+              yield* Effect.logError("WhatsApp channel marked unhealthy: access token rejected").pipe(
+                Effect.annotateLogs({ phoneNumberId: channel.phoneNumberId, code })
+              )
+              return yield* new E.ChannelUnauthorized({ ...graph, phoneNumberId: channel.phoneNumberId })
+            }
+            const rateLimited = E.RATE_LIMIT_CODES.has(code)
+            if (!rateLimited && !E.TRANSIENT_CODES.has(code) && status < 500) return yield* new E.SendRejected({ ...graph, status })
+            if (attempt === options.maxRetries) {
+              return yield* rateLimited
+                ? new E.RateLimited({ ...graph, attempts: attempt + 1 })
+                : new E.GraphUnavailable({ status, reason: `${code}: ${details}`, attempts: attempt + 1 })
+            }
+            const delay = yield* backoff(attempt)
+            if (code === 131056 && Option.isSome(recipient)) {
+              yield* recipients.pushBack(`${channel.phoneNumberId}:${recipient.value}`, Duration.sum(options.pairRateBackoff, delay))
+            } else if (rateLimited) {
+              yield* numbers.pushBack(channel.phoneNumberId, delay)
+            } else {
+              yield* Effect.sleep(delay)
+            }
+            yield* Effect.logWarning("Graph API send retried").pipe(Effect.annotateLogs({ code, attempt: attempt + 1 }))
+            continue
+          }
+          // NotSent: the connection was refused; safe to try again
+          if (attempt < options.maxRetries) yield* Effect.sleep(yield* backoff(attempt))
+        }
+        return yield* new E.GraphUnavailable({ status: 0, reason: last._tag === "NotSent" ? last.reason : "unavailable", attempts: options.maxRetries + 1 })
+      })
+
+    const send = Effect.fn("WhatsApp.send")(function*(channel: Channel, to: string, body: OutboundBody) {
+      yield* Effect.annotateCurrentSpan({ "wa.phone_number_id": channel.phoneNumberId, "wa.transport": channel.transport, "wa.type": body.type })
+      if (channel.transport === "sandbox") return { wamid: Wamid.make(`wamid.sandbox.${randomUUID()}`) }
+      const json = yield* call(channel, Option.some(to), messageBody(to, body))
+      const accepted = decodeAccepted(json)
+      if (Option.isNone(accepted)) return yield* new E.SendOutcomeUnknown({ reason: "accepted without messages[0].id" })
+      return { wamid: Wamid.make(accepted.value.messages[0].id) }
+    })
+
+    return WhatsApp.of({
+      send,
+      sendText: (channel, to, text, o) => send(channel, to, { type: "text", text, replyTo: o?.replyTo }),
+      sendTemplate: (channel, to, t) => send(channel, to, { type: "template", ...t }),
+      markRead: Effect.fn("WhatsApp.markRead")(function*(channel: Channel, wamid: string, o?: { readonly typing?: boolean }) {
+        if (channel.transport === "sandbox") return
+        yield* call(channel, Option.none(), {
+          messaging_product: "whatsapp",
+          status: "read",
+          message_id: wamid,
+          ...(o?.typing === true ? { typing_indicator: { type: "text" } } : {})
+        })
+      }),
+      channel: (id) =>
+        Effect.flatMap(channels.findById(id), Option.match({
+          onNone: () => Effect.fail(new E.ChannelNotFound({ channelId: id })),
+          onSome: Effect.succeed
+        }))
+    })
+  })
+
+export class WhatsApp extends Context.Service<WhatsApp, {
+  readonly send: (channel: Channel, to: string, body: OutboundBody) => Effect.Effect<{ readonly wamid: Wamid }, E.SendError>
+  readonly sendText: (channel: Channel, to: string, text: string, options?: { readonly replyTo?: string }) => Effect.Effect<{ readonly wamid: Wamid }, E.SendError>
+  readonly sendTemplate: (channel: Channel, to: string, template: { readonly name: string; readonly language: string; readonly parameters?: ReadonlyArray<string> }) => Effect.Effect<{ readonly wamid: Wamid }, E.SendError>
+  /** Marks `wamid` (and earlier messages) read; `typing` also shows the typing indicator. */
+  readonly markRead: (channel: Channel, wamid: string, options?: { readonly typing?: boolean }) => Effect.Effect<void, E.SendError>
+  readonly channel: (id: ChannelId) => Effect.Effect<Channel, E.ChannelNotFound | ChannelStoreError>
+}>()("wa/WhatsApp") {
+  static readonly layerWith = (options: SenderOptions) => Layer.effect(WhatsApp, makeWhatsApp(options)).pipe(Layer.provide(FetchHttpClient.layer))
+  static readonly layer = WhatsApp.layerWith(defaultSenderOptions)
+}

@@ -1,0 +1,30 @@
+/**
+ * The WhatsApp channel as layers: services (Channels, WhatsApp sender, Inbox, inbound
+ * store) plus the background parts (quick-setup at start, inbox consumers), and the webhook
+ * routes. Needs AppConfig, the database (PgClient/SqlClient) and the EventBus.
+ */
+import { Layer } from "effect"
+import { SecretBox } from "../crypto/SecretBox.ts"
+import { InboxLive } from "../inbox/InboxLive.ts"
+import { Channels } from "./Channels.ts"
+import { InboundStore } from "./InboundStore.ts"
+import { InboxConsumerLive } from "./InboxConsumer.ts"
+import { Ingest } from "./Ingest.ts"
+import { QuickSetupLive } from "./QuickSetup.ts"
+import { WebhookHttpLive } from "./WebhookHttp.ts"
+import { WebhookSecrets } from "./WebhookSecrets.ts"
+import { WhatsApp } from "./WhatsApp.ts"
+
+const ChannelsLive = Channels.layer.pipe(Layer.provide(SecretBox.layer))
+
+const Core = Layer.mergeAll(WebhookSecrets.layer, WhatsApp.layer, InboxLive, InboundStore.layer).pipe(
+  Layer.provideMerge(ChannelsLive)
+)
+
+const Background = Layer.mergeAll(QuickSetupLive, InboxConsumerLive.pipe(Layer.provide(Ingest.layer)))
+
+/** Channels, WhatsApp, Inbox, WebhookSecrets, InboundStore — and the quick-setup + consumers running. */
+export const WhatsAppLive = Background.pipe(Layer.provideMerge(Core))
+
+/** The `/webhooks/whatsapp` handlers (provide WhatsAppLive's services). */
+export const WhatsAppHttpLive = WebhookHttpLive
