@@ -90,7 +90,9 @@ describe("conversations and messages", () => {
         assert.strictEqual(sent.body.message_from, "HUMAN")
         assert.strictEqual(sent.body.content, "Hi, Ada here")
         assert.strictEqual(sent.body.sent_by_user_id, userId)
-        assert.include(["pending", "sent"], sent.body.status)
+        // the seeded channel uses the sandbox transport: sent at once, with a generated wamid
+        assert.strictEqual(sent.body.status, "sent")
+        assert.match(sent.body.wamid, /^wamid\.sandbox\./)
         const conv = yield* call("GET", "/conversations/?mode=human", { token })
         assert.strictEqual(conv.body.items[0].id, open.conversationId)
         assert.strictEqual(conv.body.items[0].last_message, "Hi, Ada here")
@@ -109,6 +111,14 @@ describe("conversations and messages", () => {
         })
         assert.strictEqual(template.status, 201)
         assert.strictEqual(template.body.type, "template")
+
+        // a cloud channel without an access token: stored, marked failed with the reason
+        const cloud = yield* seedConversation(orgId)
+        yield* db((sql) => sql`UPDATE channels SET transport = 'cloud' WHERE id = ${cloud.channelId}`)
+        const failed = yield* call("POST", "/messages/send", { token, body: { conversation_id: cloud.conversationId, text: "hola" } })
+        assert.strictEqual(failed.status, 201)
+        assert.strictEqual(failed.body.status, "failed")
+        assert.strictEqual(failed.body.error_title, "ChannelMisconfigured")
 
         const neither = yield* call("POST", "/messages/send", { token, body: { conversation_id: open.conversationId } })
         assert.strictEqual(neither.status, 400)

@@ -1,7 +1,8 @@
 /**
  * A human agent's message to a lead (POST /messages/send): free text needs the 24-hour window
  * (from `last_user_message_at`), a template does not. Sending takes the conversation over when
- * the bot has it. The message is stored as HUMAN with status `pending` and published.
+ * the bot has it. The message is stored as HUMAN with status `pending` and published, then sent
+ * through the WhatsApp service (see deliver.ts); the answer carries the resulting status.
  */
 import { Clock, Context, DateTime, Effect, Layer, Schema } from "effect"
 import { SqlClient } from "effect/sql"
@@ -11,6 +12,8 @@ import { type NotFound, ValidationError, WindowClosed } from "../../domain/dashb
 import { MessageStored } from "../../domain/events.ts"
 import { ConversationId, LeadId, MessageId } from "../../domain/ids.ts"
 import { EventBus } from "../../events/EventBus.ts"
+import { WhatsApp } from "../../whatsapp/WhatsApp.ts"
+import { deliver } from "./deliver.ts"
 import { decodeRows } from "../sql.ts"
 import { conversationNotFound, ConversationsView } from "./ConversationsView.ts"
 import { MessageRow, toMessageItem } from "./rows.ts"
@@ -19,6 +22,9 @@ export const WINDOW_MS = 24 * 60 * 60 * 1000
 
 const Target = Schema.Struct({
   leadId: Schema.String,
+  channelId: Schema.String,
+  waId: Schema.NullOr(Schema.String),
+  userId: Schema.NullOr(Schema.String),
   mode: Schema.Literals(["bot", "human"]),
   lastUserMessageAt: Schema.NullOr(Schema.Date)
 })
@@ -32,6 +38,7 @@ export class HumanSend extends Context.Service<HumanSend, {
       const sql = yield* SqlClient.SqlClient
       const bus = yield* EventBus
       const view = yield* ConversationsView
+      const whatsApp = yield* WhatsApp
 
       const send = Effect.fn("HumanSend.send")(function*(caller: Caller, input: SendPayload) {
         const body = bodyOf(input)
@@ -39,7 +46,7 @@ export class HumanSend extends Context.Service<HumanSend, {
           return yield* new ValidationError({ message: "text: give either text or template (exactly one)" })
         }
         const [target] = yield* sql`
-          SELECT c.lead_id, c.mode, c.last_user_message_at FROM conversations c
+          SELECT c.lead_id, c.channel_id, l.wa_id, l.user_id, c.mode, c.last_user_message_at FROM conversations c
           JOIN leads l ON l.id = c.lead_id AND l.organization_id = c.organization_id
           WHERE c.id = ${input.conversation_id} AND c.organization_id = ${caller.organizationId}
             AND l.deleted_at IS NULL`.pipe(decodeRows(Target), Effect.orDie)
@@ -83,7 +90,23 @@ export class HumanSend extends Context.Service<HumanSend, {
           type: body.type,
           content: body.content
         }))
-        return toMessageItem(row)
+        const to = target.waId ?? target.userId
+        if (to === null) return toMessageItem(row)
+        yield* deliver(sql, bus, whatsApp, {
+          organizationId: caller.organizationId,
+          conversationId: input.conversation_id,
+          messageId: row.id,
+          channelId: target.channelId,
+          to,
+          body: body.type === "text"
+            ? { type: "text", text: body.content }
+            : { type: "template", name: body.payload?.template.name ?? "", language: body.payload?.template.language ?? "", parameters: body.payload?.template.parameters ?? [] }
+        })
+        const [final] = yield* sql`
+          SELECT id, created_at::text AS cursor_key, message_from, content, type, status, wamid, created_at,
+                 error_code, error_title, sent_by_user_id
+          FROM messages WHERE id = ${row.id} AND organization_id = ${caller.organizationId}`.pipe(decodeRows(MessageRow), Effect.orDie)
+        return toMessageItem(final ?? row)
       })
 
       return HumanSend.of({ send })
