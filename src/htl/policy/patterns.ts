@@ -33,7 +33,7 @@ export const GUARANTEES: ReadonlyArray<RegExp> = [
   /\b(?:i|we)\s+(?:promise|assure\s+you)\b/iu,
   /\b100\s?%\s+(?:sure|certain|guaranteed|results?)\b/iu,
   /\b(?:risk[-\s]free|no\s+risk|can(?:['’]|no)t\s+fail|will\s+definitely|definitely\s+will)\b/iu,
-  /\bgaranti(?:z|s|e|a)\w*/iu,
+  /\bgarant[ie]\w*/iu,
   /\b(?:te|le|les|lo|vos)?\s*prometo\b/iu,
   /\bte\s+aseguro\b/iu,
   /\bsin\s+riesgo\b/iu,
