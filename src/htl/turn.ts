@@ -32,7 +32,7 @@ interface Spec {
 
 const languageOf = (ctx: TurnContext) =>
   leadLanguage(
-    [...ctx.burst, ...ctx.history].filter((m) => m.from === "LEAD").map((m) => m.text).reverse(),
+    [...ctx.history, ...ctx.burst].filter((m) => m.from === "LEAD").map((m) => m.text).reverse(),
     ctx.profile.languages[0] ?? "en"
   )
 
