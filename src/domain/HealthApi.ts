@@ -5,7 +5,11 @@ export const HealthReport = Schema.Struct({
   status: Schema.Literals(["ok", "degraded"]),
   db: Schema.Literals(["ok", "down"]),
   llm: Schema.Literals(["configured", "not_configured"]),
-  inbox: Schema.Literals(["postgres", "sqs"])
+  inbox: Schema.Literals(["postgres", "sqs"]),
+  /** Present only while a WhatsApp channel is unhealthy (e.g. its token was rejected). */
+  channels: Schema.optionalKey(Schema.Struct({
+    unhealthy: Schema.Array(Schema.Struct({ phone_number_id: Schema.String, reason: Schema.String, since: Schema.String }))
+  }))
 })
 export type HealthReport = typeof HealthReport.Type
 

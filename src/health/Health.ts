@@ -4,10 +4,17 @@ import { SqlClient } from "effect/sql"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Api } from "../domain/Api.ts"
 import type { HealthReport } from "../domain/HealthApi.ts"
+import { Channels } from "../whatsapp/Channels.ts"
 
 export const HealthLive = HttpApiBuilder.group(Api, "health", Effect.fn(function*(handlers) {
   const config = yield* AppConfig
   const sql = yield* SqlClient.SqlClient
+  const channels = yield* Channels
+  const unhealthyChannels = channels.unhealthy.pipe(
+    Effect.map((list) => list.map((c) => ({ phone_number_id: c.phoneNumberId, reason: c.reason, since: c.since.toISOString() }))),
+    Effect.timeout("2 seconds"),
+    Effect.catchCause(() => Effect.succeed([]))
+  )
   const dbReachable = sql`SELECT 1`.pipe(
     Effect.timeout("2 seconds"),
     Effect.as(true),
@@ -16,11 +23,13 @@ export const HealthLive = HttpApiBuilder.group(Api, "health", Effect.fn(function
   return handlers.handle("health", () =>
     Effect.gen(function*() {
       const db = yield* dbReachable
+      const unhealthy = db ? yield* unhealthyChannels : []
       const report: HealthReport = {
-        status: db ? "ok" : "degraded",
+        status: db && unhealthy.length === 0 ? "ok" : "degraded",
         db: db ? "ok" : "down",
         llm: Option.isSome(config.llm.apiKey) ? "configured" : "not_configured",
-        inbox: Option.isSome(config.sqs) ? "sqs" : "postgres"
+        inbox: Option.isSome(config.sqs) ? "sqs" : "postgres",
+        ...(unhealthy.length > 0 ? { channels: { unhealthy } } : {})
       }
       return db ? report : yield* Effect.fail(report)
     }))

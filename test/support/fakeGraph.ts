@@ -1,0 +1,104 @@
+/**
+ * A fake Graph API on 127.0.0.1 (node:http, random port). It records every request and
+ * answers scripted responses in order (then the default: accepted with a fresh wamid).
+ * Use `graphError(code)` for Meta's error shape; `{ hang: true }` never answers.
+ */
+import { randomUUID } from "node:crypto"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import { Effect } from "effect"
+
+export interface RecordedRequest {
+  readonly method: string
+  readonly path: string
+  readonly authorization: string | undefined
+  readonly body: unknown
+}
+
+export type ScriptedResponse =
+  | { readonly status: number; readonly body: unknown }
+  | { readonly hang: true }
+
+export const graphError = (code: number, options: { readonly status?: number; readonly details?: string } = {}): ScriptedResponse => ({
+  status: options.status ?? (code === 190 ? 401 : code === 130429 || code === 131056 || code === 80007 ? 429 : 400),
+  body: {
+    error: {
+      message: `(#${code}) scripted`,
+      type: "OAuthException",
+      code,
+      error_data: { messaging_product: "whatsapp", details: options.details ?? `details of ${code}` },
+      fbtrace_id: "trace"
+    }
+  }
+})
+
+export const accepted = (wamid: string = `wamid.fake.${randomUUID()}`): ScriptedResponse => ({
+  status: 200,
+  body: { messaging_product: "whatsapp", contacts: [{ input: "x", wa_id: "x" }], messages: [{ id: wamid, message_status: "accepted" }] }
+})
+
+export interface FakeGraph {
+  /** Base URL to use as WHATSAPP_API_BASE_URL (includes a version path). */
+  readonly url: string
+  readonly requests: Array<RecordedRequest>
+  /** Queue responses for the next requests, in order. */
+  readonly script: (...responses: Array<ScriptedResponse>) => void
+  readonly reset: () => void
+}
+
+const readBody = (req: IncomingMessage) =>
+  new Promise<string>((resolve) => {
+    let data = ""
+    req.setEncoding("utf8")
+    req.on("data", (chunk: string) => (data += chunk))
+    req.on("end", () => resolve(data))
+  })
+
+const parse = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+/** Starts the fake (stopped with the scope). */
+export const fakeGraph = Effect.gen(function*() {
+  const requests: Array<RecordedRequest> = []
+  let scripted: Array<ScriptedResponse> = []
+  const hanging = new Set<ServerResponse>()
+  const server = createServer(async (req, res) => {
+    const body = parse(await readBody(req))
+    requests.push({ method: req.method ?? "", path: req.url ?? "", authorization: req.headers.authorization, body })
+    const next = scripted.shift() ?? (typeof body === "object" && body !== null && "status" in body ? { status: 200, body: { success: true } } : accepted())
+    if ("hang" in next) {
+      hanging.add(res)
+      return
+    }
+    res.writeHead(next.status, { "content-type": "application/json" })
+    res.end(JSON.stringify(next.body))
+  })
+  const port = yield* Effect.acquireRelease(
+    Effect.callback<number>((resume) => {
+      server.listen(0, "127.0.0.1", () => {
+        const address = server.address()
+        resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0))
+      })
+    }),
+    () =>
+      Effect.callback<void>((resume) => {
+        for (const res of hanging) res.destroy()
+        server.closeAllConnections()
+        server.close(() => resume(Effect.void))
+      })
+  )
+  const fake: FakeGraph = {
+    url: `http://127.0.0.1:${port}/v23.0`,
+    requests,
+    script: (...responses) => void scripted.push(...responses),
+    reset: () => {
+      requests.length = 0
+      scripted = []
+    }
+  }
+  return fake
+})
