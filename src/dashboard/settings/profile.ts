@@ -105,10 +105,13 @@ export const writeProfile = (sql: SqlClient.SqlClient, org: OrganizationId, p: B
         followup_template_language = EXCLUDED.followup_template_language, updated_at = now()`
     yield* sql`DELETE FROM business_products WHERE organization_id = ${org}`
     yield* sql`DELETE FROM business_faqs WHERE organization_id = ${org}`
-    yield* Effect.forEach(p.products, (x) =>
+    // created_at keeps the given order (now() is the same for the whole transaction)
+    const base = Date.now()
+    yield* Effect.forEach(p.products, (x, i) =>
       sql`INSERT INTO business_products ${sql.insert({
-        organizationId: org, name: x.name.trim(), description: x.description, price: x.price, currency: x.currency
+        organizationId: org, name: x.name.trim(), description: x.description, price: x.price, currency: x.currency,
+        createdAt: new Date(base + i)
       })}`, { discard: true })
-    yield* Effect.forEach(p.faqs, (x) =>
-      sql`INSERT INTO business_faqs ${sql.insert({ organizationId: org, question: x.question, answer: x.answer })}`, { discard: true })
+    yield* Effect.forEach(p.faqs, (x, i) =>
+      sql`INSERT INTO business_faqs ${sql.insert({ organizationId: org, question: x.question, answer: x.answer, createdAt: new Date(base + i) })}`, { discard: true })
   }).pipe(sql.withTransaction, Effect.orDie)
