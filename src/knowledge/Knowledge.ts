@@ -71,7 +71,7 @@ export const makeSqlKnowledge = Effect.gen(function*() {
 
   const profile = Effect.fn("Knowledge.profile")(function*(organizationId: OrganizationId) {
     const rows = yield* sql<ProfileRow>`
-      SELECT business_name, description, tone, languages, policies, timezone, followup_max_24h,
+      SELECT business_name, description, tone, languages, policies, timezone, followup_max_24h AS followup_max24h,
              followup_max_total, followup_min_minutes, followup_max_minutes, followup_template_name
       FROM business_profiles WHERE organization_id = ${organizationId}`
     const prices = yield* sql<{ readonly price: string; readonly currency: string | null }>`

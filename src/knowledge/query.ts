@@ -3,7 +3,7 @@
  * with common inflections trimmed ("pricing" → `pric:*`, matching "price", "prices"). Only
  * letters and digits survive, so the string is always a valid tsquery.
  */
-const STOP = new Set(["the", "and", "for", "with", "what", "how", "are", "is", "de", "la", "el", "los", "las", "que", "para", "por", "con", "une", "les", "des", "est", "do", "da", "um", "uma", "your", "you", "our", "about"])
+const STOP = new Set(["the", "and", "for", "with", "what", "how", "are", "is", "de", "la", "el", "los", "las", "que", "para", "por", "con", "une", "les", "des", "est", "do", "da", "um", "uma", "your", "you", "our", "about", "qué", "cómo", "quel", "quelle", "was", "wie"])
 
 const stem = (w: string) => (w.length >= 6 ? w.replace(/(ing|ed|es|s|ción|ciones|mente)$/u, "") : w)
 
