@@ -13,6 +13,7 @@ import { DashboardHttpLive, DashboardRpcRoutes } from "./dashboard/layer.ts"
 import { Api } from "./domain/Api.ts"
 import { EventBus } from "./events/EventBus.ts"
 import { HealthLive } from "./health/Health.ts"
+import { HtlLive } from "./htl/layer.ts"
 import { LoggingLive } from "./observability/Logging.ts"
 import { TelemetryLive } from "./observability/Telemetry.ts"
 import { WhatsAppHttpLive, WhatsAppLive } from "./whatsapp/layer.ts"
@@ -26,7 +27,7 @@ export const Routes = Layer.mergeAll(ApiRoutes, HttpApiScalar.layer(Api, { path:
 
 /** Everything the routes and background fibers need, on top of AppConfig and the database. */
 export const Services = WhatsAppLive.pipe(
-  Layer.provideMerge(Layer.mergeAll(EventBus.layer)),
+  Layer.provideMerge(Layer.mergeAll(EventBus.layer, HtlLive)),
   Layer.provideMerge(DatabaseLive)
 )
 
