@@ -1,0 +1,108 @@
+/**
+ * The RPC group over WebSocket at /rpc: auth on connect, typed calls, and the live event stream
+ * delivering each organization's events to its own subscribers only.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Deferred, Effect, Fiber, Ref, Stream } from "effect"
+import { HttpServer } from "effect/http"
+import { DashboardRpcClient, rpcUrl } from "../../src/client/DashboardClient.ts"
+import type { DomainEvent } from "../../src/domain/events.ts"
+import { appTest } from "../support/app.ts"
+import { type Account, call, createOrg, env, seedConversation } from "./support.ts"
+
+const baseUrl = Effect.map(HttpServer.HttpServer, (server) =>
+  server.address._tag === "UnixPathAddress" ? "http://127.0.0.1" : `http://127.0.0.1:${server.address.port}`)
+
+const clientFor = (account: Account) =>
+  Effect.map(baseUrl, (url) => DashboardRpcClient.layer({ baseUrl: url, token: account.token }))
+
+/** Subscribes and collects every event into a Ref; resolves `first` on the first one. */
+const subscribe = (account: Account) =>
+  Effect.gen(function*() {
+    const layer = yield* clientFor(account)
+    const seen = yield* Ref.make<Array<DomainEvent>>([])
+    const first = yield* Deferred.make<void>()
+    const fiber = yield* Effect.gen(function*() {
+      const rpc = yield* DashboardRpcClient
+      yield* rpc["events.subscribe"]().pipe(
+        Stream.runForEach((event) => Ref.update(seen, (all) => [...all, event]).pipe(Effect.andThen(Deferred.succeed(first, undefined))))
+      )
+    }).pipe(Effect.provide(layer), Effect.forkScoped)
+    return { seen, first, fiber }
+  })
+
+describe("RPC over WebSocket", () => {
+  it.layer(appTest(env), { excludeTestServices: true })((it) => {
+    it.effect("typed calls with the caller's organization", () =>
+      Effect.gen(function*() {
+        const a = yield* createOrg()
+        const conv = yield* seedConversation(a.orgId, { name: "Rpc Lead" })
+        const layer = yield* clientFor(a)
+        yield* Effect.gen(function*() {
+          const rpc = yield* DashboardRpcClient
+          const me = yield* rpc["auth.me"]()
+          assert.strictEqual(me.user.id, a.userId)
+          const page = yield* rpc["conversations.list"]({})
+          assert.deepStrictEqual(page.items.map((c) => c.id), [conv.conversationId])
+          const taken = yield* rpc["conversations.takeover"]({ id: conv.conversationId })
+          assert.strictEqual(taken.mode, "human")
+          const lead = yield* rpc["leads.create"]({ phone: "+14155550123", name: "Via RPC" })
+          assert.strictEqual(lead.name, "Via RPC")
+          const duplicate = yield* rpc["leads.create"]({ phone: "+14155550123" }).pipe(Effect.flip)
+          assert.strictEqual(duplicate._tag, "Conflict")
+          const missing = yield* rpc["conversations.release"]({ id: "00000000-0000-0000-0000-000000000000" }).pipe(Effect.flip)
+          assert.strictEqual(missing._tag, "NotFound")
+        }).pipe(Effect.provide(layer), Effect.scoped)
+      }))
+
+    it.effect("the upgrade is refused without a valid token", () =>
+      Effect.gen(function*() {
+        const url = yield* baseUrl
+        const noToken = yield* call("GET", "/rpc")
+        assert.strictEqual(noToken.status, 401)
+        assert.strictEqual(noToken.body.error.code, "unauthorized")
+        const forged = yield* call("GET", "/rpc?access_token=abc.def.ghi")
+        assert.strictEqual(forged.status, 401)
+        assert.match(rpcUrl({ baseUrl: url, token: "t" }), /^ws:\/\/127\.0\.0\.1:\d+\/rpc\?access_token=t$/)
+      }))
+
+    it.effect("events.subscribe: an event of organization A reaches A's subscriber and not B's", () =>
+      Effect.gen(function*() {
+        const a = yield* createOrg()
+        const b = yield* createOrg()
+        const convA = yield* seedConversation(a.orgId)
+        const convB = yield* seedConversation(b.orgId)
+        const subA = yield* subscribe(a)
+        const subB = yield* subscribe(b)
+        // the subscription starts asynchronously: keep producing events until each side saw one
+        const produce = (account: Account, conversationId: string, done: Deferred.Deferred<void>) =>
+          Effect.gen(function*() {
+            let mode: "takeover" | "release" = "takeover"
+            while (!(yield* Deferred.isDone(done))) {
+              const r = yield* call("POST", `/conversations/${conversationId}/${mode}`, { token: account.token })
+              assert.strictEqual(r.status, 200)
+              mode = mode === "takeover" ? "release" : "takeover"
+              yield* Effect.sleep("50 millis")
+            }
+          })
+        yield* Effect.all([produce(a, convA.conversationId, subA.first), produce(b, convB.conversationId, subB.first)], {
+          concurrency: 2
+        }).pipe(Effect.timeout("10 seconds"))
+        // one more of A's events after both are subscribed, then a human send (MessageStored + status)
+        yield* call("POST", "/messages/send", { token: a.token, body: { conversation_id: convA.conversationId, text: "live!" } })
+        yield* Effect.sleep("300 millis")
+        const seenA = yield* Ref.get(subA.seen)
+        const seenB = yield* Ref.get(subB.seen)
+        assert.isTrue(seenA.length >= 2)
+        assert.isTrue(seenB.length >= 1)
+        assert.isTrue(seenA.every((e) => e.organizationId === a.orgId && e.conversationId === convA.conversationId))
+        assert.isTrue(seenB.every((e) => e.organizationId === b.orgId && e.conversationId === convB.conversationId))
+        assert.isTrue(seenA.some((e) => e._tag === "ModeChanged" && e.byUserId === a.userId))
+        assert.isTrue(seenA.some((e) => e._tag === "MessageStored" && e.content === "live!"))
+        assert.isFalse(seenB.some((e) => e._tag === "MessageStored"))
+        yield* Fiber.interrupt(subA.fiber)
+        yield* Fiber.interrupt(subB.fiber)
+      }).pipe(Effect.scoped))
+  })
+})
+
