@@ -5,13 +5,15 @@
  */
 import { randomUUID } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import { Effect } from "effect"
+import { Context, Effect, Layer } from "effect"
 
 export interface RecordedRequest {
   readonly method: string
   readonly path: string
   readonly authorization: string | undefined
   readonly body: unknown
+  /** Date.now() when it arrived. */
+  readonly at: number
 }
 
 export type ScriptedResponse =
@@ -68,7 +70,7 @@ export const fakeGraph = Effect.gen(function*() {
   const hanging = new Set<ServerResponse>()
   const server = createServer(async (req, res) => {
     const body = parse(await readBody(req))
-    requests.push({ method: req.method ?? "", path: req.url ?? "", authorization: req.headers.authorization, body })
+    requests.push({ method: req.method ?? "", path: req.url ?? "", authorization: req.headers.authorization, body, at: Date.now() })
     const next = scripted.shift() ?? (typeof body === "object" && body !== null && "status" in body ? { status: 200, body: { success: true } } : accepted())
     if ("hang" in next) {
       hanging.add(res)
@@ -102,3 +104,8 @@ export const fakeGraph = Effect.gen(function*() {
   }
   return fake
 })
+
+/** The fake as a service, for layers that need its URL (e.g. WHATSAPP_API_BASE_URL). */
+export class FakeGraphServer extends Context.Service<FakeGraphServer, FakeGraph>()("test/FakeGraphServer") {
+  static readonly layer = Layer.effect(FakeGraphServer, fakeGraph)
+}

@@ -23,7 +23,7 @@ const ErrorBody = Schema.Struct({
 const decodeError = Schema.decodeUnknownOption(ErrorBody)
 
 /** Errors raised before the request could have reached the server. */
-const NOT_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ConnectTimeout/
+const NOT_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ConnectTimeout|bad port/
 
 const causeText = (e: unknown): string => {
   const parts: Array<string> = []
