@@ -10,6 +10,13 @@ import { fakeSettings, startFakeLlm } from "../support/fakeLlm.ts"
 const ask = { format: summarizeFormat, system: "Task: summarize. Reply with JSON.", user: "Lead: hi" }
 const fast = { retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 10_000 } }
 const realSleep = (ms: number) => Effect.promise(() => new Promise<void>((r) => setTimeout(r, ms)))
+/** Polls `condition` in real time (works under TestClock too); fails after `timeoutMs`. */
+const eventually = (condition: () => boolean, timeoutMs = 3_000) =>
+  Effect.promise(async () => {
+    const until = Date.now() + timeoutMs
+    while (!condition() && Date.now() < until) await new Promise((r) => setTimeout(r, 5))
+    return condition()
+  }).pipe(Effect.map((ok) => assert.isTrue(ok, "condition not met in time")))
 
 describe("Llm", () => {
   it.live("decodes a valid answer and reports tokens, latency, model and attempts", () =>
@@ -119,14 +126,17 @@ describe("Llm", () => {
       const llm = yield* makeLlm(fakeSettings(fake))
       const fiber = yield* Effect.forkChild(llm.complete(ask))
       yield* Effect.promise(() => fake.waitForRequests(1))
-      yield* realSleep(100) // let the 429 reach the client and the retry start sleeping
-      yield* TestClock.adjust("1999 millis")
-      yield* realSleep(100)
-      assert.strictEqual(fake.requests.length, 1)
-      yield* TestClock.adjust("1 millis")
+      // move virtual time in 50 ms steps until the retry is sent: it must not go out before 2 s
+      let virtual = 0
+      while (fake.requests.length < 2 && virtual < 5_000) {
+        yield* realSleep(5)
+        yield* TestClock.adjust("50 millis")
+        virtual += 50
+      }
       const r = yield* Fiber.join(fiber)
       assert.strictEqual(r.attempts, 2)
-      assert.isAtLeast(r.latencyMs, 2000) // virtual time: the wait is part of the call's latency
+      assert.isAtLeast(virtual, 2_000)
+      assert.isAtLeast(r.latencyMs, 2_000) // the wait is part of the call's latency
     }).pipe(Effect.scoped))
 
   it.live("a Retry-After beyond the cap fails fast as LlmRateLimited", () =>
@@ -151,8 +161,7 @@ describe("Llm", () => {
       const llm = yield* makeLlm(fakeSettings(fake, { ...fast, timeout: Duration.millis(150) }))
       const e = yield* Effect.flip(llm.complete(ask))
       assert.deepInclude(e, { _tag: "LlmTimeout", timeoutMs: 150, attempts: 2 })
-      yield* realSleep(50)
-      assert.strictEqual(fake.aborted(), 2) // the sockets were closed, not left hanging
+      yield* eventually(() => fake.aborted() === 2) // the sockets were closed, not left hanging
     }).pipe(Effect.scoped))
 
   it.effect("interrupting a call aborts the HTTP request", () =>
@@ -162,8 +171,7 @@ describe("Llm", () => {
       const fiber = yield* Effect.forkChild(llm.complete(ask))
       yield* Effect.promise(() => fake.waitForRequests(1))
       yield* Fiber.interrupt(fiber)
-      yield* realSleep(50)
-      assert.strictEqual(fake.aborted(), 1)
+      yield* eventually(() => fake.aborted() === 1)
     }).pipe(Effect.scoped))
 
   it.effect("without an API key every call fails with LlmNotConfigured", () =>

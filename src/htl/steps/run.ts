@@ -19,6 +19,16 @@ export const summarizeText = (text: string, max = 160) => {
   return t.length <= max ? t : `${t.slice(0, max - 1)}…`
 }
 
+/** The step's span carries what the audit row carries (no message text). */
+const annotate = (r: StepRecord) =>
+  Effect.annotateCurrentSpan({
+    "htl.step": r.step,
+    "htl.outcome": r.outcome,
+    "llm.tokens_in": r.tokensIn,
+    "llm.tokens_out": r.tokensOut,
+    "llm.latency_ms": r.latencyMs
+  })
+
 export const callStep = <A>(step: StepName, llm: LlmShape, request: LlmRequest<A>, audit: StepAudit<A>): Effect.Effect<StepRun<A>> =>
   Effect.gen(function*() {
     const started = yield* Clock.currentTimeMillis
@@ -36,6 +46,7 @@ export const callStep = <A>(step: StepName, llm: LlmShape, request: LlmRequest<A
         outputSummary: summarizeText(audit.output(r.value)),
         details: { attempts: r.attempts, ...(r.normalized.length > 0 ? { normalized: r.normalized } : {}), ...audit.details?.(r.value) }
       }
+      yield* annotate(record)
       return { ok: true, value: r.value, result: r, record }
     }
     const error = outcome.failure
@@ -50,5 +61,6 @@ export const callStep = <A>(step: StepName, llm: LlmShape, request: LlmRequest<A
       outputSummary: summarizeText(error.message),
       details: { error: error._tag, ...("attempts" in error ? { attempts: error.attempts } : {}) }
     }
+    yield* annotate(record)
     return { ok: false, error, record }
   })
