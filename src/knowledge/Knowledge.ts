@@ -4,9 +4,9 @@
  * (Postgres full-text search), so a prompt carries only what it needs. Every query is scoped by
  * organization_id.
  */
-import { Context, Effect, Layer, Schema } from "effect"
-import { SqlClient } from "effect/sql"
-import type { OrganizationId } from "../domain/ids.ts"
+import { Context, Effect, Layer, Option, Schema } from "effect"
+import { SqlClient, SqlSchema } from "effect/sql"
+import { OrganizationId } from "../domain/ids.ts"
 import { toTsQuery } from "./query.ts"
 import { type BusinessProfile, emptyExcerpt, type Faq, type KnowledgeExcerpt, type Product } from "./types.ts"
 
@@ -37,69 +37,85 @@ export const defaultProfile = (organizationId: OrganizationId): BusinessProfile 
   catalogPrices: []
 })
 
-interface ProfileRow {
-  readonly businessName: string
-  readonly description: string
-  readonly tone: string
-  readonly languages: ReadonlyArray<string>
-  readonly policies: string
-  readonly timezone: string
-  readonly followupMax24h: number
-  readonly followupMaxTotal: number
-  readonly followupMinMinutes: number
-  readonly followupMaxMinutes: number
-  readonly followupTemplateName: string | null
-}
-interface ProductRow {
-  readonly name: string
-  readonly description: string
-  readonly price: string | null
-  readonly currency: string | null
-}
+const ProfileRow = Schema.Struct({
+  businessName: Schema.String,
+  description: Schema.String,
+  tone: Schema.String,
+  languages: Schema.Array(Schema.String),
+  policies: Schema.String,
+  timezone: Schema.String,
+  followupMax24h: Schema.Int,
+  followupMaxTotal: Schema.Int,
+  followupMinMinutes: Schema.Int,
+  followupMaxMinutes: Schema.Int,
+  followupTemplateName: Schema.NullOr(Schema.String)
+})
+/** numeric(14,2) comes back as text: decoded to a number here, at the edge. */
+const PriceRow = Schema.Struct({ price: Schema.FiniteFromString, currency: Schema.NullOr(Schema.String) })
+const ProductRow = Schema.Struct({
+  name: Schema.String,
+  description: Schema.String,
+  price: Schema.NullOr(Schema.FiniteFromString),
+  currency: Schema.NullOr(Schema.String)
+})
+const FaqRow = Schema.Struct({ question: Schema.String, answer: Schema.String })
+const SearchRequest = Schema.Struct({ organizationId: OrganizationId, tsquery: Schema.String, limit: Schema.Int })
 
 const unavailable = (e: { readonly message: string }) => new KnowledgeUnavailable({ reason: e.message.slice(0, 200) })
-
-const toProduct = (r: ProductRow): Product => ({
-  name: r.name,
-  description: r.description,
-  price: r.price === null ? null : Number(r.price),
-  currency: r.currency
-})
 
 export const makeSqlKnowledge = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
 
-  const profile = Effect.fn("Knowledge.profile")(function*(organizationId: OrganizationId) {
-    const rows = yield* sql<ProfileRow>`
+  const profileRow = SqlSchema.findOneOption({
+    Request: OrganizationId,
+    Result: ProfileRow,
+    execute: (organizationId) => sql`
       SELECT business_name, description, tone, languages, policies, timezone, followup_max_24h AS followup_max24h,
              followup_max_total, followup_min_minutes, followup_max_minutes, followup_template_name
       FROM business_profiles WHERE organization_id = ${organizationId}`
-    const prices = yield* sql<{ readonly price: string; readonly currency: string | null }>`
-      SELECT DISTINCT price, currency FROM business_products
+  })
+  const prices = SqlSchema.findAll({
+    Request: OrganizationId,
+    Result: PriceRow,
+    execute: (organizationId) => sql`
+      SELECT DISTINCT price::text AS price, currency FROM business_products
       WHERE organization_id = ${organizationId} AND price IS NOT NULL`
-    const base = defaultProfile(organizationId)
-    const row = rows[0]
-    const catalogPrices = prices.map((p) => ({ amount: Number(p.price), currency: p.currency }))
-    if (row === undefined) return { ...base, catalogPrices }
-    const { followupTemplateName, ...rest } = row
-    return { ...base, ...rest, languages: [...row.languages], hasFollowupTemplate: followupTemplateName !== null, catalogPrices }
-  }, Effect.mapError(unavailable))
-
-  const search = Effect.fn("Knowledge.search")(function*(organizationId: OrganizationId, query: string, limit = 3) {
-    const tsquery = toTsQuery(query)
-    if (tsquery === null) return emptyExcerpt
-    const products = yield* sql<ProductRow>`
+  })
+  const products = SqlSchema.findAll({
+    Request: SearchRequest,
+    Result: ProductRow,
+    execute: ({ organizationId, tsquery, limit }) => sql`
       SELECT name, description, price::text AS price, currency
       FROM business_products
       WHERE organization_id = ${organizationId} AND search @@ to_tsquery('simple', ${tsquery})
       ORDER BY ts_rank(search, to_tsquery('simple', ${tsquery})) DESC, name
       LIMIT ${limit}`
-    const faqs = yield* sql<Faq>`
+  })
+  const faqs = SqlSchema.findAll({
+    Request: SearchRequest,
+    Result: FaqRow,
+    execute: ({ organizationId, tsquery, limit }) => sql`
       SELECT question, answer FROM business_faqs
       WHERE organization_id = ${organizationId} AND search @@ to_tsquery('simple', ${tsquery})
       ORDER BY ts_rank(search, to_tsquery('simple', ${tsquery})) DESC, question
       LIMIT ${limit}`
-    return { products: products.map(toProduct), faqs: [...faqs] }
+  })
+
+  const profile = Effect.fn("Knowledge.profile")(function*(organizationId: OrganizationId) {
+    const row = yield* profileRow(organizationId)
+    const catalogPrices = (yield* prices(organizationId)).map((p) => ({ amount: p.price, currency: p.currency }))
+    const base = defaultProfile(organizationId)
+    if (Option.isNone(row)) return { ...base, catalogPrices }
+    const { followupTemplateName, ...rest } = row.value
+    return { ...base, ...rest, languages: [...rest.languages], hasFollowupTemplate: followupTemplateName !== null, catalogPrices }
+  }, Effect.mapError(unavailable))
+
+  const search = Effect.fn("Knowledge.search")(function*(organizationId: OrganizationId, query: string, limit = 3) {
+    const tsquery = toTsQuery(query)
+    if (tsquery === null) return emptyExcerpt
+    const request = { organizationId, tsquery, limit }
+    const [p, f] = yield* Effect.all([products(request), faqs(request)], { concurrency: 2 })
+    return { products: p, faqs: f }
   }, Effect.mapError(unavailable))
 
   return { profile, search } satisfies KnowledgeShape
