@@ -10,8 +10,14 @@ const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 
 const segment = (s: PropertyKey | { readonly key: PropertyKey }) => String(typeof s === "object" ? s.key : s)
 
-const friendly = (message: string) =>
-  message === "Missing key" ? "is required" : message.startsWith("Expected ") ? `must be ${message.slice("Expected ".length)}` : message
+const ARTICLE: Readonly<Record<string, string>> = { string: "a string", number: "a number", boolean: "a boolean", object: "an object", array: "an array" }
+
+const friendly = (message: string) => {
+  if (message === "Missing key") return "is required"
+  if (!message.startsWith("Expected ")) return message
+  const expected = message.slice("Expected ".length)
+  return `must be ${ARTICLE[expected] ?? expected}`
+}
 
 export const describeSchemaError = (error: HttpApiError.HttpApiSchemaError) => {
   const where = error.kind === "Payload" ? "body" : error.kind.toLowerCase()

@@ -4,8 +4,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Ref, Stream } from "effect"
-import { HttpServer } from "effect/http"
-import { DashboardRpcClient, rpcUrl } from "../../src/client/DashboardClient.ts"
+import { FetchHttpClient, HttpServer } from "effect/http"
+import { DashboardRpcClient, makeDashboardHttpClient, rpcUrl } from "../../src/client/DashboardClient.ts"
 import type { DomainEvent } from "../../src/domain/events.ts"
 import { appTest } from "../support/app.ts"
 import { type Account, call, createOrg, env, seedConversation } from "./support.ts"
@@ -53,6 +53,20 @@ describe("RPC over WebSocket", () => {
           const missing = yield* rpc["conversations.release"]({ id: "00000000-0000-0000-0000-000000000000" }).pipe(Effect.flip)
           assert.strictEqual(missing._tag, "NotFound")
         }).pipe(Effect.provide(layer), Effect.scoped)
+      }))
+
+    it.effect("the typed HTTP client speaks the same API", () =>
+      Effect.gen(function*() {
+        const a = yield* createOrg()
+        const client = yield* makeDashboardHttpClient({ baseUrl: yield* baseUrl, token: a.token }).pipe(
+          Effect.provide(FetchHttpClient.layer)
+        )
+        const lead = yield* client.leads.create({ payload: { phone: "+14155550999", name: "Typed" } })
+        assert.strictEqual(lead.name, "Typed")
+        const page = yield* client.leads.list({ query: {} })
+        assert.deepStrictEqual(page.items.map((l) => l.id), [lead.id])
+        const conflict = yield* client.leads.create({ payload: { phone: "+14155550999" } }).pipe(Effect.flip)
+        assert.strictEqual(conflict._tag, "Conflict")
       }))
 
     it.effect("the upgrade is refused without a valid token", () =>

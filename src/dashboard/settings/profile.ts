@@ -47,71 +47,69 @@ const DEFAULTS = {
   followupTemplateLanguage: null
 }
 
-export const readProfile = (sql: SqlClient.SqlClient, org: OrganizationId) =>
-  Effect.gen(function*() {
-    const [row] = yield* sql`
-      SELECT business_name, description, tone, languages, policies, timezone,
-             to_char(quiet_hours_start, 'HH24:MI') AS quiet_hours_start, to_char(quiet_hours_end, 'HH24:MI') AS quiet_hours_end,
-             followup_max_24h, followup_max_total, followup_min_minutes, followup_max_minutes,
-             followup_template_name, followup_template_language
-      FROM business_profiles WHERE organization_id = ${org}`.pipe(decodeRows(ProfileRow))
-    const products = yield* sql`
-      SELECT name, description, price::float8 AS price, currency FROM business_products
-      WHERE organization_id = ${org} ORDER BY created_at, id`.pipe(decodeRows(ProductRow))
-    const faqs = yield* sql`
-      SELECT question, answer FROM business_faqs WHERE organization_id = ${org} ORDER BY created_at, id`.pipe(decodeRows(FaqRow))
-    const p = row ?? DEFAULTS
-    const profile: BusinessProfile = {
-      business_name: p.businessName,
-      description: p.description,
-      tone: p.tone,
-      languages: p.languages,
-      policies: p.policies,
-      timezone: p.timezone,
-      quiet_hours_start: p.quietHoursStart,
-      quiet_hours_end: p.quietHoursEnd,
-      followup: {
-        max_per_24h: p.followupMax24h,
-        max_total: p.followupMaxTotal,
-        min_minutes: p.followupMinMinutes,
-        max_minutes: p.followupMaxMinutes,
-        template_name: p.followupTemplateName,
-        template_language: p.followupTemplateLanguage
-      },
-      products,
-      faqs
-    }
-    return profile
-  }).pipe(Effect.orDie)
+export const readProfile = Effect.fn("Settings.readProfile")(function*(sql: SqlClient.SqlClient, org: OrganizationId) {
+  const [row] = yield* sql`
+    SELECT business_name, description, tone, languages, policies, timezone,
+           to_char(quiet_hours_start, 'HH24:MI') AS quiet_hours_start, to_char(quiet_hours_end, 'HH24:MI') AS quiet_hours_end,
+           followup_max_24h, followup_max_total, followup_min_minutes, followup_max_minutes,
+           followup_template_name, followup_template_language
+    FROM business_profiles WHERE organization_id = ${org}`.pipe(decodeRows(ProfileRow))
+  const products = yield* sql`
+    SELECT name, description, price::float8 AS price, currency FROM business_products
+    WHERE organization_id = ${org} ORDER BY created_at, id`.pipe(decodeRows(ProductRow))
+  const faqs = yield* sql`
+    SELECT question, answer FROM business_faqs WHERE organization_id = ${org} ORDER BY created_at, id`.pipe(decodeRows(FaqRow))
+  const p = row ?? DEFAULTS
+  const profile: BusinessProfile = {
+    business_name: p.businessName,
+    description: p.description,
+    tone: p.tone,
+    languages: p.languages,
+    policies: p.policies,
+    timezone: p.timezone,
+    quiet_hours_start: p.quietHoursStart,
+    quiet_hours_end: p.quietHoursEnd,
+    followup: {
+      max_per_24h: p.followupMax24h,
+      max_total: p.followupMaxTotal,
+      min_minutes: p.followupMinMinutes,
+      max_minutes: p.followupMaxMinutes,
+      template_name: p.followupTemplateName,
+      template_language: p.followupTemplateLanguage
+    },
+    products,
+    faqs
+  }
+  return profile
+}, Effect.orDie)
 
 /** Replaces the profile, its products and its FAQs in one transaction. */
-export const writeProfile = (sql: SqlClient.SqlClient, org: OrganizationId, p: BusinessProfile) =>
-  Effect.gen(function*() {
-    const languages = JSON.stringify(p.languages)
-    yield* sql`
-      INSERT INTO business_profiles (organization_id, business_name, description, tone, languages, policies, timezone,
-        quiet_hours_start, quiet_hours_end, followup_max_24h, followup_max_total, followup_min_minutes,
-        followup_max_minutes, followup_template_name, followup_template_language, updated_at)
-      VALUES (${org}, ${p.business_name}, ${p.description}, ${p.tone},
-        ARRAY(SELECT jsonb_array_elements_text(${languages}::jsonb)), ${p.policies}, ${p.timezone},
-        ${p.quiet_hours_start}::time, ${p.quiet_hours_end}::time, ${p.followup.max_per_24h}, ${p.followup.max_total},
-        ${p.followup.min_minutes}, ${p.followup.max_minutes}, ${p.followup.template_name}, ${p.followup.template_language}, now())
-      ON CONFLICT (organization_id) DO UPDATE SET business_name = EXCLUDED.business_name,
-        description = EXCLUDED.description, tone = EXCLUDED.tone, languages = EXCLUDED.languages,
-        policies = EXCLUDED.policies, timezone = EXCLUDED.timezone, quiet_hours_start = EXCLUDED.quiet_hours_start,
-        quiet_hours_end = EXCLUDED.quiet_hours_end, followup_max_24h = EXCLUDED.followup_max_24h,
-        followup_max_total = EXCLUDED.followup_max_total, followup_min_minutes = EXCLUDED.followup_min_minutes,
-        followup_max_minutes = EXCLUDED.followup_max_minutes, followup_template_name = EXCLUDED.followup_template_name,
-        followup_template_language = EXCLUDED.followup_template_language, updated_at = now()`
-    yield* sql`DELETE FROM business_products WHERE organization_id = ${org}`
-    yield* sql`DELETE FROM business_faqs WHERE organization_id = ${org}`
-    // created_at keeps the given order (now() is the same for the whole transaction)
-    const base = Date.now()
-    yield* Effect.forEach(p.products, (x, i) =>
-      sql`INSERT INTO business_products ${sql.insert({
-        organizationId: org, name: x.name.trim(), description: x.description, price: x.price, currency: x.currency,
-        createdAt: new Date(base + i)
-      })}`, { discard: true })
-    yield* Effect.forEach(p.faqs, (x, i) =>
-      sql`INSERT INTO business_faqs ${sql.insert({ organizationId: org, question: x.question, answer: x.answer, createdAt: new Date(base + i) })}`, { discard: true })
-  }).pipe(sql.withTransaction, Effect.orDie)
+export const writeProfile = Effect.fn("Settings.writeProfile")(function*(sql: SqlClient.SqlClient, org: OrganizationId, p: BusinessProfile) {
+  const languages = JSON.stringify(p.languages)
+  yield* sql`
+    INSERT INTO business_profiles (organization_id, business_name, description, tone, languages, policies, timezone,
+      quiet_hours_start, quiet_hours_end, followup_max_24h, followup_max_total, followup_min_minutes,
+      followup_max_minutes, followup_template_name, followup_template_language, updated_at)
+    VALUES (${org}, ${p.business_name}, ${p.description}, ${p.tone},
+      ARRAY(SELECT jsonb_array_elements_text(${languages}::jsonb)), ${p.policies}, ${p.timezone},
+      ${p.quiet_hours_start}::time, ${p.quiet_hours_end}::time, ${p.followup.max_per_24h}, ${p.followup.max_total},
+      ${p.followup.min_minutes}, ${p.followup.max_minutes}, ${p.followup.template_name}, ${p.followup.template_language}, now())
+    ON CONFLICT (organization_id) DO UPDATE SET business_name = EXCLUDED.business_name,
+      description = EXCLUDED.description, tone = EXCLUDED.tone, languages = EXCLUDED.languages,
+      policies = EXCLUDED.policies, timezone = EXCLUDED.timezone, quiet_hours_start = EXCLUDED.quiet_hours_start,
+      quiet_hours_end = EXCLUDED.quiet_hours_end, followup_max_24h = EXCLUDED.followup_max_24h,
+      followup_max_total = EXCLUDED.followup_max_total, followup_min_minutes = EXCLUDED.followup_min_minutes,
+      followup_max_minutes = EXCLUDED.followup_max_minutes, followup_template_name = EXCLUDED.followup_template_name,
+      followup_template_language = EXCLUDED.followup_template_language, updated_at = now()`
+  yield* sql`DELETE FROM business_products WHERE organization_id = ${org}`
+  yield* sql`DELETE FROM business_faqs WHERE organization_id = ${org}`
+  // created_at keeps the given order (now() is the same for the whole transaction)
+  const base = Date.now()
+  yield* Effect.forEach(p.products, (x, i) =>
+    sql`INSERT INTO business_products ${sql.insert({
+      organizationId: org, name: x.name.trim(), description: x.description, price: x.price, currency: x.currency,
+      createdAt: new Date(base + i)
+    })}`, { discard: true })
+  yield* Effect.forEach(p.faqs, (x, i) =>
+    sql`INSERT INTO business_faqs ${sql.insert({ organizationId: org, question: x.question, answer: x.answer, createdAt: new Date(base + i) })}`, { discard: true })
+}, (effect, sql) => sql.withTransaction(effect), Effect.orDie)
