@@ -4,6 +4,8 @@
  */
 import { detectAll } from "tinyld"
 
+const MIN_WORDS = 3
+
 /** ISO 639-1 code of `text`, or null when the text is too short or ambiguous to tell. */
 export const detectLanguage = (text: string): string | null => {
   const cleaned = text.replace(/https?:\/\/\S+/g, " ").replace(/[\d.,:;!?¿¡%$€£₹+\-*/()"'«»]+/g, " ").trim()
@@ -26,7 +28,10 @@ export const leadLanguage = (leadTextsNewestFirst: ReadonlyArray<string>, fallba
  * for another language: `expected` is not its top language and scores under half of the top.
  */
 export const isInLanguage = (draft: string, expected: string): { readonly ok: boolean; readonly detected: string | null } => {
-  const scores = detectAll(draft.replace(/https?:\/\/\S+/g, " "))
+  const text = draft.replace(/https?:\/\/\S+/g, " ")
+  // two words ("¡Genial, gracias!") are too few to tell a language reliably
+  if (text.split(/\s+/u).filter((w) => /\p{L}{2,}/u.test(w)).length < MIN_WORDS) return { ok: true, detected: null }
+  const scores = detectAll(text)
   const top = scores[0]
   if (top === undefined || top.lang === "" || top.lang === expected) return { ok: true, detected: top?.lang ?? null }
   const mine = scores.find((s) => s.lang === expected)?.accuracy ?? 0

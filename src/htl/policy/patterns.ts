@@ -32,7 +32,7 @@ export const GUARANTEES: ReadonlyArray<RegExp> = [
   /\bguarantee(?:s|d)?\b/iu,
   /\b(?:i|we)\s+(?:promise|assure\s+you)\b/iu,
   /\b100\s?%\s+(?:sure|certain|guaranteed|results?)\b/iu,
-  /\b(?:risk[-\s]free|no\s+risk|can(?:['’]|no)t\s+fail|will\s+definitely|definitely\s+will)\b/iu,
+  /\b(?:risk[-\s]free|no\s+risk|can(?:['’]|no)t\s+fail|you(?:['’]ll|\s+will)\s+(?:definitely|surely|certainly))\b/iu,
   /\bgarant[ie]\w*/iu,
   /\b(?:te|le|les|lo|vos)?\s*prometo\b/iu,
   /\bte\s+aseguro\b/iu,
