@@ -21,10 +21,14 @@ const decodeCursorJson = Schema.decodeUnknownOption(CursorJson)
 
 export const encodeCursor = (k: string, id: string) => Buffer.from(encodeCursorJson({ k, id })).toString("base64url")
 
+const PG_TIMESTAMPTZ = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** undefined: no cursor; null: not a cursor this API made (the caller answers 400). */
 export const decodeCursor = (cursor: string | undefined) => {
   if (cursor === undefined || cursor === "") return undefined
   const decoded = decodeCursorJson(Buffer.from(cursor, "base64url").toString("utf8"))
-  return decoded._tag === "Some" ? decoded.value : null
+  return decoded._tag === "Some" && PG_TIMESTAMPTZ.test(decoded.value.k) && UUID.test(decoded.value.id) ? decoded.value : null
 }
 
 /** `limit` rows were asked; `limit + 1` were fetched: the extra one means there is a next page. */

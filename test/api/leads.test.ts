@@ -88,6 +88,8 @@ describe("leads", () => {
         const cursor = yield* call("GET", "/leads/?cursor=bogus", { token })
         assert.strictEqual(cursor.status, 400)
         assert.match(cursor.body.error.message, /^cursor: /)
+        const forged = Buffer.from(JSON.stringify({ k: "2026-01-01'; DROP TABLE leads; --", id: "x" })).toString("base64url")
+        assert.strictEqual((yield* call("GET", `/leads/?cursor=${forged}`, { token })).status, 400)
       }))
 
     it.effect("pagination walks every lead once, newest first, stable while new leads arrive", () =>

@@ -56,7 +56,7 @@ export class ConversationsView extends Context.Service<ConversationsView, {
           ...(cursor === undefined
             ? []
             : [sql`(coalesce(c.last_message_at, c.created_at), c.id) < (${cursor.k}::timestamptz, ${cursor.id}::uuid)`])
-        ]), limit + 1).pipe(Effect.catchDefect(() => badCursor))
+        ]), limit + 1)
         return page(rows, limit, toConversationItem)
       })
 
@@ -77,7 +77,7 @@ export class ConversationsView extends Context.Service<ConversationsView, {
           FROM messages m
           WHERE m.organization_id = ${caller.organizationId} AND m.conversation_id = ${id} AND ${after}
           ORDER BY m.created_at, m.id
-          LIMIT ${limit + 1}`.pipe(decodeRows(MessageRow), Effect.orDie, Effect.catchDefect(() => badCursor))
+          LIMIT ${limit + 1}`.pipe(decodeRows(MessageRow), Effect.orDie)
         return page(rows, limit, toMessageItem)
       })
 

@@ -77,7 +77,7 @@ export class Leads extends Context.Service<Leads, {
             ...(pattern === undefined ? [] : [sql`(name ILIKE ${pattern} OR phone LIKE ${pattern} OR email ILIKE ${pattern})`]),
             ...(cursor === undefined ? [] : [sql`(created_at, id) < (${cursor.k}::timestamptz, ${cursor.id}::uuid)`])
           ])}
-          ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`.pipe(decodeRows(LeadRow), Effect.orDie, Effect.catchDefect(() => badCursor))
+          ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`.pipe(decodeRows(LeadRow), Effect.orDie)
         return page(rows, limit, toLead)
       })
 
