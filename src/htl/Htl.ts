@@ -4,7 +4,7 @@
  * calls `summarize` after sending and stores the new rolling summary. Neither ever fails:
  * an LLM that is down, slow, misconfigured or misbehaving yields HANDOFF_HUMAN with a reason.
  */
-import { Context, Effect, Layer } from "effect"
+import { Cause, Context, Effect, Layer } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Knowledge } from "../knowledge/Knowledge.ts"
 import { Llm } from "../llm/Llm.ts"
@@ -61,7 +61,8 @@ export const makeHtl = Effect.fnUntraced(function*(settings: HtlSettings) {
   return {
     runTurn: (context: TurnContext) =>
       runTurn(deps, context).pipe(
-        Effect.catchCause((cause) =>
+        // a defect (a bug) still ends in a handoff; an interruption (the engine gave up on the turn) stays one
+        Effect.catchCauseIf((cause) => !Cause.hasInterruptsOnly(cause), (cause) =>
           Effect.logError("HTL turn failed unexpectedly", cause).pipe(
             Effect.as<TurnResult>({
               action: "HANDOFF_HUMAN",

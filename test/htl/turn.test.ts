@@ -1,9 +1,12 @@
 /** Whole turns through the real SDK against the fake server: decisions, guardrails, handoffs, accounting. */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Option } from "effect"
+import { Duration, Effect, Fiber, Layer, Option } from "effect"
+import { Htl } from "../../src/htl/Htl.ts"
+import { Knowledge } from "../../src/knowledge/Knowledge.ts"
+import { Llm } from "../../src/llm/Llm.ts"
 import type { Violation } from "../../src/htl/types.ts"
-import { type FakeRequest, startFakeLlm } from "../support/fakeLlm.ts"
-import { analysis, context, decision, draft, GOOD_REPLY, goodDefaults, htlFor, lead } from "../support/htlFixtures.ts"
+import { type FakeRequest, fakeSettings, startFakeLlm } from "../support/fakeLlm.ts"
+import { analysis, context, decision, draft, GOOD_REPLY, goodDefaults, htlFor, lead, profile } from "../support/htlFixtures.ts"
 
 const fast = { retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 1_000 } }
 const tokensOf = (rs: ReadonlyArray<FakeRequest>) => rs.reduce((n, r) => n + Math.ceil(r.messages.reduce((c, m) => c + m.content.length, 0) / 4), 0)
@@ -199,5 +202,34 @@ describe("Htl.runTurn", () => {
       assert.isTrue(r.templateRequired)
       assert.isNull(r.reply)
       assert.strictEqual(fake.stepRequests("generate").length, 0) // no speculation outside the window
+    }).pipe(Effect.scoped))
+
+  it.live("a bug (defect) below the HTL still ends in a handoff, never in silence", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeLlm(goodDefaults)
+      const broken = Layer.succeed(Knowledge, Knowledge.of({ profile: () => Effect.succeed(profile), search: () => Effect.die("boom") }))
+      const htl = yield* Effect.service(Htl).pipe(Effect.provide(Htl.layerWith({ speculative: "off", minConfidence: 0.5 }).pipe(
+        Layer.provide(Llm.layerWith(fakeSettings(fake))),
+        Layer.provide(broken)
+      )))
+      const r = yield* htl.runTurn(context())
+      assert.strictEqual(r.action, "HANDOFF_HUMAN")
+      assert.strictEqual(r.handoff?.code, "internal_error")
+      assert.isNull(r.reply)
+    }).pipe(Effect.scoped))
+
+  it.live("interrupting a turn aborts the model request in flight", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeLlm({ ...goodDefaults, analyze: () => ({ kind: "hang" }) })
+      const htl = yield* htlFor(fake)
+      const fiber = yield* Effect.forkChild(htl.runTurn(context()))
+      yield* Effect.promise(() => fake.waitForRequests(1))
+      yield* Fiber.interrupt(fiber)
+      const exit = yield* Fiber.await(fiber)
+      assert.isTrue(exit._tag === "Failure")
+      yield* Effect.promise(async () => {
+        for (let i = 0; i < 200 && fake.aborted() === 0; i++) await new Promise((r) => setTimeout(r, 5))
+      })
+      assert.strictEqual(fake.aborted(), 1)
     }).pipe(Effect.scoped))
 })
