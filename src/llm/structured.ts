@@ -2,7 +2,8 @@
  * A step's output Schema as an LLM response format: the strict JSON schema for providers with
  * `json_schema` support, a compact shape hint for `json_object`-only providers, and the decoder.
  */
-import { Effect, type JsonSchema, Schema } from "effect"
+import type { Effect, JsonSchema } from "effect"
+import { Schema } from "effect"
 import { OpenAiStructuredOutput } from "effect/ai"
 import { noNormalization, type Normalizer } from "./normalize.ts"
 
@@ -43,6 +44,6 @@ export const structured = <A, E>(
     jsonSchema,
     shapeHint: compactShape(jsonSchema),
     normalize,
-    decode: (u) => decode(u).pipe(Effect.mapError((e) => e))
+    decode
   }
 }
