@@ -4,9 +4,8 @@
  * role is read from the database, so a demoted or deactivated user loses access at once.
  */
 import { Context, Effect, Layer, Redacted } from "effect"
-import { Authorization, type Caller } from "../domain/dashboard/auth.ts"
+import { Authorization, type Caller, CurrentUser } from "../domain/dashboard/auth.ts"
 import { Forbidden, Unauthorized } from "../domain/dashboard/errors.ts"
-import { CurrentUser } from "../domain/dashboard/auth.ts"
 import { Accounts } from "./Accounts.ts"
 import { Tokens } from "./Tokens.ts"
 

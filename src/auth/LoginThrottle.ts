@@ -8,6 +8,7 @@ import { TooManyAttempts } from "../domain/dashboard/errors.ts"
 export const WINDOW_MS = 15 * 60 * 1000
 export const MAX_FAILURES_PER_EMAIL = 5
 export const MAX_FAILURES_PER_IP = 20
+const MAX_KEYS = 10_000
 
 export class LoginThrottle extends Context.Service<LoginThrottle, {
   readonly check: (email: string, ip: string) => Effect.Effect<void, TooManyAttempts>
@@ -37,6 +38,8 @@ export class LoginThrottle extends Context.Service<LoginThrottle, {
       }),
       failed: (email, ip) =>
         Effect.map(Clock.currentTimeMillis, (now) => {
+          // bounded memory under a spray of random emails: drop keys whose failures all expired
+          if (failures.size > MAX_KEYS) for (const key of [...failures.keys()]) recent(key, now)
           for (const key of [`email:${email}`, `ip:${ip}`]) failures.set(key, [...recent(key, now), now])
         }),
       succeeded: (email) => Effect.sync(() => void failures.delete(`email:${email}`))

@@ -2,6 +2,7 @@
  * The RPC group over WebSocket at /rpc: auth on connect, typed calls, and the live event stream
  * delivering each organization's events to its own subscribers only.
  */
+import { request } from "node:http"
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Ref, Stream } from "effect"
 import { FetchHttpClient, HttpServer } from "effect/http"
@@ -12,6 +13,25 @@ import { type Account, call, createOrg, env, seedConversation } from "./support.
 
 const baseUrl = Effect.map(HttpServer.HttpServer, (server) =>
   server.address._tag === "UnixPathAddress" ? "http://127.0.0.1" : `http://127.0.0.1:${server.address.port}`)
+
+/** A raw WebSocket upgrade request: the status (101 when accepted) and any body. */
+const upgrade = (base: string, path: string, headers: Record<string, string>) =>
+  Effect.callback<{ status: number; body: string }>((resume) => {
+    const req = request(new URL(path, base), {
+      headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", ...headers }
+    })
+    req.on("upgrade", (res, socket) => {
+      socket.destroy()
+      resume(Effect.succeed({ status: res.statusCode ?? 0, body: "" }))
+    })
+    req.on("response", (res) => {
+      let body = ""
+      res.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")))
+      res.on("end", () => resume(Effect.succeed({ status: res.statusCode ?? 0, body })))
+    })
+    req.on("error", (e) => resume(Effect.die(e)))
+    req.end()
+  })
 
 const clientFor = (account: Account) =>
   Effect.map(baseUrl, (url) => DashboardRpcClient.layer({ baseUrl: url, token: account.token }))
@@ -69,14 +89,18 @@ describe("RPC over WebSocket", () => {
         assert.strictEqual(conflict._tag, "Conflict")
       }))
 
-    it.effect("the upgrade is refused without a valid token", () =>
+    it.effect("the upgrade is refused without a valid token; plain HTTP is told to upgrade", () =>
       Effect.gen(function*() {
         const url = yield* baseUrl
-        const noToken = yield* call("GET", "/rpc")
-        assert.strictEqual(noToken.status, 401)
-        assert.strictEqual(noToken.body.error.code, "unauthorized")
-        const forged = yield* call("GET", "/rpc?access_token=abc.def.ghi")
+        assert.strictEqual((yield* upgrade(url, "/rpc", {})).status, 401)
+        const forged = yield* upgrade(url, "/rpc?access_token=abc.def.ghi", {})
         assert.strictEqual(forged.status, 401)
+        assert.strictEqual(JSON.parse(forged.body).error.code, "unauthorized")
+        const a = yield* createOrg()
+        assert.strictEqual((yield* upgrade(url, "/rpc", { authorization: `Bearer ${a.token}` })).status, 101)
+        assert.strictEqual((yield* upgrade(url, `/rpc?access_token=${a.token}`, {})).status, 101)
+        const plain = yield* call("GET", "/rpc", { token: a.token })
+        assert.strictEqual(plain.status, 426)
         assert.match(rpcUrl({ baseUrl: url, token: "t" }), /^ws:\/\/127\.0\.0\.1:\d+\/rpc\?access_token=t$/)
       }))
 

@@ -28,6 +28,12 @@ const ProtocolLive = Layer.effect(
     const router = yield* HttpRouter.HttpRouter
     yield* router.add("GET", RPC_PATH, (request) =>
       Effect.gen(function*() {
+        if (request.headers.upgrade?.toLowerCase() !== "websocket") {
+          return HttpServerResponse.jsonUnsafe(
+            { error: { code: "upgrade_required", message: "/rpc speaks WebSocket: connect with a WebSocket client" } },
+            { status: 426, headers: { upgrade: "websocket" } }
+          )
+        }
         const token = tokenOf(request)
         const caller = yield* Effect.result(authenticator.authenticate(token))
         if (Result.isFailure(caller)) {
