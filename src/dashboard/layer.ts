@@ -5,8 +5,6 @@ import { AuthorizationLive, Authenticator } from "../auth/Authentication.ts"
 import { AuthHttpLive, MeHttpLive } from "../auth/http.ts"
 import { LoginThrottle } from "../auth/LoginThrottle.ts"
 import { Tokens } from "../auth/Tokens.ts"
-import { SecretBox } from "../crypto/SecretBox.ts"
-import { Channels } from "../whatsapp/Channels.ts"
 import { Analytics } from "./analytics/Analytics.ts"
 import { AnalyticsHttpLive } from "./analytics/http.ts"
 import { ConversationsView } from "./conversations/ConversationsView.ts"
@@ -25,12 +23,12 @@ const AuthServices = Authenticator.layer.pipe(
   Layer.provideMerge(Layer.mergeAll(Tokens.layer, LoginThrottle.layer))
 )
 
-/** Needs SqlClient, EventBus and AppConfig. */
+/** Needs SqlClient, EventBus, AppConfig and the WhatsApp services (Channels, WebhookSecrets, WhatsApp). */
 export const DashboardServices = Layer.mergeAll(
   HumanSend.layer.pipe(Layer.provideMerge(ConversationsView.layer)),
   Leads.layer,
   Analytics.layer,
-  Settings.layer.pipe(Layer.provide(Channels.layer), Layer.provide(SecretBox.layer)),
+  Settings.layer,
   ModeAuditLive
 ).pipe(Layer.provideMerge(AuthServices))
 

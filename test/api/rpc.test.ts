@@ -4,12 +4,13 @@
  */
 import { request } from "node:http"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Ref, Stream } from "effect"
+import { Deferred, Effect, Fiber, Ref, Schedule, Stream } from "effect"
 import { FetchHttpClient, HttpServer } from "effect/http"
 import { DashboardRpcClient, makeDashboardHttpClient, rpcUrl } from "../../src/client/DashboardClient.ts"
 import type { DomainEvent } from "../../src/domain/events.ts"
 import { appTest } from "../support/app.ts"
-import { type Account, call, createOrg, env, seedConversation } from "./support.ts"
+import { change, entry, envelope, postWebhook, signed, text } from "../support/webhooks.ts"
+import { type Account, call, createOrg, env, seedConversation, unique } from "./support.ts"
 
 const baseUrl = Effect.map(HttpServer.HttpServer, (server) =>
   server.address._tag === "UnixPathAddress" ? "http://127.0.0.1" : `http://127.0.0.1:${server.address.port}`)
@@ -141,6 +142,46 @@ describe("RPC over WebSocket", () => {
         yield* Fiber.interrupt(subA.fiber)
         yield* Fiber.interrupt(subB.fiber)
       }).pipe(Effect.scoped))
+
+    it.effect("a webhook for organization A's number reaches A's subscriber only", () =>
+      Effect.gen(function*() {
+        const a = yield* createOrg()
+        const b = yield* createOrg()
+        const phoneNumberId = unique("1090")
+        const channel = yield* call("POST", "/channels", {
+          token: a.token,
+          body: { phone_number_id: phoneNumberId, app_secret: "a-own-app-secret", transport: "sandbox" }
+        })
+        assert.strictEqual(channel.status, 201)
+        const subA = yield* subscribe(a)
+        const subB = yield* subscribe(b)
+        // wait until both subscriptions are live (a takeover event in each organization)
+        const convA = yield* seedConversation(a.orgId)
+        const convB = yield* seedConversation(b.orgId)
+        const ping = (account: Account, conversationId: string, first: Deferred.Deferred<void>) =>
+          call("POST", `/conversations/${conversationId}/takeover`, { token: account.token }).pipe(
+            Effect.andThen(Deferred.await(first).pipe(Effect.timeout("100 millis"))),
+            Effect.retry({ times: 50 })
+          )
+        yield* ping(a, convA.conversationId, subA.first)
+        yield* ping(b, convB.conversationId, subB.first)
+
+        const { body, signature } = signed("a-own-app-secret", envelope(entry("waba-a",
+          change({ phoneNumberId, contacts: [{ waId: "15550009999", name: "Webhook Wendy" }], messages: [text("15550009999", "hola desde WhatsApp")] }))))
+        assert.strictEqual((yield* postWebhook(body, signature)).status, 200)
+        const stored = yield* Ref.get(subA.seen).pipe(
+          Effect.map((events) => events.find((e) => e._tag === "MessageStored" && e.content === "hola desde WhatsApp")),
+          Effect.filterOrFail((e) => e !== undefined),
+          Effect.retry(Schedule.spaced("50 millis").pipe(Schedule.upTo({ times: 200 })))
+        )
+        assert.strictEqual(stored?.organizationId, a.orgId)
+        const seenB = yield* Ref.get(subB.seen)
+        assert.isTrue(seenB.every((e) => e.organizationId === b.orgId))
+        assert.isFalse(seenB.some((e) => e._tag === "MessageStored"))
+        // and A's dashboard lists the new conversation
+        const list = yield* call("GET", "/conversations/?search=Wendy", { token: a.token })
+        assert.strictEqual(list.body.items.length, 1)
+        assert.strictEqual((yield* call("GET", "/conversations/?search=Wendy", { token: b.token })).body.items.length, 0)
+      }).pipe(Effect.scoped))
   })
 })
-

@@ -10,6 +10,7 @@ import type { Caller } from "../../domain/dashboard/auth.ts"
 import { Conflict, type Forbidden, ValidationError } from "../../domain/dashboard/errors.ts"
 import type { BusinessProfile, Channel, CreateChannelPayload, Invite } from "../../domain/dashboard/settings.ts"
 import { type Channel as StoredChannel, Channels } from "../../whatsapp/Channels.ts"
+import { WebhookSecrets } from "../../whatsapp/WebhookSecrets.ts"
 import { readProfile, writeProfile } from "./profile.ts"
 
 const toChannel = (c: StoredChannel): Channel => ({
@@ -38,6 +39,7 @@ export class Settings extends Context.Service<Settings, {
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       const channels = yield* Channels
+      const webhookSecrets = yield* WebhookSecrets
 
       const createChannel = Effect.fn("Settings.createChannel")(function*(caller: Caller, input: CreateChannelPayload) {
         yield* requireAdmin(caller)
@@ -58,6 +60,8 @@ export class Settings extends Context.Service<Settings, {
             ChannelStoreError: Effect.die
           })
         )
+        // the webhook accepts the new number's signatures and verify token at once
+        yield* webhookSecrets.refresh
         return toChannel(created)
       })
 
