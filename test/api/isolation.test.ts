@@ -106,6 +106,10 @@ describe("tenant isolation", () => {
           Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`))
         const missing = routes.filter((r) => !PUBLIC.has(r) && !walked.has(r))
         assert.deepStrictEqual(missing, [])
+        // the document declares the bearer scheme, and /docs renders it
+        assert.property(spec.body.components.securitySchemes, "bearer")
+        const docs = yield* call("GET", "/docs")
+        assert.strictEqual(docs.status, 200)
       }))
   })
 })
