@@ -111,10 +111,10 @@ export class Accounts extends Context.Service<Accounts, {
         return yield* respond(row)
       })
 
-      const find = (userId: string, organizationId: string) =>
-        selectAccount(sql.and([sql`u.id = ${userId}`, sql`u.organization_id = ${organizationId}`])).pipe(
-          Effect.map((rows) => rows[0])
-        )
+      const find = Effect.fn("Accounts.find")(function*(userId: string, organizationId: string) {
+        const rows = yield* selectAccount(sql.and([sql`u.id = ${userId}`, sql`u.organization_id = ${organizationId}`]))
+        return rows[0]
+      })
 
       const me = Effect.fn("Accounts.me")(function*(caller: Caller) {
         const row = yield* find(caller.id, caller.organizationId)

@@ -36,13 +36,15 @@ export class LoginThrottle extends Context.Service<LoginThrottle, {
           return yield* new TooManyAttempts({ message: `Too many failed logins; retry in ${wait} s`, retryAfterSeconds: wait })
         }
       }),
-      failed: (email, ip) =>
-        Effect.map(Clock.currentTimeMillis, (now) => {
-          // bounded memory under a spray of random emails: drop keys whose failures all expired
-          if (failures.size > MAX_KEYS) for (const key of [...failures.keys()]) recent(key, now)
-          for (const key of [`email:${email}`, `ip:${ip}`]) failures.set(key, [...recent(key, now), now])
-        }),
-      succeeded: (email) => Effect.sync(() => void failures.delete(`email:${email}`))
+      failed: Effect.fn("LoginThrottle.failed")(function*(email: string, ip: string) {
+        const now = yield* Clock.currentTimeMillis
+        // bounded memory under a spray of random emails: drop keys whose failures all expired
+        if (failures.size > MAX_KEYS) for (const key of [...failures.keys()]) recent(key, now)
+        for (const key of [`email:${email}`, `ip:${ip}`]) failures.set(key, [...recent(key, now), now])
+      }),
+      succeeded: Effect.fn("LoginThrottle.succeeded")(function*(email: string) {
+        yield* Effect.sync(() => failures.delete(`email:${email}`))
+      })
     })
   })
 }
