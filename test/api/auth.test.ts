@@ -34,7 +34,7 @@ describe("auth", () => {
         assert.isString(created.body.access_token)
 
         const joined = yield* call("POST", "/auth/signup/join-org", {
-          body: { invite_code: created.body.organization.invite_code, name: "Ann Agent", email: `${unique("a")}@example.com`, password: "another-password" }
+          body: { invite_code: ` ${created.body.organization.invite_code.toLowerCase()} `, name: "Ann Agent", email: `${unique("a")}@example.com`, password: "another-password" }
         })
         assert.strictEqual(joined.status, 201)
         assert.strictEqual(joined.body.user.role, "agent")
