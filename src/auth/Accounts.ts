@@ -93,7 +93,7 @@ export class Accounts extends Context.Service<Accounts, {
 
       const joinOrg = Effect.fn("Accounts.joinOrg")(function*(input: JoinOrgPayload) {
         const [org] = yield* sql<{ id: string }>`
-          SELECT id FROM organizations WHERE invite_code = ${input.invite_code.trim().toUpperCase()} AND is_active`.pipe(Effect.orDie)
+          SELECT id FROM organizations WHERE upper(invite_code) = ${input.invite_code.trim().toUpperCase()} AND is_active`.pipe(Effect.orDie)
         if (org === undefined) return yield* new NotFound({ message: "invite_code: no organization has this invite code" })
         return yield* respond(yield* insertUser(org.id, input, "agent"))
       })
