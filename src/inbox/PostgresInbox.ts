@@ -105,7 +105,8 @@ export const makePostgresInbox = (options: InboxOptions = defaultInboxOptions) =
 
     return Inbox.of({
       kind: "postgres",
-      put: Effect.fn("Inbox.put")(function*(delivery: Delivery) {
+      // untraced: the webhook's hot path already has the request span
+      put: Effect.fnUntraced(function*(delivery: Delivery) {
         const done = yield* Deferred.make<void, InboxError>()
         yield* Queue.offer(pending, { delivery, done })
         yield* Deferred.await(done)

@@ -4,7 +4,7 @@
  * inbox and answers 200; processing happens after the ack (InboxConsumer).
  */
 import { ByteSize, Effect, Option, Redacted } from "effect"
-import { HttpIncomingMessage } from "effect/http"
+import { HttpIncomingMessage, HttpMiddleware, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { Api } from "../domain/Api.ts"
 import { InboxUnavailable, InvalidSignature, PayloadTooLarge, VerificationFailed, WEBHOOK_MAX_BYTES } from "../domain/WhatsAppApi.ts"
@@ -13,6 +13,8 @@ import { safeEqual, verifySignature } from "./Signature.ts"
 import { WebhookSecrets } from "./WebhookSecrets.ts"
 
 const tooLarge = new PayloadTooLarge({ maxBytes: WEBHOOK_MAX_BYTES })
+/** The success body, pre-encoded: the hot path skips schema encoding. */
+const accepted = HttpServerResponse.text("{\"received\":true}", { contentType: "application/json" })
 
 export const WebhookHttpLive = HttpApiBuilder.group(Api, "whatsapp", Effect.fn(function*(handlers) {
   const secrets = yield* WebhookSecrets
@@ -53,6 +55,6 @@ export const WebhookHttpLive = HttpApiBuilder.group(Api, "whatsapp", Effect.fn(f
           Effect.tapError((e) => Effect.logError("webhook delivery not stored").pipe(Effect.annotateLogs({ error: e.reason }))),
           Effect.mapError(() => new InboxUnavailable())
         )
-        return { received: true }
-      }))
+        return accepted
+      }).pipe(HttpMiddleware.withLoggerDisabled))
 }))

@@ -4,6 +4,7 @@
  * routes. Needs AppConfig, the database (PgClient/SqlClient) and the EventBus.
  */
 import { Layer } from "effect"
+import { HttpMiddleware } from "effect/http"
 import { SecretBox } from "../crypto/SecretBox.ts"
 import { InboxLive } from "../inbox/InboxLive.ts"
 import { Channels } from "./Channels.ts"
@@ -26,5 +27,9 @@ const Background = Layer.mergeAll(QuickSetupLive, InboxConsumerLive.pipe(Layer.p
 /** Channels, WhatsApp, Inbox, WebhookSecrets, InboundStore — and the quick-setup + consumers running. */
 export const WhatsAppLive = Background.pipe(Layer.provideMerge(Core))
 
-/** The `/webhooks/whatsapp` handlers (provide WhatsAppLive's services). */
-export const WhatsAppHttpLive = WebhookHttpLive
+/**
+ * The `/webhooks/whatsapp` handlers (provide WhatsAppLive's services). No per-request server
+ * span or access log line for Meta's callbacks (thousands per second at peak); each
+ * delivery is traced where the work happens, in `InboxConsumer.handle`.
+ */
+export const WhatsAppHttpLive = Layer.merge(WebhookHttpLive, HttpMiddleware.layerTracerDisabledForUrls(["/webhooks/whatsapp"]))
