@@ -61,8 +61,12 @@ const RANK = "ARRAY['pending','unknown','sent','failed','delivered','read','play
 
 const phoneOf = (waId: string | undefined) => waId !== undefined && /^[1-9][0-9]{6,14}$/.test(waId) ? `+${waId}` : null
 
+/** Keeps PostgreSQL's own message (e.g. "invalid byte sequence"), not only "Query failed". */
+const detail = (cause: unknown): string =>
+  cause instanceof Error ? `${cause.message}${cause.cause === undefined ? "" : `: ${detail(cause.cause)}`}` : String(cause)
+
 const toStoreError = (e: SqlError.SqlError | Schema.SchemaError | StoreError) =>
-  e instanceof StoreError ? e : new StoreError({ reason: e.message })
+  e instanceof StoreError ? e : new StoreError({ reason: e._tag === "SqlError" ? `${e.message}: ${detail(e.cause.cause)}` : e.message })
 
 export class InboundStore extends Context.Service<InboundStore, {
   /** None when the wamid was stored before (a redelivery). */

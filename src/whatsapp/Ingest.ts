@@ -102,16 +102,15 @@ export class Ingest extends Context.Service<Ingest, {
 
     const status = Effect.fn("Ingest.status")(function*(channel: Channel, raw: unknown) {
       const decoded = decodeStatus(raw)
-      if (Option.isNone(decoded) || !isStatusValue(decoded.value.status)) {
-        return yield* Effect.logWarning("status not understood, skipped")
-      }
+      if (Option.isNone(decoded)) return yield* Effect.logWarning("status not understood, skipped")
       const st = decoded.value
-      const value = decoded.value.status
+      const value = st.status
+      if (!isStatusValue(value)) return yield* Effect.logInfo("status value not handled").pipe(Effect.annotateLogs({ status: value }))
       const e = st.errors?.[0]
       const applied = yield* store.applyStatus({
         organizationId: channel.organizationId,
         wamid: st.id,
-        status: isStatusValue(value) ? value : "sent",
+        status: value,
         error: Option.fromNullishOr(e).pipe(Option.map((x) => ({
           code: x.code,
           title: x.title ?? x.message ?? null,
@@ -125,7 +124,7 @@ export class Ingest extends Context.Service<Ingest, {
         at: DateTime.fromDateUnsafe(timestampOf(st.timestamp)),
         messageId: applied.value.messageId,
         wamid: Wamid.make(st.id),
-        status: isStatusValue(value) ? value : "sent",
+        status: value,
         errorCode: e?.code ?? null
       }))
     })
