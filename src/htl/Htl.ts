@@ -8,6 +8,7 @@ import { Cause, Context, Effect, Layer } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Knowledge } from "../knowledge/Knowledge.ts"
 import { Llm } from "../llm/Llm.ts"
+import { count, decisions } from "../observability/metrics.ts"
 import { makeSpeculation, type SpeculationMode } from "./speculation.ts"
 import { summarize as summarizeStep } from "./steps/summarize.ts"
 import { runTurn } from "./turn.ts"
@@ -80,7 +81,8 @@ export const makeHtl = Effect.fnUntraced(function*(settings: HtlSettings) {
               latencyMs: 0
             })
           )
-        )
+        ),
+        Effect.tap((r) => count(decisions, { action: r.action, handoff: r.handoff?.code ?? "none" }))
       ),
     summarize,
     sendNowShare: speculation.sendNowShare

@@ -4,6 +4,7 @@
  */
 import { Clock, Effect } from "effect"
 import type { KnowledgeShape } from "../knowledge/Knowledge.ts"
+import { count, guardrailViolations } from "../observability/metrics.ts"
 import { emptyExcerpt, type KnowledgeExcerpt } from "../knowledge/types.ts"
 import type { LlmError } from "../llm/errors.ts"
 import type { LlmShape } from "../llm/Llm.ts"
@@ -56,7 +57,7 @@ export const businessText = (ctx: TurnContext, k: KnowledgeExcerpt) =>
   ].join("\n")
 
 export const draftAndCheck = (llm: LlmShape, ctx: TurnContext, input: GenerateInput, details: Readonly<Record<string, unknown>>) =>
-  Effect.map(generate(llm, ctx, input), (run): DraftRun => {
+  Effect.tap(Effect.map(generate(llm, ctx, input), (run): DraftRun => {
     if (!run.ok) return { ok: false, error: run.error, record: { ...run.record, details: { ...run.record.details, ...details } } }
     const violations = checkDraft(run.value.message_text, {
       language: input.language,
@@ -67,4 +68,7 @@ export const draftAndCheck = (llm: LlmShape, ctx: TurnContext, input: GenerateIn
       ? { ...run.record, details: { ...run.record.details, ...details } }
       : { ...run.record, outcome: "violation", details: { ...run.record.details, ...details, violations } }
     return { ok: true, output: run.value, violations, record }
-  })
+  }), (draft) =>
+    draft.ok
+      ? Effect.forEach(new Set(draft.violations.map((v) => v.rule)), (rule) => count(guardrailViolations, { rule }), { discard: true })
+      : Effect.void)

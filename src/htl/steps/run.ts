@@ -2,6 +2,7 @@
 import { Clock, Effect } from "effect"
 import type { LlmError } from "../../llm/errors.ts"
 import type { LlmRequest, LlmResult, LlmShape } from "../../llm/Llm.ts"
+import { llmLatencyMs, llmTokens, record } from "../../observability/metrics.ts"
 import type { StepName, StepRecord } from "../types.ts"
 
 export type StepRun<A> =
@@ -19,15 +20,22 @@ export const summarizeText = (text: string, max = 160) => {
   return t.length <= max ? t : `${t.slice(0, max - 1)}…`
 }
 
-/** The step's span carries what the audit row carries (no message text). */
-const annotate = (r: StepRecord) =>
-  Effect.annotateCurrentSpan({
-    "htl.step": r.step,
-    "htl.outcome": r.outcome,
-    "llm.tokens_in": r.tokensIn,
-    "llm.tokens_out": r.tokensOut,
-    "llm.latency_ms": r.latencyMs
-  })
+/** The step's span and the gen_ai metrics carry what the audit row carries (no message text). */
+const annotate = (r: StepRecord) => {
+  const labels = { step: r.step, model: r.model ?? "none", outcome: r.outcome }
+  return Effect.all([
+    Effect.annotateCurrentSpan({
+      "htl.step": r.step,
+      "htl.outcome": r.outcome,
+      "llm.tokens_in": r.tokensIn,
+      "llm.tokens_out": r.tokensOut,
+      "llm.latency_ms": r.latencyMs
+    }),
+    record(llmLatencyMs, r.latencyMs, labels),
+    record(llmTokens, r.tokensIn, { step: r.step, model: labels.model, direction: "input" }),
+    record(llmTokens, r.tokensOut, { step: r.step, model: labels.model, direction: "output" })
+  ], { discard: true })
+}
 
 export const callStep = <A>(step: StepName, llm: LlmShape, request: LlmRequest<A>, audit: StepAudit<A>): Effect.Effect<StepRun<A>> =>
   Effect.gen(function*() {
