@@ -8,7 +8,11 @@ import type { Effect } from "effect"
 
 export class InboxError extends Schema.TaggedError<InboxError>()("InboxError", {
   reason: Schema.String
-}) {}
+}) {
+  override get message() {
+    return this.reason
+  }
+}
 
 export interface Delivery {
   /** The raw body, exactly as signed. */

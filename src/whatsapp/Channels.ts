@@ -11,7 +11,11 @@ import { ChannelId, OrganizationId, PhoneNumberId } from "../domain/ids.ts"
 
 export class ChannelStoreError extends Schema.TaggedError<ChannelStoreError>()("ChannelStoreError", {
   reason: Schema.String
-}) {}
+}) {
+  override get message() {
+    return this.reason
+  }
+}
 
 export class ChannelExists extends Schema.TaggedError<ChannelExists>()("ChannelExists", {
   phoneNumberId: Schema.String

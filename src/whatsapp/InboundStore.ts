@@ -8,7 +8,11 @@ import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { SqlError } from "effect/sql"
 import { ConversationId, type ChannelId, LeadId, MessageId, type OrganizationId, ScheduledActionId } from "../domain/ids.ts"
 
-export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", { reason: Schema.String }) {}
+export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", { reason: Schema.String }) {
+  override get message() {
+    return this.reason
+  }
+}
 
 export interface LeadIdentity {
   readonly waId: string | undefined

@@ -8,6 +8,13 @@ import { AppConfig } from "../config/AppConfig.ts"
 import { Inbox, type InboxItem } from "../inbox/Inbox.ts"
 import { Ingest } from "./Ingest.ts"
 
+/** One line for `last_error`: the error's tag/name and message, no stack. */
+const describeCause = (cause: Cause.Cause<unknown>): string => {
+  const e = Cause.squash(cause)
+  const text = e instanceof Error ? `${"_tag" in e ? String(e._tag) : e.name}: ${e.message}` : String(e)
+  return text.slice(0, 2000)
+}
+
 export const consumeInbox = (options: { readonly consumers: number; readonly batch: number }) =>
   Effect.gen(function*() {
     const inbox = yield* Inbox
@@ -23,7 +30,7 @@ export const consumeInbox = (options: { readonly consumers: number; readonly bat
             : inbox.complete(item)
         ),
         Effect.catchCause((cause) =>
-          inbox.retry(item, Cause.pretty(cause).slice(0, 2000)).pipe(
+          inbox.retry(item, describeCause(cause)).pipe(
             Effect.tap((next) =>
               Effect.logWarning(next === "parked" ? "webhook delivery parked after its last attempt" : "webhook delivery failed; will retry").pipe(
                 Effect.annotateLogs({ item: item.id, attempts: item.attempts, error: Cause.squash(cause) })

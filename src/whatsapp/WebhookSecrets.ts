@@ -3,10 +3,12 @@
  * the deployment's (env quick-setup) plus every channel's own. Cached briefly, so the
  * webhook does not read the database per request; `refresh` after a channel changes.
  */
-import { Context, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Clock, Context, Effect, Layer, Option, type Redacted } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { type Channel, Channels, type ChannelStoreError } from "./Channels.ts"
 import { type AppSecret, appSecret } from "./Signature.ts"
+
+const TTL_MS = 5_000
 
 export interface Known {
   readonly secrets: ReadonlyArray<AppSecret>
@@ -36,10 +38,15 @@ export class WebhookSecrets extends Context.Service<WebhookSecrets, {
       const tokens = [envToken, ...all.map((c) => c.verifyToken)].flatMap((t) => Option.isSome(t) ? [t.value] : [])
       return { secrets: [...secrets.values()], verifyTokens: tokens }
     })
-    const [current, invalidate] = yield* Effect.cachedInvalidateWithTTL(load, Duration.seconds(5))
+    // a plain memo (read on every webhook: must stay cheap); concurrent reloads are harmless
+    let cached: { readonly known: Known; readonly until: number } | undefined
+    const current = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      cached !== undefined && now < cached.until
+        ? Effect.succeed(cached.known)
+        : Effect.tap(load, (known) => Effect.sync(() => void (cached = { known, until: now + TTL_MS }))))
     return WebhookSecrets.of({
       current,
-      refresh: invalidate,
+      refresh: Effect.sync(() => void (cached = undefined)),
       effectiveFor: (channel) => Option.map(Option.orElse(channel.appSecret, () => envSecret), appSecret)
     })
   }))
