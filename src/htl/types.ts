@@ -39,8 +39,8 @@ export const TurnContext = Schema.Struct({
 export type TurnContext = typeof TurnContext.Type
 
 export type StepName = "analyze" | "knowledge" | "decide" | "generate" | "summarize"
-/** ok, retried (HTTP retries), repaired (one repair request), violation (guardrails), failed, discarded (speculative draft not used), skipped. */
-export type StepOutcome = "ok" | "retried" | "repaired" | "violation" | "failed" | "discarded" | "skipped"
+/** ok, retried (HTTP retries), repaired (one repair request), violation (guardrails), failed, discarded (speculative draft not used). */
+export type StepOutcome = "ok" | "retried" | "repaired" | "violation" | "failed" | "discarded"
 
 /** One row of audit per step; written to `conversation_events` by `HtlAudit`. */
 export interface StepRecord {
