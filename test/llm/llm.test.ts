@@ -198,4 +198,14 @@ describe("Llm", () => {
       assert.deepStrictEqual(fake.requests.map((r) => r.responseFormat), ["json_schema", "json_object", "json_object"])
       assert.include(fake.requests[1]?.system ?? "", `"updated_rolling_summary":string`)
     }).pipe(Effect.scoped))
+
+  it.live("json_object mode (LLM_RESPONSE_FORMAT) sends the shape in the prompt and still decodes with the Schema", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeLlm({ analyze: () => ({ kind: "json", body: analysis({ sentiment: "annoyed" }) }) })
+      const llm = yield* makeLlm(fakeSettings(fake, { responseFormat: "json_object" }))
+      const r = yield* llm.complete({ format: analyzeFormat, system: "Task: analyze", user: "x" })
+      assert.strictEqual(r.value.user_sentiment, "negative")
+      assert.strictEqual(fake.requests[0]?.responseFormat, "json_object")
+      assert.include(fake.requests[0]?.system ?? "", `"stage_recommendation":"greeting"|"qualification"|"pricing"|"cta"|"closed"`)
+    }).pipe(Effect.scoped))
 })
