@@ -83,8 +83,12 @@ export const runTurn = Effect.fn("Htl.runTurn")(function*(deps: TurnDeps, ctx: T
       return { lookup, draft } satisfies Spec
     }))
     : null
+  // without speculation the knowledge lookup (a database query) still runs beside Decide
+  const lookupFiber = specFiber === null ? yield* Effect.forkChild(lookupKnowledge(knowledge, ctx, analysis)) : null
   const estimate = Math.ceil((generateSystem(ctx, language).length + generateUser(ctx, analysis, { products: [], faqs: [] }, specPlan, null).length) / 4)
-  const dropSpec = specFiber === null ? Effect.void : Effect.map(discard(specFiber, estimate, llm.model), (rs) => void steps.push(...rs))
+  const dropSpec = specFiber === null
+    ? (lookupFiber === null ? Effect.void : Fiber.interrupt(lookupFiber))
+    : Effect.map(discard(specFiber, estimate, llm.model), (rs) => void steps.push(...rs))
 
   const d = yield* decide(llm, ctx, analysis)
   if (!d.ok) {
@@ -126,7 +130,7 @@ export const runTurn = Effect.fn("Htl.runTurn")(function*(deps: TurnDeps, ctx: T
     lookup = spec.lookup
     draft = spec.draft
   } else {
-    lookup = yield* lookupKnowledge(knowledge, ctx, analysis)
+    lookup = lookupFiber === null ? yield* lookupKnowledge(knowledge, ctx, analysis) : yield* Fiber.join(lookupFiber)
     draft = yield* draftAndCheck(llm, ctx, { analysis, knowledge: lookup.excerpt, plan, language, violations: null }, {})
   }
   if (lookup.record !== null) steps.push(lookup.record)
