@@ -5,6 +5,7 @@
  */
 import { Clock, Effect, Exit, Fiber } from "effect"
 import type { KnowledgeShape } from "../knowledge/Knowledge.ts"
+import { emptyExcerpt } from "../knowledge/types.ts"
 import type { LlmShape } from "../llm/Llm.ts"
 import { type DraftRun, draftAndCheck, type KnowledgeLookup, lookupKnowledge } from "./draft.ts"
 import { applyDecidePolicy } from "./policy/decide.ts"
@@ -85,10 +86,11 @@ export const runTurn = Effect.fn("Htl.runTurn")(function*(deps: TurnDeps, ctx: T
     : null
   // without speculation the knowledge lookup (a database query) still runs beside Decide
   const lookupFiber = specFiber === null ? yield* Effect.forkChild(lookupKnowledge(knowledge, ctx, analysis)) : null
-  const estimate = Math.ceil((generateSystem(ctx, language).length + generateUser(ctx, analysis, { products: [], faqs: [] }, specPlan, null).length) / 4)
+  // an interrupted draft reports no usage: its prompt is estimated (characters / 4)
+  const estimate = () => Math.ceil((generateSystem(ctx, language).length + generateUser(ctx, analysis, emptyExcerpt, specPlan, null).length) / 4)
   const dropSpec = specFiber === null
     ? (lookupFiber === null ? Effect.void : Fiber.interrupt(lookupFiber))
-    : Effect.map(discard(specFiber, estimate, llm.model), (rs) => void steps.push(...rs))
+    : Effect.suspend(() => Effect.map(discard(specFiber, estimate(), llm.model), (rs) => void steps.push(...rs)))
 
   const d = yield* decide(llm, ctx, analysis)
   if (!d.ok) {
