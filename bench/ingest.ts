@@ -92,8 +92,7 @@ try {
   // (b) the service, on its own embedded PostgreSQL: role `all` (inbox consumers processing
   // every delivery in the same process) and role `api` (intake only); rounds alternate with
   // (a) so both see the same machine load, and the medians are compared
-  const modes = {} as Record<"all" | "api", { baseline: ReturnType<typeof summarize>; service: ReturnType<typeof summarize> & { storedInInbox: number; everyAckStored: boolean }; ratio: number }>
-  for (const role of ["all", "api"] as const) {
+  const measure = async (role: "all" | "api") => {
     const service = await startService({
       DATABASE_URL: Redacted.value(dbUrl),
       DATA_DIR: dataDir,
@@ -116,12 +115,13 @@ try {
     await service.stop("SIGTERM")
     const b = summarize(base)
     const o = summarize(ours)
-    modes[role] = {
+    return {
       baseline: b,
       service: { ...o, storedInInbox: stored, everyAckStored: stored >= o.ok },
       ratio: Number((o.reqPerSec / b.reqPerSec).toFixed(3))
     }
   }
+  const modes = { all: await measure("all"), api: await measure("api") }
   raw.kill("SIGTERM")
 
   const result = {
