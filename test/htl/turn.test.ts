@@ -73,6 +73,25 @@ describe("Htl.runTurn", () => {
       assert.strictEqual(r.usage.wastedTokens, (discarded[0]?.tokensIn ?? 0) + (discarded[0]?.tokensOut ?? 0))
     }).pipe(Effect.scoped))
 
+  it.live("speculative: a draft still in flight when Decide says otherwise is aborted; its prompt is estimated as waste", () =>
+    Effect.gen(function*() {
+      const fake = yield* startFakeLlm({
+        ...goodDefaults,
+        decide: () => ({ kind: "json", body: decision("HANDOFF_HUMAN", { why: "wants a custom contract" }) }),
+        generate: () => ({ kind: "hang" })
+      })
+      const htl = yield* htlFor(fake, { speculative: "on" })
+      const r = yield* htl.runTurn(context())
+      assert.strictEqual(r.handoff?.code, "model_decision")
+      const discarded = r.steps.find((s) => s.outcome === "discarded")
+      assert.deepInclude(discarded?.details, { speculative: true, estimated: true })
+      assert.isAbove(r.usage.wastedTokens, 100)
+      yield* Effect.promise(async () => {
+        for (let i = 0; i < 200 && fake.aborted() === 0; i++) await new Promise((res) => setTimeout(res, 5))
+      })
+      assert.strictEqual(fake.aborted(), 1)
+    }).pipe(Effect.scoped))
+
   it.live("auto speculation stops once Decide mostly says something else", () =>
     Effect.gen(function*() {
       const fake = yield* startFakeLlm({ ...goodDefaults, decide: () => ({ kind: "json", body: decision("WAIT_SCHEDULE", { minutes: 60 }) }) })
