@@ -85,7 +85,7 @@ describe("migrations", () => {
         const sql = yield* SqlClient.SqlClient
         const rows = yield* sql<{ indexname: string }>`SELECT indexname FROM pg_indexes WHERE schemaname = 'public'`
         const names = new Set(rows.map((r) => r.indexname))
-        for (const index of ["scheduled_actions_pending_due", "conversations_org_activity", "messages_conversation_time",
+        for (const index of ["scheduled_actions_unclaimed_due", "scheduled_actions_claimed", "conversations_org_activity", "messages_conversation_time",
           "webhook_inbox_claimable", "business_products_search"]) assert.isTrue(names.has(index), index)
       }))
   })

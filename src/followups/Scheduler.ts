@@ -12,7 +12,9 @@ import { FollowUps } from "./FollowUps.ts"
 import { FOLLOWUP_CHANNEL, makeFollowUpStore } from "./store.ts"
 
 const CLAIM_TTL = Duration.minutes(10)
-const BATCH = 200
+const BATCH = 1000
+/** Under load, a few ms between claims lets one query take many due rows instead of one each. */
+const MIN_SLEEP_MS = 10
 /** Upper bound on one sleep: a safety net, not a polling interval (wake-ups come by signal). */
 const MAX_SLEEP = Duration.minutes(5)
 
@@ -39,7 +41,7 @@ export const runScheduler = Effect.gen(function*() {
     const next = yield* store.nextWake(ttl)
     const wait = next === null
       ? MAX_SLEEP
-      : Duration.min(MAX_SLEEP, Duration.millis(Math.max(0, next.getTime() - (yield* Clock.currentTimeMillis))))
+      : Duration.min(MAX_SLEEP, Duration.millis(Math.max(MIN_SLEEP_MS, next.getTime() - (yield* Clock.currentTimeMillis))))
     yield* woken.pipe(Effect.timeoutOption(wait), Effect.map(Option.getOrUndefined))
   })
 

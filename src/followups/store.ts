@@ -15,27 +15,50 @@ export type Claimed = typeof Claimed.Type
 export const makeFollowUpStore = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
 
-  const claimDue = SqlSchema.findAll({
-    Request: Schema.Struct({ now: Schema.Date, claimer: Schema.String, staleBefore: Schema.Date, limit: Schema.Int }),
+  const ClaimRequest = Schema.Struct({ now: Schema.Date, claimer: Schema.String, staleBefore: Schema.Date, limit: Schema.Int })
+
+  /** Unclaimed rows that are due, earliest first. */
+  const claimFresh = SqlSchema.findAll({
+    Request: ClaimRequest,
+    Result: Claimed,
+    execute: ({ now, claimer, limit }) => sql`
+      UPDATE scheduled_actions SET claimed_at = ${now}, claimed_by = ${claimer}
+      WHERE id IN (
+        SELECT id FROM scheduled_actions
+        WHERE status = 'PENDING' AND claimed_at IS NULL AND scheduled_at <= ${now}
+        ORDER BY scheduled_at LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id, organization_id, conversation_id`
+  })
+
+  /** Rows whose claimer died before finishing them (the claim is older than the TTL). */
+  const claimStale = SqlSchema.findAll({
+    Request: ClaimRequest,
     Result: Claimed,
     execute: ({ now, claimer, staleBefore, limit }) => sql`
       UPDATE scheduled_actions SET claimed_at = ${now}, claimed_by = ${claimer}
       WHERE id IN (
         SELECT id FROM scheduled_actions
-        WHERE status = 'PENDING' AND scheduled_at <= ${now}
-          AND (claimed_at IS NULL OR claimed_at < ${staleBefore})
-        ORDER BY scheduled_at
-        LIMIT ${limit}
+        WHERE status = 'PENDING' AND claimed_at IS NOT NULL AND claimed_at < ${staleBefore}
+        ORDER BY claimed_at LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
       RETURNING id, organization_id, conversation_id`
   })
 
-  /** When the scheduler must look again: the earliest unclaimed due time, or a claim's expiry. */
+  const claimDue = (request: typeof ClaimRequest.Type) =>
+    Effect.gen(function*() {
+      const fresh = yield* claimFresh(request)
+      const stale = fresh.length < request.limit ? yield* claimStale({ ...request, limit: request.limit - fresh.length }) : []
+      return [...fresh, ...stale]
+    })
+
+  /** When the scheduler must look again: the earliest unclaimed due time, or the oldest claim's expiry. */
   const nextWake = (claimTtlMs: number) =>
     sql<{ next: Date | null }>`
-      SELECT min(CASE WHEN claimed_at IS NULL THEN scheduled_at
-                      ELSE claimed_at + make_interval(secs => ${claimTtlMs / 1000}) END) AS next
-      FROM scheduled_actions WHERE status = 'PENDING'`.pipe(Effect.map((rows) => rows[0]?.next ?? null))
+      SELECT least(
+        (SELECT min(scheduled_at) FROM scheduled_actions WHERE status = 'PENDING' AND claimed_at IS NULL),
+        (SELECT min(claimed_at) FROM scheduled_actions WHERE status = 'PENDING' AND claimed_at IS NOT NULL)
+          + make_interval(secs => ${claimTtlMs / 1000})) AS next`.pipe(Effect.map((rows) => rows[0]?.next ?? null))
 
   return { claimDue, nextWake }
 })
