@@ -6,14 +6,19 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { Routes, Services } from "../../src/app.ts"
+import type { AppConfig } from "../../src/config/AppConfig.ts"
 import { LoggingLive } from "../../src/observability/Logging.ts"
 import { testConfig } from "./app.ts"
 import { TestDatabase } from "./TestDatabase.ts"
 
-export const appWithServicesTest = (env: Record<string, string> = {}) =>
+export const appWithServicesTest = (
+  env: Record<string, string> = {},
+  /** Replaces the configured logger (e.g. one that captures lines for assertions). */
+  logging: Layer.Layer<never, never, AppConfig> = LoggingLive
+) =>
   HttpRouter.serve(Routes, { disableListenLog: true, disableLogger: true }).pipe(
     Layer.provideMerge(Services),
-    Layer.provide(LoggingLive),
+    Layer.provide(logging),
     Layer.provideMerge(NodeHttpServer.layerTest),
     Layer.provideMerge(testConfig(env)),
     Layer.provideMerge(TestDatabase.layer)

@@ -1,6 +1,6 @@
 /** GET/POST /webhooks/whatsapp over real HTTP: handshake, signatures on bytes, limits, durability. */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Schedule, Schema } from "effect"
+import { Effect, Logger, References, Schedule, Schema } from "effect"
 import { HttpClient } from "effect/http"
 import { SqlClient } from "effect/sql"
 import { WEBHOOK_MAX_BYTES } from "../../src/domain/WhatsAppApi.ts"
@@ -26,8 +26,14 @@ const settled = inboxRows.pipe(
   Effect.timeout("10 seconds")
 )
 
+/** Every log line of the app, as JSON text (message + annotations), for assertions. */
+const logLines: Array<string> = []
+const captureLogs = Logger.layer([Logger.make((o) => {
+  logLines.push(JSON.stringify({ message: o.message, annotations: o.fiber.getRef(References.CurrentLogAnnotations) }))
+})])
+
 describe("WhatsApp webhook intake", () => {
-  it.layer(appWithServicesTest(env), { excludeTestServices: true, timeout: "60 seconds" })((it) => {
+  it.layer(appWithServicesTest(env, captureLogs), { excludeTestServices: true, timeout: "60 seconds" })((it) => {
     it.effect("verification handshake: the challenge as text/plain for the right token, else 403", () =>
       Effect.gen(function*() {
         const ok = yield* verify("hub.mode=subscribe&hub.verify_token=verify-a&hub.challenge=1158201444")
@@ -48,6 +54,10 @@ describe("WhatsApp webhook intake", () => {
         assert.strictEqual((yield* postWebhook(body, "sha256=abc")).status, 401)
         assert.strictEqual((yield* postWebhook(body, signature(SECRET, body).replace("sha256=", "sha1="))).status, 401)
         assert.strictEqual((yield* inboxRows).length, before)
+        const warnings = logLines.filter((l) => l.includes("X-Hub-Signature-256"))
+        assert.isAtLeast(warnings.length, 4)
+        assert.isTrue(warnings.some((l) => l.includes("\"signature\":\"missing\"")))
+        assert.isFalse(warnings.some((l) => l.includes("hi") || l.includes("15550001111")), "the body is never logged")
       }))
 
     it.effect("a good signature stores the exact bytes and answers 200", () =>
