@@ -9,11 +9,15 @@ const report = (cause: Cause.Cause<unknown>) => {
   process.stderr.write(`${line}\n`)
 }
 
+/** Only an operator's signal makes an interrupted exit a clean stop. */
+let signalled = false
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => (signalled = true))
+
 Layer.launch(MainLive).pipe(NodeRuntime.runMain({
   disableErrorReporting: true,
   teardown: (exit, onExit) => {
-    if (Exit.isSuccess(exit)) return onExit(0)
-    if (Cause.hasInterruptsOnly(exit.cause)) return onExit(0) // SIGINT/SIGTERM: a clean stop
+    if (Exit.isSuccess(exit)) return onExit(signalled ? 0 : 1)
+    if (Cause.hasInterruptsOnly(exit.cause) && signalled) return onExit(0)
     report(exit.cause)
     onExit(1)
   }
