@@ -36,6 +36,9 @@ export const QuickSetupLive = Layer.effectDiscard(Effect.gen(function*() {
     ...Option.match(quick.accessToken, { onNone: () => ({}), onSome: (accessToken) => ({ accessToken }) }),
     ...Option.match(quick.verifyToken, { onNone: () => ({}), onSome: (verifyToken) => ({ verifyToken }) })
   })
+  if (Option.isNone(quick.appSecret)) {
+    yield* Effect.logWarning("WHATSAPP_APP_SECRET is unset: webhooks for this number cannot be verified and will be rejected (401)")
+  }
   yield* Effect.logInfo("WhatsApp quick-setup channel bound to the default organization").pipe(
     Effect.annotateLogs({ phoneNumberId: channel.phoneNumberId, transport: channel.transport, channelId: channel.id })
   )
