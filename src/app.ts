@@ -11,9 +11,11 @@ import { AppConfig } from "./config/AppConfig.ts"
 import { DatabaseLive } from "./db/Database.ts"
 import { DashboardHttpLive, DashboardRpcRoutes } from "./dashboard/layer.ts"
 import { Api } from "./domain/Api.ts"
+import { EngineLive } from "./conversations/Engine.ts"
 import { EventBus } from "./events/EventBus.ts"
 import { HealthLive } from "./health/Health.ts"
 import { HtlLive } from "./htl/layer.ts"
+import { EventMetricsLive } from "./observability/eventMetrics.ts"
 import { LoggingLive } from "./observability/Logging.ts"
 import { TelemetryLive } from "./observability/Telemetry.ts"
 import { WhatsAppHttpLive, WhatsAppLive } from "./whatsapp/layer.ts"
@@ -26,7 +28,8 @@ const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pi
 export const Routes = Layer.mergeAll(ApiRoutes, HttpApiScalar.layer(Api, { path: "/docs" }), DashboardRpcRoutes)
 
 /** Everything the routes and background fibers need, on top of AppConfig and the database. */
-export const Services = WhatsAppLive.pipe(
+export const Services = Layer.mergeAll(EngineLive, EventMetricsLive).pipe(
+  Layer.provideMerge(WhatsAppLive),
   Layer.provideMerge(Layer.mergeAll(EventBus.layer, HtlLive)),
   Layer.provideMerge(DatabaseLive)
 )

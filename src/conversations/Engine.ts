@@ -5,12 +5,14 @@
  */
 import { Effect, Layer, Stream } from "effect"
 import { EventBus } from "../events/EventBus.ts"
+import { FollowUps } from "../followups/FollowUps.ts"
 import { SchedulerLive } from "../followups/Scheduler.ts"
 import { Conversations, Turns } from "./Conversations.ts"
 import { makeFollowUpTurn } from "./followUpTurn.ts"
 import { RecoveryLive } from "./recovery.ts"
 import { makeSnapshots } from "./snapshot.ts"
 import { makeLeadTurn } from "./turn.ts"
+import { OutboundSenderLive } from "./whatsappSender.ts"
 import { makeWrites } from "./writes.ts"
 
 export const TurnsLive = Layer.effect(
@@ -51,5 +53,7 @@ const DispatchLive = Layer.effectDiscard(Effect.gen(function*() {
 
 export const EngineLive = Layer.mergeAll(DispatchLive, SchedulerLive, RecoveryLive).pipe(
   Layer.provideMerge(Conversations.layer),
-  Layer.provide(TurnsLive)
+  Layer.provide(TurnsLive),
+  Layer.provide(OutboundSenderLive),
+  Layer.provideMerge(FollowUps.layer)
 )

@@ -4,7 +4,7 @@
  * the 24-hour window without a template; otherwise the HTL writes the nudge and it is sent.
  * The row is marked EXECUTED in the transaction's wake, before the send: never sent twice.
  */
-import { Cause, Clock, Effect, Option } from "effect"
+import { Clock, Effect, Option } from "effect"
 import { FollowUps } from "../followups/FollowUps.ts"
 import { Htl } from "../htl/Htl.ts"
 import { HtlAudit } from "../htl/audit.ts"
@@ -78,7 +78,8 @@ export const makeFollowUpTurn = (snapshots: Snapshots, writes: Writes) =>
       if (sent._tag === "Sent") yield* writes.countNudge(key)
     }, (effect, key) =>
       effect.pipe(
-        Effect.catchCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Effect.logError("follow-up failed", cause)),
+        Effect.catch((error) => Effect.logError("follow-up failed", error)),
+        Effect.catchDefect((defect) => Effect.logError("follow-up failed", defect)),
         Effect.annotateLogs({ organizationId: key.organizationId, conversationId: key.conversationId })
       ))
   })

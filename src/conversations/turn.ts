@@ -4,7 +4,7 @@
  * conversation to a person with a visible reason. Nothing here throws the lead away: any
  * failure ends in a handoff.
  */
-import { Cause, Clock, DateTime, Effect, Option } from "effect"
+import { Clock, DateTime, Effect, Option } from "effect"
 import { ModeChanged, TurnDecided } from "../domain/events.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { FollowUps } from "../followups/FollowUps.ts"
@@ -130,14 +130,17 @@ export const makeLeadTurn = (snapshots: Snapshots, writes: Writes) =>
       yield* audit.record(key, result.steps)
       yield* bus.publish(new TurnDecided({ ...key, at: yield* DateTime.now, action: result.action, why: result.reason }))
       yield* act(key, snapshot, result, context, startedAt)
-    }, (effect, key) =>
-      effect.pipe(
-        Effect.catchCause((cause) =>
-          Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Effect.logError("lead turn failed; handing to a human", cause).pipe(
-            Effect.andThen(handoff(key, "internal_error: the turn failed")),
-            Effect.catchCause((again) => Effect.logError("handoff failed too", again))
-          )
-        ),
+    }, (effect, key) => {
+      // typed failures and defects end in a handoff; an interruption (takeover) is not a failure
+      const recover = (failure: unknown) =>
+        Effect.logError("lead turn failed; handing to a human", failure).pipe(
+          Effect.andThen(handoff(key, "internal_error: the turn failed")),
+          Effect.catchCause((again) => Effect.logError("handoff failed too", again))
+        )
+      return effect.pipe(
+        Effect.catch(recover),
+        Effect.catchDefect(recover),
         Effect.annotateLogs({ organizationId: key.organizationId, conversationId: key.conversationId })
-      ))
+      )
+    })
   })

@@ -1,0 +1,42 @@
+/** The engine's `OutboundSender` over the WhatsApp service (cloud or sandbox per channel). */
+import { Effect, Layer } from "effect"
+import { WhatsApp } from "../whatsapp/WhatsApp.ts"
+import { OutboundSender, SendFailed, type SendTarget } from "./sender.ts"
+
+const failure = (e: { readonly _tag: string; readonly message?: string } & Partial<{ code: number; details: string; reason: string }>) =>
+  new SendFailed({
+    code: e.code ?? null,
+    title: e._tag,
+    details: e.details ?? e.reason ?? "",
+    windowClosed: e._tag === "WindowClosed"
+  })
+
+/** Where a message goes: the number, else the business-scoped user id. */
+const recipient = (target: SendTarget) => target.waId ?? target.userId ?? ""
+
+export const OutboundSenderLive = Layer.effect(
+  OutboundSender,
+  Effect.gen(function*() {
+    const whatsapp = yield* WhatsApp
+    return OutboundSender.of({
+      send: (target, body) =>
+        whatsapp.channel(target.channelId).pipe(
+          Effect.flatMap((channel) =>
+            whatsapp.send(
+              channel,
+              recipient(target),
+              body._tag === "text"
+                ? { type: "text", text: body.text, replyTo: body.replyTo ?? undefined }
+                : { type: "template", name: body.name, language: body.language, parameters: body.parameters }
+            )
+          ),
+          Effect.mapError(failure)
+        ),
+      markRead: (target, wamid) =>
+        whatsapp.channel(target.channelId).pipe(
+          Effect.flatMap((channel) => whatsapp.markRead(channel, wamid)),
+          Effect.catchCause((cause) => Effect.logWarning("mark-as-read failed", cause))
+        )
+    })
+  })
+)
