@@ -62,6 +62,8 @@ export interface AppConfigShape {
     readonly queueUrl: string
     readonly region: string
     readonly endpointUrl: Option.Option<string>
+    /** AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY when both are set; else the SDK's default chain. */
+    readonly credentials: Option.Option<{ readonly accessKeyId: string; readonly secretAccessKey: Redacted.Redacted }>
   }>
   readonly jwtSecret: Redacted.Redacted
   /** Encrypts channel secrets at rest (AES-256-GCM); dev keeps a generated one in DATA_DIR. */
@@ -126,7 +128,10 @@ const load = (argv: ReadonlyArray<string>) =>
     const queueUrl = yield* optional("SQS_QUEUE_URL", httpUrl)
     const region = yield* withDefault("AWS_REGION", text, "us-east-1")
     const endpointUrl = yield* optional("AWS_ENDPOINT_URL", httpUrl)
-    const sqs = Option.map(queueUrl, (url) => ({ queueUrl: url, region, endpointUrl }))
+    const accessKeyId = yield* optional("AWS_ACCESS_KEY_ID", text)
+    const secretAccessKey = yield* secret("AWS_SECRET_ACCESS_KEY")
+    const credentials = Option.all({ accessKeyId, secretAccessKey })
+    const sqs = Option.map(queueUrl, (url) => ({ queueUrl: url, region, endpointUrl, credentials }))
 
     const configuredJwt = yield* secret("JWT_SECRET", { minLength: 32 })
     const jwtSecret = Option.isSome(configuredJwt)
