@@ -78,8 +78,8 @@ const dataDir = await mkdtemp(join(tmpdir(), "wa-bench-ingest-"))
 try {
   // (a) the baseline, in its own process like the service
   const raw = spawn(process.execPath, ["bench/ingest/rawServer.ts"], { env: { ...process.env, BENCH_SECRET: SECRET }, stdio: ["ignore", "pipe", "inherit"] })
-  const [line] = await once(raw.stdout, "data") as [Buffer]
-  const rawUrl = `http://127.0.0.1:${Number(/listening (\d+)/.exec(line.toString())?.[1])}/webhooks/whatsapp`
+  const [line]: Array<unknown> = await once(raw.stdout, "data")
+  const rawUrl = `http://127.0.0.1:${Number(/listening (\d+)/.exec(String(line))?.[1])}/webhooks/whatsapp`
   const adminUrl = await Effect.runPromise(startEmbeddedPostgres({ dataDir, persistent: false }).pipe(Scope.provide(scope)))
   await Effect.runPromise(ensureDatabase(adminUrl, "wa_bench"))
   const dbUrl = withDatabase(adminUrl, "wa_bench")
