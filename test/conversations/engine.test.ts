@@ -1,0 +1,239 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect } from "effect"
+import { recover } from "../../src/conversations/recovery.ts"
+import { FakeGraphServer } from "../support/fakeGraph.ts"
+import { analysis, decision, GOOD_REPLY } from "../support/htlFixtures.ts"
+import {
+  conversationOf,
+  dueNow,
+  engineApp,
+  FakeLlmServer,
+  pause,
+  poll,
+  rowsOf,
+  say,
+  sentTo,
+  takeover
+} from "./support.ts"
+
+const messagesOf = (waId: string) =>
+  rowsOf<{ messageFrom: string; content: string; status: string; type: string }>((sql) =>
+    sql`SELECT m.message_from, m.content, m.status, m.type FROM messages m JOIN leads l ON l.id = m.lead_id
+        WHERE l.wa_id = ${waId} ORDER BY m.created_at, m.id`)
+
+const conversationState = (waId: string) =>
+  rowsOf<{ mode: string; modeReason: string | null; totalNudges: number; optedOutAt: Date | null; rollingSummary: string }>((sql) =>
+    sql`SELECT c.mode, c.mode_reason, c.total_nudges, c.opted_out_at, c.rolling_summary FROM conversations c
+        JOIN leads l ON l.id = c.lead_id WHERE l.wa_id = ${waId}`).pipe(Effect.map((rows) => rows[0]))
+
+const followUpsOf = (waId: string) =>
+  rowsOf<{ status: string; outcome: string | null }>((sql) =>
+    sql`SELECT s.status, s.outcome FROM scheduled_actions s JOIN conversations c ON c.id = s.conversation_id
+        JOIN leads l ON l.id = c.lead_id WHERE l.wa_id = ${waId} ORDER BY s.created_at`)
+
+/**
+ * Decide answers WAIT_SCHEDULE the first time a lead's text carries `marker`, SEND_NOW after.
+ * (Decide's prompt carries Analyze's summary, not the lead's words: Analyze passes the marker on.)
+ */
+const waitOnceFor = (marker: string) =>
+  Effect.map(FakeLlmServer, (llm) => {
+    let waited = false
+    llm.respond("analyze", (request) => ({
+      kind: "json",
+      body: { ...analysis(), situation_summary: request.user.includes(marker) ? `${marker}: the lead asks to talk later` : "Lead asks a question" }
+    }))
+    llm.respond("decide", (request) => {
+      if (request.user.includes(marker) && !waited) {
+        waited = true
+        return { kind: "json", body: decision("WAIT_SCHEDULE", { minutes: 60, why: "lead is busy" }) }
+      }
+      return { kind: "json", body: decision() }
+    })
+  })
+
+describe("conversation engine, end to end", () => {
+  it.layer(engineApp(), { excludeTestServices: true, timeout: "60 seconds" })((it) => {
+    it.effect("a burst of 3 messages gets one reply that quotes the last one; the summary is kept", () =>
+      Effect.gen(function*() {
+        const llm = yield* FakeLlmServer
+        const before = llm.stepRequests("analyze").length
+        yield* say("15550000001", "hi", "do you have a CRM?", "how much is premium?")
+        const sent = yield* poll(sentTo("15550000001"), (s) => s.length > 0)
+        yield* pause(800)
+        assert.lengthOf(yield* sentTo("15550000001"), 1)
+        assert.strictEqual(sent[0]?.type, "text")
+        assert.include(sent[0]?.json ?? "", GOOD_REPLY)
+        const analyze = llm.stepRequests("analyze").slice(before)
+        assert.lengthOf(analyze, 1, "one turn for the burst")
+        for (const t of ["hi", "do you have a CRM?", "how much is premium?"]) assert.include(analyze[0]?.user ?? "", t)
+        const rows = yield* poll(messagesOf("15550000001"), (m) => m.some((x) => x.messageFrom === "BOT" && x.status === "sent"))
+        assert.deepStrictEqual(rows.map((m) => m.messageFrom), ["LEAD", "LEAD", "LEAD", "BOT"])
+        const state = yield* poll(conversationState("15550000001"), (s) => (s?.rollingSummary ?? "") !== "")
+        assert.include(state?.rollingSummary ?? "", "49 USD")
+      }))
+
+    it.effect("a message during a running turn: the stale draft is dropped, one reply covers both", () =>
+      Effect.gen(function*() {
+        const llm = yield* FakeLlmServer
+        llm.latency.generate = 1200
+        const before = llm.stepRequests("analyze").length
+        yield* say("15550000002", "first question")
+        yield* poll(Effect.sync(() => llm.stepRequests("generate").filter((r) => r.user.includes("first question")).length), (n) => n > 0)
+        yield* say("15550000002", "and a second one")
+        yield* poll(sentTo("15550000002"), (s) => s.length > 0, "15 seconds")
+        yield* pause(1500)
+        llm.latency.generate = 0
+        assert.lengthOf(yield* sentTo("15550000002"), 1)
+        const analyze = llm.stepRequests("analyze").slice(before).filter((r) => r.user.includes("first question"))
+        assert.lengthOf(analyze, 2)
+        assert.include(analyze[1]?.user ?? "", "and a second one")
+      }))
+
+    it.effect("two conversations run concurrently", () =>
+      Effect.gen(function*() {
+        yield* Effect.all([say("15550000003", "hello from three"), say("15550000004", "hello from four")], { concurrency: 2 })
+        yield* poll(Effect.all([sentTo("15550000003"), sentTo("15550000004")]), ([a, b]) => a.length === 1 && b.length === 1)
+      }))
+
+    it.effect("human mode: the message is stored, the bot stays silent", () =>
+      Effect.gen(function*() {
+        yield* say("15550000005", "first")
+        yield* poll(sentTo("15550000005"), (s) => s.length === 1)
+        yield* takeover(yield* conversationOf("15550000005"))
+        yield* say("15550000005", "are you there?")
+        yield* pause(1000)
+        assert.lengthOf(yield* sentTo("15550000005"), 1)
+        assert.deepStrictEqual((yield* messagesOf("15550000005")).map((m) => m.messageFrom), ["LEAD", "BOT", "LEAD"])
+      }))
+
+    it.effect("a takeover during a turn interrupts it: the draft is never sent", () =>
+      Effect.gen(function*() {
+        const llm = yield* FakeLlmServer
+        llm.latency.generate = 1500
+        yield* say("15550000006", "quick question")
+        yield* poll(Effect.sync(() => llm.stepRequests("generate").filter((r) => r.user.includes("quick question")).length), (n) => n > 0)
+        yield* takeover(yield* conversationOf("15550000006"))
+        yield* pause(2000)
+        llm.latency.generate = 0
+        assert.lengthOf(yield* sentTo("15550000006"), 0)
+        assert.deepStrictEqual((yield* messagesOf("15550000006")).map((m) => m.messageFrom), ["LEAD"])
+      }))
+
+    it.effect("the LLM down: the lead is handed to a human with a visible reason", () =>
+      Effect.gen(function*() {
+        const llm = yield* FakeLlmServer
+        llm.respond("analyze", (r) =>
+          r.user.includes("LLM-DOWN") ? { kind: "status", status: 500 } : { kind: "json", body: analysis() })
+        yield* say("15550000007", "LLM-DOWN please")
+        const state = yield* poll(conversationState("15550000007"), (s) => s?.mode === "human", "20 seconds")
+        assert.match(state?.modeReason ?? "", /llm_unavailable/)
+        assert.lengthOf(yield* sentTo("15550000007"), 0)
+      }))
+
+    it.effect("WAIT_SCHEDULE: the follow-up fires once; a reply cancels the next one", () =>
+      Effect.gen(function*() {
+        yield* waitOnceFor("FOLLOW-ME")
+        yield* say("15550000008", "FOLLOW-ME later please")
+        yield* poll(followUpsOf("15550000008"), (rows) => rows.length === 1)
+        assert.lengthOf(yield* sentTo("15550000008"), 0)
+        const ref = yield* conversationOf("15550000008")
+        yield* dueNow(ref)
+        yield* poll(sentTo("15550000008"), (s) => s.length === 1)
+        const fired = yield* poll(followUpsOf("15550000008"), (rows) => rows[0]?.status === "EXECUTED")
+        assert.strictEqual(fired[0]?.outcome, "sent")
+        yield* dueNow(ref)
+        yield* pause(500)
+        assert.lengthOf(yield* sentTo("15550000008"), 1, "fired once")
+        assert.strictEqual((yield* conversationState("15550000008"))?.totalNudges, 1)
+
+        // a new follow-up, then the lead writes: it is cancelled in the same transaction
+        yield* waitOnceFor("FOLLOW-AGAIN")
+        yield* say("15550000008", "FOLLOW-AGAIN tomorrow")
+        yield* poll(followUpsOf("15550000008"), (rows) => rows.length === 2)
+        yield* say("15550000008", "actually, now is fine")
+        const rows = yield* poll(followUpsOf("15550000008"), (r) => r[1]?.status === "CANCELLED")
+        assert.strictEqual(rows[1]?.outcome, "lead replied")
+      }))
+
+    it.effect("caps and the closed window: due follow-ups are skipped with the reason recorded", () =>
+      Effect.gen(function*() {
+        yield* waitOnceFor("CAPPED")
+        yield* say("15550000009", "CAPPED one")
+        yield* poll(followUpsOf("15550000009"), (rows) => rows.length === 1)
+        const ref = yield* conversationOf("15550000009")
+        yield* rowsOf((sql) => sql`UPDATE conversations SET total_nudges = 5 WHERE id = ${ref.conversationId} RETURNING id`)
+        yield* dueNow(ref)
+        const capped = yield* poll(followUpsOf("15550000009"), (rows) => rows[0]?.status === "EXECUTED")
+        assert.match(capped[0]?.outcome ?? "", /skipped: total follow-up cap/)
+
+        yield* waitOnceFor("WINDOW")
+        yield* say("15550000010", "WINDOW closes")
+        yield* poll(followUpsOf("15550000010"), (rows) => rows.length === 1)
+        const closed = yield* conversationOf("15550000010")
+        yield* rowsOf((sql) => sql`UPDATE conversations SET last_user_message_at = now() - interval '2 days'
+          WHERE id = ${closed.conversationId} RETURNING id`)
+        yield* dueNow(closed)
+        const skipped = yield* poll(followUpsOf("15550000010"), (rows) => rows[0]?.status === "EXECUTED")
+        assert.match(skipped[0]?.outcome ?? "", /window closed and no template/)
+        assert.lengthOf(yield* sentTo("15550000010"), 0)
+      }))
+
+    it.effect("a closed window with a template configured sends the template", () =>
+      Effect.gen(function*() {
+        yield* waitOnceFor("TEMPLATE")
+        yield* say("15550000011", "TEMPLATE please")
+        yield* poll(followUpsOf("15550000011"), (rows) => rows.length === 1)
+        const ref = yield* conversationOf("15550000011")
+        yield* rowsOf((sql) => sql`UPDATE business_profiles SET followup_template_name = 'checking_in', followup_template_language = 'en_US'
+          WHERE organization_id = ${ref.organizationId} RETURNING organization_id`)
+        yield* rowsOf((sql) => sql`UPDATE conversations SET last_user_message_at = now() - interval '2 days'
+          WHERE id = ${ref.conversationId} RETURNING id`)
+        yield* dueNow(ref)
+        const sent = yield* poll(sentTo("15550000011"), (s) => s.length === 1)
+        assert.strictEqual(sent[0]?.type, "template")
+        yield* rowsOf((sql) => sql`UPDATE business_profiles SET followup_template_name = NULL
+          WHERE organization_id = ${ref.organizationId} RETURNING organization_id`)
+      }))
+
+    it.effect("opt-out: pending follow-ups end, one acknowledgement in the lead's language, no second one", () =>
+      Effect.gen(function*() {
+        yield* waitOnceFor("OPT")
+        yield* say("15550000012", "OPT hola, quiero información")
+        yield* poll(followUpsOf("15550000012"), (rows) => rows.length === 1)
+        yield* say("15550000012", "BAJA")
+        const acks = yield* poll(sentTo("15550000012"), (s) => s.length === 1)
+        assert.match(acks[0]?.json ?? "", /no te enviaremos/)
+        const rows = yield* poll(followUpsOf("15550000012"), (r) => r[0]?.status === "CANCELLED")
+        assert.isNotNull(rows[0])
+        assert.isNotNull((yield* conversationState("15550000012"))?.optedOutAt)
+        yield* say("15550000012", "stop")
+        yield* pause(1000)
+        assert.lengthOf(yield* sentTo("15550000012"), 1, "acknowledged once")
+      }))
+
+    it.effect("after a restart: a pending send becomes unknown (never resent); an unanswered lead gets one reply", () =>
+      Effect.gen(function*() {
+        const llm = yield* FakeLlmServer
+        llm.latency.analyze = 100_000 // the turn hangs: as if the process died mid-turn
+        yield* say("15550000013", "anyone?")
+        yield* poll(Effect.sync(() => llm.stepRequests("analyze").filter((r) => r.user.includes("anyone?")).length), (n) => n > 0)
+        const ref = yield* conversationOf("15550000013")
+        yield* takeover(ref) // ends the hung turn…
+        yield* rowsOf((sql) => sql`UPDATE conversations SET mode = 'bot' WHERE id = ${ref.conversationId} RETURNING id`) // …state as before the crash
+        llm.latency.analyze = 0
+        yield* rowsOf((sql) => sql`INSERT INTO messages (organization_id, conversation_id, lead_id, message_from, content, status, created_at)
+          SELECT organization_id, id, lead_id, 'BOT', 'half-sent', 'pending', now() - interval '1 hour' FROM conversations
+          WHERE id = ${ref.conversationId} RETURNING id`)
+        const result = yield* recover({ pendingOlderThan: Duration.zero })
+        assert.isAtLeast(result.resumed, 1)
+        assert.isAtLeast(result.unknownSends, 1)
+        yield* poll(sentTo("15550000013"), (s) => s.length === 1)
+        yield* pause(800)
+        assert.lengthOf(yield* sentTo("15550000013"), 1)
+        const statuses = (yield* messagesOf("15550000013")).filter((m) => m.messageFrom === "BOT").map((m) => m.status)
+        assert.includeMembers(statuses, ["unknown", "sent"])
+        const graph = yield* FakeGraphServer
+        assert.isFalse(JSON.stringify(graph.requests).includes("half-sent"))
+      }))
+  })
+})
