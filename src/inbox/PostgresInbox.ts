@@ -47,7 +47,8 @@ export const makePostgresInbox = (options: InboxOptions = defaultInboxOptions) =
       const exit = yield* Effect.exit(pg`INSERT INTO webhook_inbox ${pg.insert(rows)}`.pipe(Effect.mapError(inboxError)))
       yield* Effect.forEach(batch, (p) => Deferred.done(p.done, Exit.asVoid(exit)), { discard: true })
     })
-    yield* Effect.forkScoped(Effect.forever(writeBatch), { startImmediately: true }).pipe(Effect.replicateEffect(4))
+    // one writer: while it commits, the next batch forms (bigger batches measured faster than 4 writers)
+    yield* Effect.forkScoped(Effect.forever(writeBatch), { startImmediately: true })
 
     // wake-ups: one LISTEN connection fans out to every waiting consumer
     const wakeups = yield* PubSub.sliding<void>(16)
