@@ -130,6 +130,7 @@ try {
     rounds,
     bodyBytes: { min: Math.min(...sizes), max: Math.max(...sizes) },
     ...modes,
+    note: "ROLE=all: the service keeps processing its inbox backlog during the baseline rounds, which slows (a); ROLE=api is the clean comparison",
     node: process.version
   }
   console.log(`signed ${result.bodyBytes.min}–${result.bodyBytes.max} B webhooks, 50 connections, ${rounds} alternating rounds of ${seconds} s (medians)`)
