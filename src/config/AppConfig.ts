@@ -71,7 +71,7 @@ export interface AppConfigShape {
   readonly internalSecret: Option.Option<Redacted.Redacted>
   readonly internalApiUrl: Option.Option<string>
   readonly debounce: { readonly quiet: Duration.Duration; readonly maxWait: Duration.Duration }
-  readonly engine: { readonly turnConcurrency: number }
+  readonly engine: { readonly turnConcurrency: number; readonly actorIdleTtl: Duration.Duration }
   readonly otel: {
     readonly endpoint: Option.Option<string>
     readonly serviceName: string
@@ -173,7 +173,10 @@ const load = (argv: ReadonlyArray<string>) =>
       internalSecret,
       internalApiUrl,
       debounce: { quiet, maxWait },
-      engine: { turnConcurrency: yield* withDefault("TURN_CONCURRENCY", integer(1, 1000), 16) },
+      engine: {
+        turnConcurrency: yield* withDefault("TURN_CONCURRENCY", integer(1, 1000), 16),
+        actorIdleTtl: yield* withDefault("ACTOR_IDLE_TTL", duration, Duration.minutes(10))
+      },
       otel: {
         endpoint: yield* optional("OTEL_EXPORTER_OTLP_ENDPOINT", httpUrl),
         serviceName: yield* withDefault("OTEL_SERVICE_NAME", text, "wa-sales-agent")

@@ -2,7 +2,7 @@
  * The conversation engine's front door: `tell` routes mail to the conversation's actor
  * (created on demand). What a turn does is the `Turns` service's business.
  */
-import { Context, Duration, Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import type { ConversationKey, Mail, TurnHandlers } from "./mailbox.ts"
 import { type ActorRegistry, makeActorRegistry } from "./registry.ts"
@@ -17,7 +17,7 @@ export class Conversations extends Context.Service<Conversations, ActorRegistry>
       const handlers = yield* Turns
       return yield* makeActorRegistry({
         handlers,
-        timing: { ...config.debounce, idleTtl: Duration.minutes(10) },
+        timing: { ...config.debounce, idleTtl: config.engine.actorIdleTtl },
         concurrency: config.engine.turnConcurrency
       })
     })

@@ -2,7 +2,7 @@
  * Sending one outbound message the at-most-once way: commit it as `pending` (re-checking bot
  * mode and staleness under a row lock), then send, then record `sent` + wamid or `failed`.
  */
-import { DateTime, Effect } from "effect"
+import { Clock, DateTime, Effect } from "effect"
 import { MessageStored } from "../domain/events.ts"
 import type { MessageId } from "../domain/ids.ts"
 import { EventBus } from "../events/EventBus.ts"
@@ -13,7 +13,7 @@ import type { ConversationRow } from "./snapshot.ts"
 import type { makeWrites, Outbound, StaleReason } from "./writes.ts"
 
 export type Delivery =
-  | { readonly _tag: "Sent"; readonly messageId: MessageId; readonly wamid: string }
+  | { readonly _tag: "Sent"; readonly messageId: MessageId; readonly wamid: string; readonly sendMs: number }
   | { readonly _tag: "Stale"; readonly reason: StaleReason }
   | { readonly _tag: "Failed"; readonly messageId: MessageId; readonly error: SendFailed }
 
@@ -53,7 +53,9 @@ export const makeDeliver = (writes: Writes) =>
         waId: conversation.leadWaId,
         userId: conversation.leadUserId
       }
+      const sendStarted = yield* Clock.currentTimeMillis
       const sent = yield* Effect.result(sender.send(target, body))
+      const sendMs = (yield* Clock.currentTimeMillis) - sendStarted
       const at = yield* DateTime.now
       if (sent._tag === "Failure") {
         yield* count(sendErrors, { code: String(sent.failure.code ?? "network") })
@@ -71,6 +73,6 @@ export const makeDeliver = (writes: Writes) =>
         type: body._tag,
         content
       }))
-      return { _tag: "Sent", messageId, wamid: sent.success.wamid } satisfies Delivery
+      return { _tag: "Sent", messageId, wamid: sent.success.wamid, sendMs } satisfies Delivery
     })
   })

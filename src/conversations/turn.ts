@@ -93,7 +93,8 @@ export const makeLeadTurn = (snapshots: Snapshots, writes: Writes) =>
           const total = (yield* Clock.currentTimeMillis) - startedAt
           const llmMs = result.steps.reduce((sum, step) => sum + step.latencyMs, 0)
           yield* record(turnLatencyMs, total)
-          yield* record(engineOverheadMs, Math.max(0, total - llmMs))
+          // the engine's own time: not the model's, not the Graph API's (nor its pacing)
+          yield* record(engineOverheadMs, Math.max(0, total - llmMs - delivery.sendMs))
           yield* writes.recordBotTurn(key, {
             stage: result.nextStage,
             intentLevel: result.statePatch.intentLevel,

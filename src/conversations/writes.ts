@@ -74,13 +74,14 @@ export const makeWrites = Effect.gen(function*() {
     readonly recommendedCta: string | null
   }) =>
     sql.withTransaction(Effect.gen(function*() {
+      // leads before conversations: the inbound store locks them in that order too (no deadlock)
+      yield* sql`UPDATE leads SET conversation_stage = ${state.stage}, intent_level = ${state.intentLevel},
+          user_sentiment = ${state.userSentiment}, updated_at = now()
+        WHERE id = (SELECT lead_id FROM conversations WHERE id = ${key.conversationId}) AND organization_id = ${key.organizationId}`
       yield* sql`UPDATE conversations SET stage = ${state.stage}, intent_level = ${state.intentLevel},
           user_sentiment = ${state.userSentiment}, recommended_cta = ${state.recommendedCta},
           last_bot_message_at = now(), updated_at = now()
         WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId}`
-      yield* sql`UPDATE leads SET conversation_stage = ${state.stage}, intent_level = ${state.intentLevel},
-          user_sentiment = ${state.userSentiment}, updated_at = now()
-        WHERE id = (SELECT lead_id FROM conversations WHERE id = ${key.conversationId}) AND organization_id = ${key.organizationId}`
     }))
 
   /** Bot → human. False when it already was in human mode. */
@@ -107,11 +108,11 @@ export const makeWrites = Effect.gen(function*() {
   /** The lead asked to stop. True the first time (acknowledge once). */
   const optOut = (key: ConversationKey) =>
     sql.withTransaction(Effect.gen(function*() {
+      yield* sql`UPDATE leads SET opted_out_at = coalesce(opted_out_at, now())
+        WHERE id = (SELECT lead_id FROM conversations WHERE id = ${key.conversationId}) AND organization_id = ${key.organizationId}`
       const rows = yield* sql<{ id: string }>`UPDATE conversations SET opted_out_at = now(), updated_at = now()
         WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId} AND opted_out_at IS NULL
         RETURNING id`
-      yield* sql`UPDATE leads SET opted_out_at = coalesce(opted_out_at, now())
-        WHERE id = (SELECT lead_id FROM conversations WHERE id = ${key.conversationId}) AND organization_id = ${key.organizationId}`
       return rows.length > 0
     }))
 

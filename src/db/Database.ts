@@ -20,7 +20,8 @@ export const pgClientLayer = (url: Redacted.Redacted) =>
     url,
     transformQueryNames: String.camelToSnake,
     transformResultNames: String.snakeToCamel,
-    applicationName: "wa-sales-agent"
+    applicationName: "wa-sales-agent",
+    maxConnections: 20
   })
 
 export const migrate = PgMigrator.run({ loader: fromSqlDirectory(MIGRATIONS_DIR), table: "schema_migrations" }).pipe(

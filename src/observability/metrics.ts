@@ -18,7 +18,7 @@ export const turnLatencyMs = Metric.histogram("wa.turn.latency_ms", {
 })
 export const engineOverheadMs = Metric.histogram("wa.turn.engine_overhead_ms", {
   description: "turn time outside the LLM (context, database, send)",
-  boundaries: ms
+  boundaries: Metric.boundariesFromIterable([1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 30, 50, 100, 250, 1000])
 })
 export const llmLatencyMs = Metric.histogram("gen_ai.client.operation.duration_ms", {
   description: "LLM call latency by step and model",
