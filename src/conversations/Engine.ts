@@ -3,9 +3,10 @@
  * the event dispatch that wakes actors (lead messages, takeover, release), the follow-up
  * scheduler and restart recovery.
  */
-import { Effect, Layer, Stream } from "effect"
+import { Effect, Layer, Option, Stream } from "effect"
 import { EventBus } from "../events/EventBus.ts"
 import { FollowUps } from "../followups/FollowUps.ts"
+import { publisherOf } from "../observability/traceContext.ts"
 import { SchedulerLive } from "../followups/Scheduler.ts"
 import { Conversations, Turns } from "./Conversations.ts"
 import { makeFollowUpTurn } from "./followUpTurn.ts"
@@ -36,7 +37,7 @@ const DispatchLive = Layer.effectDiscard(Effect.gen(function*() {
       const key = { organizationId: event.organizationId, conversationId: event.conversationId }
       switch (event._tag) {
         case "MessageStored":
-          return event.from === "LEAD" ? conversations.tell(key, { _tag: "LeadMessage", messageId: event.messageId })
+          return event.from === "LEAD" ? conversations.tell(key, { _tag: "LeadMessage", messageId: event.messageId, origin: Option.getOrUndefined(publisherOf(event)) })
             : event.from === "HUMAN" ? conversations.tell(key, { _tag: "HumanMessageSent" })
             : Effect.void
         case "ModeChanged":

@@ -5,7 +5,7 @@
  * draft is dropped by its own pre-send check), a takeover interrupts the turn. With nothing
  * pending for `idleTtl`, the loop ends and the registry forgets the actor (passivation).
  */
-import { Cause, Clock, Duration, Effect, Fiber, Option, Queue } from "effect"
+import { Cause, Clock, Duration, Effect, Fiber, Option, Queue, type Tracer } from "effect"
 import type { ConversationKey, Mail, TurnHandlers } from "./mailbox.ts"
 
 export interface ActorTiming {
@@ -14,8 +14,11 @@ export interface ActorTiming {
   readonly idleTtl: Duration.Duration
 }
 
+/** a turn links to at most this many deliveries */
+const MAX_LINKS = 128
+
 type FollowUpDue = Extract<Mail, { _tag: "FollowUpDue" }>
-type Job = { readonly _tag: "Burst" } | { readonly _tag: "FollowUp"; readonly due: FollowUpDue }
+type Job = { readonly _tag: "Burst"; readonly origins: ReadonlyArray<Tracer.AnySpan> } | { readonly _tag: "FollowUp"; readonly due: FollowUpDue }
 
 export const runActor = <R>(options: {
   readonly key: ConversationKey
@@ -32,12 +35,14 @@ export const runActor = <R>(options: {
     const quiet = Duration.toMillis(timing.quiet)
     const maxWait = Duration.toMillis(timing.maxWait)
     let burst: Option.Option<{ readonly first: number; last: number }> = Option.none()
+    /** the spans that stored the open burst's messages (its turn links to them) */
+    let origins: Array<Tracer.AnySpan> = []
     let running: Option.Option<Fiber.Fiber<void>> = Option.none()
     const followUps: Array<FollowUpDue> = []
 
     const start = (job: Job) =>
       Effect.gen(function*() {
-        const work = job._tag === "Burst" ? handlers.burst(key) : handlers.followUp(key, job.due.scheduledActionId)
+        const work = job._tag === "Burst" ? handlers.burst(key, job.origins) : handlers.followUp(key, job.due.scheduledActionId)
         const fiber = yield* options.limit(work).pipe(
           Effect.catchCause((cause) =>
             Cause.hasInterruptsOnly(cause) ? Effect.void : Effect.logError("turn failed", cause)
@@ -64,7 +69,8 @@ export const runActor = <R>(options: {
       if (Option.isNone(mail)) {
         if (Option.isSome(due)) {
           burst = Option.none()
-          yield* start({ _tag: "Burst" })
+          yield* start({ _tag: "Burst", origins })
+          origins = []
         } else if (followUps.length === 0 && (yield* options.passivate)) {
           return
         }
@@ -75,6 +81,7 @@ export const runActor = <R>(options: {
         case "LeadMessage": {
           const at = yield* Clock.currentTimeMillis
           burst = Option.some(Option.match(burst, { onNone: () => ({ first: at, last: at }), onSome: (b) => ({ ...b, last: at }) }))
+          if (mail.value.origin !== undefined && origins.length < MAX_LINKS) origins.push(mail.value.origin)
           followUps.length = 0 // the lead wrote: a pending nudge is moot (the store cancels it too)
           break
         }
@@ -86,6 +93,7 @@ export const runActor = <R>(options: {
           break
         case "Takeover":
           burst = Option.none()
+          origins = []
           if (Option.isSome(running)) yield* Fiber.interrupt(running.value)
           break
         case "Release":

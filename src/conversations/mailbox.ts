@@ -1,9 +1,10 @@
 /** What a conversation actor can be told. Everything for one conversation goes through here. */
-import type { Effect } from "effect"
+import type { Effect, Tracer } from "effect"
 import type { ConversationId, MessageId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
 
 export type Mail =
-  | { readonly _tag: "LeadMessage"; readonly messageId: MessageId }
+  /** `origin`: the span that stored the message (the delivery's trace), for the turn's span links */
+  | { readonly _tag: "LeadMessage"; readonly messageId: MessageId; readonly origin?: Tracer.AnySpan | undefined }
   | { readonly _tag: "FollowUpDue"; readonly scheduledActionId: ScheduledActionId }
   | { readonly _tag: "Takeover" }
   | { readonly _tag: "Release" }
@@ -18,8 +19,8 @@ export interface ConversationKey {
 
 /** The work an actor runs, one at a time per conversation. Failures are the handler's to record. */
 export interface TurnHandlers<R = never> {
-  /** a debounced burst of lead messages is complete */
-  readonly burst: (key: ConversationKey) => Effect.Effect<void, never, R>
+  /** a debounced burst of lead messages is complete; `origins`: the spans that stored its messages */
+  readonly burst: (key: ConversationKey, origins: ReadonlyArray<Tracer.AnySpan>) => Effect.Effect<void, never, R>
   /** a scheduled follow-up is due */
   readonly followUp: (key: ConversationKey, id: ScheduledActionId) => Effect.Effect<void, never, R>
 }

@@ -4,7 +4,7 @@
  * conversation to a person with a visible reason. Nothing here throws the lead away: any
  * failure ends in a handoff.
  */
-import { Clock, DateTime, Effect, Option } from "effect"
+import { Clock, DateTime, Effect, Option, type Tracer } from "effect"
 import { ModeChanged, TurnDecided } from "../domain/events.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { FollowUps } from "../followups/FollowUps.ts"
@@ -113,7 +113,7 @@ export const makeLeadTurn = (snapshots: Snapshots, writes: Writes) =>
     const markRead = (key: ConversationKey, conversation: Snapshot["conversation"], wamid: string) =>
       sender.markRead({ organizationId: key.organizationId, channelId: conversation.channelId, waId: conversation.leadWaId, userId: conversation.leadUserId }, wamid)
 
-    return Effect.fn("Engine.leadTurn")(function*(key: ConversationKey) {
+    const leadTurn = Effect.fnUntraced(function*(key: ConversationKey) {
       const startedAt = yield* Clock.currentTimeMillis
       const loaded = yield* snapshots.load(key)
       if (Option.isNone(loaded)) return
@@ -125,8 +125,13 @@ export const makeLeadTurn = (snapshots: Snapshots, writes: Writes) =>
         // the lead wrote again after opting out: that is consent to talk, not to nudges
         yield* Effect.logDebug("lead writes after opt-out")
       }
-      const profile = yield* knowledge.profile(key.organizationId)
-      const context = buildTurnContext({ snapshot, profile, trigger: "lead_message", now: yield* Clock.currentTimeMillis })
+      const context = yield* Effect.gen(function*() {
+        const profile = yield* knowledge.profile(key.organizationId)
+        return buildTurnContext({ snapshot, profile, trigger: "lead_message", now: yield* Clock.currentTimeMillis })
+      }).pipe(
+        Effect.tap((c) => Effect.annotateCurrentSpan({ "wa.context.history": c.history.length, "wa.context.burst": c.burst.length, "wa.context.window_open": c.timing.windowOpen })),
+        Effect.withSpan("Engine.context")
+      )
       const result = yield* htl.runTurn(context)
       yield* audit.record(key, result.steps)
       yield* bus.publish(new TurnDecided({ ...key, at: yield* DateTime.now, action: result.action, why: result.reason }))
@@ -144,4 +149,12 @@ export const makeLeadTurn = (snapshots: Snapshots, writes: Writes) =>
         Effect.annotateLogs({ organizationId: key.organizationId, conversationId: key.conversationId })
       )
     })
+
+    // its own trace, linked to every delivery of the burst (the spans that stored its messages)
+    return (key: ConversationKey, origins: ReadonlyArray<Tracer.AnySpan>) =>
+      leadTurn(key).pipe(Effect.withSpan("Engine.leadTurn", {
+        root: true,
+        links: origins.map((span) => ({ span, attributes: { "wa.link": "lead_message" } })),
+        attributes: { "wa.organization_id": key.organizationId, "wa.conversation_id": key.conversationId, "wa.turn.links": origins.length }
+      }))
   })

@@ -56,19 +56,29 @@ export const businessText = (ctx: TurnContext, k: KnowledgeExcerpt) =>
     ...k.faqs.map((f) => `${f.question} ${f.answer}`)
   ].join("\n")
 
+/** The guardrail checks on a draft, in code; the span says which rules broke, never the text. */
+const guardrails = Effect.fn("Htl.guardrails")(function*(text: string, input: GenerateInput, ctx: TurnContext) {
+  const violations = checkDraft(text, {
+    language: input.language,
+    catalogPrices: ctx.profile.catalogPrices,
+    businessText: businessText(ctx, input.knowledge)
+  })
+  yield* Effect.annotateCurrentSpan({
+    "htl.guardrails.violations": violations.length,
+    "htl.guardrails.rules": [...new Set(violations.map((v) => v.rule))].join(",")
+  })
+  return violations
+})
+
 export const draftAndCheck = (llm: LlmShape, ctx: TurnContext, input: GenerateInput, details: Readonly<Record<string, unknown>>) =>
-  Effect.tap(Effect.map(generate(llm, ctx, input), (run): DraftRun => {
-    if (!run.ok) return { ok: false, error: run.error, record: { ...run.record, details: { ...run.record.details, ...details } } }
-    const violations = checkDraft(run.value.message_text, {
-      language: input.language,
-      catalogPrices: ctx.profile.catalogPrices,
-      businessText: businessText(ctx, input.knowledge)
-    })
+  Effect.tap(Effect.flatMap(generate(llm, ctx, input), (run) => Effect.gen(function*() {
+    if (!run.ok) return { ok: false, error: run.error, record: { ...run.record, details: { ...run.record.details, ...details } } } satisfies DraftRun
+    const violations = yield* guardrails(run.value.message_text, input, ctx)
     const record: StepRecord = violations.length === 0
       ? { ...run.record, details: { ...run.record.details, ...details } }
       : { ...run.record, outcome: "violation", details: { ...run.record.details, ...details, violations } }
-    return { ok: true, output: run.value, violations, record }
-  }), (draft) =>
+    return { ok: true, output: run.value, violations, record } satisfies DraftRun
+  })), (draft) =>
     draft.ok
       ? Effect.forEach(new Set(draft.violations.map((v) => v.rule)), (rule) => count(guardrailViolations, { rule }), { discard: true })
       : Effect.void)

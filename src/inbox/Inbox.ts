@@ -19,6 +19,8 @@ export interface Delivery {
   readonly body: Uint8Array
   /** Fingerprint of the app secret that verified it. */
   readonly signedBy: string
+  /** W3C `traceparent` of the intake span: the consumer's span becomes its child. */
+  readonly traceparent?: string | undefined
 }
 
 export interface InboxItem extends Delivery {

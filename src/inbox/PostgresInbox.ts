@@ -17,7 +17,8 @@ const ItemRow = Schema.Struct({
   id: Schema.String,
   body: Schema.Uint8Array,
   signedBy: Schema.NullOr(Schema.String),
-  attempts: Schema.Int
+  attempts: Schema.Int,
+  traceparent: Schema.optionalKey(Schema.NullOr(Schema.String))
 })
 const ParkedRow = Schema.Struct({ ...ItemRow.fields, lastError: Schema.NullOr(Schema.String), decodeError: Schema.NullOr(Schema.String) })
 const decodeItems = Schema.decodeUnknownEffect(Schema.Array(ItemRow))
@@ -43,7 +44,11 @@ export const makePostgresInbox = (options: InboxOptions = defaultInboxOptions) =
     const writeBatch = Effect.gen(function*() {
       const batch = yield* Queue.takeBetween(pending, 1, 512)
       if (!Arr.isArrayNonEmpty(batch)) return
-      const rows = Arr.map(batch, (p) => ({ body: p.delivery.body, signedBy: p.delivery.signedBy }))
+      const rows = Arr.map(batch, (p) => ({
+        body: p.delivery.body,
+        signedBy: p.delivery.signedBy,
+        traceContext: p.delivery.traceparent === undefined ? null : pg.json({ traceparent: p.delivery.traceparent })
+      }))
       const exit = yield* Effect.exit(pg`INSERT INTO webhook_inbox ${pg.insert(rows)}`.pipe(Effect.mapError(inboxError)))
       yield* Effect.forEach(batch, (p) => Deferred.done(p.done, Exit.asVoid(exit)), { discard: true })
     })
@@ -72,7 +77,7 @@ export const makePostgresInbox = (options: InboxOptions = defaultInboxOptions) =
         UPDATE webhook_inbox w SET attempts = w.attempts + 1, claimed_by = ${consumer},
           visible_at = now() + make_interval(secs => ${vtMs / 1000})
         FROM c WHERE w.id = c.id
-        RETURNING w.id::text AS id, w.body, w.signed_by, w.attempts`.pipe(Effect.flatMap(decodeItems))
+        RETURNING w.id::text AS id, w.body, w.signed_by, w.attempts, w.trace_context->>'traceparent' AS traceparent`.pipe(Effect.flatMap(decodeItems))
     const nextVisibleIn = pg`SELECT (extract(epoch FROM min(visible_at) - now()) * 1000)::float8 AS ms
         FROM webhook_inbox WHERE status = 'pending'`.pipe(
       Effect.flatMap(decodeWait),
@@ -90,7 +95,8 @@ export const makePostgresInbox = (options: InboxOptions = defaultInboxOptions) =
             body: r.body,
             signedBy: r.signedBy ?? "",
             attempts: r.attempts,
-            receipt: String(r.attempts)
+            receipt: String(r.attempts),
+            traceparent: r.traceparent ?? undefined
           }))
         }
         const wait = Option.match(yield* nextVisibleIn, {

@@ -112,7 +112,8 @@ export const makeSqsInbox = (config: SqsInboxConfig, options: InboxOptions = def
       body: decodeBody(m),
       signedBy: attr(m, "signed_by") ?? "",
       attempts: Number(m.Attributes?.ApproximateReceiveCount ?? "1"),
-      receipt: m.ReceiptHandle ?? ""
+      receipt: m.ReceiptHandle ?? "",
+      traceparent: attr(m, "traceparent")
     })
 
     const receiveOnce = (url: string, max: number, visibility: number, wait: number) =>
@@ -138,7 +139,8 @@ export const makeSqsInbox = (config: SqsInboxConfig, options: InboxOptions = def
             MessageDeduplicationId: createHash("sha256").update(delivery.body).digest("hex"),
             MessageAttributes: {
               enc: { DataType: "String", StringValue: body.enc },
-              signed_by: { DataType: "String", StringValue: delivery.signedBy || "-" }
+              signed_by: { DataType: "String", StringValue: delivery.signedBy || "-" },
+              ...(delivery.traceparent === undefined ? {} : { traceparent: { DataType: "String", StringValue: delivery.traceparent } })
             }
           }), { abortSignal }))
       }),

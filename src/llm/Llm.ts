@@ -8,6 +8,7 @@ import OpenAI from "openai"
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from "openai/resources/chat/completions"
 import { Clock, Context, Effect, Layer, Option, Redacted, Ref, Schema } from "effect"
 import { AppConfig, type AppConfigShape } from "../config/AppConfig.ts"
+import { spanEvent } from "../observability/spanEvent.ts"
 import { LlmBadOutput, type LlmError, LlmNotConfigured } from "./errors.ts"
 import type { StructuredFormat } from "./structured.ts"
 import { createCompletion, defaultRetryPolicy, type RetryPolicy } from "./transport.ts"
@@ -126,6 +127,7 @@ export const makeLlm = Effect.fnUntraced(function*(settings: LlmSettings) {
       let repaired = false
       let decoded = yield* Effect.result(decode(request.format, firstContent))
       if (decoded._tag === "Failure") {
+        yield* spanEvent("gen_ai.invalid_output")
         const repair = yield* send(request, [
           ...messages,
           { role: "assistant", content: firstContent.slice(0, 2_000) },
@@ -135,6 +137,7 @@ export const makeLlm = Effect.fnUntraced(function*(settings: LlmSettings) {
         completionTokens += repair.usage?.completion_tokens ?? 0
         attempts += repair.attempts
         repaired = true
+        yield* spanEvent("gen_ai.repair", { "gen_ai.request.attempts": attempts })
         decoded = yield* Effect.result(decode(request.format, repair.choices[0]?.message.content ?? ""))
       }
       if (decoded._tag === "Failure") {
@@ -150,7 +153,25 @@ export const makeLlm = Effect.fnUntraced(function*(settings: LlmSettings) {
         repaired,
         normalized: decoded.success.notes
       }
-    }).pipe(Effect.withSpan("Llm.complete", { attributes: { "llm.step": request.format.name, "llm.model": settings.model } }))
+    }).pipe(
+      Effect.tap((r) => Effect.annotateCurrentSpan({
+        "gen_ai.response.model": r.model,
+        "gen_ai.usage.input_tokens": r.usage.promptTokens,
+        "gen_ai.usage.output_tokens": r.usage.completionTokens,
+        "gen_ai.request.attempts": r.attempts
+      })),
+      Effect.tapError((e) => Effect.annotateCurrentSpan({ "error.type": e._tag })),
+      Effect.withSpan("Llm.complete", {
+        kind: "client",
+        attributes: {
+          "gen_ai.operation.name": "chat",
+          "gen_ai.request.model": settings.model,
+          "gen_ai.request.max_tokens": request.maxTokens ?? settings.maxTokens,
+          "gen_ai.output.type": "json",
+          "htl.step": request.format.name
+        }
+      })
+    )
 
   const configured: LlmShape = { configured: true, model: settings.model, complete }
   return configured

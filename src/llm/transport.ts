@@ -6,6 +6,7 @@
 import OpenAI from "openai"
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions"
 import { Duration, Effect, Random } from "effect"
+import { spanEvent } from "../observability/spanEvent.ts"
 import { LlmRateLimited, LlmTimeout, LlmUnavailable } from "./errors.ts"
 
 export interface RetryPolicy {
@@ -97,6 +98,12 @@ export const createCompletion = (
             ? Effect.fail(toError(f, attempt, timeoutMs))
             : Effect.logDebug("llm attempt failed, retrying").pipe(
               Effect.annotateLogs({ failure: f._tag, attempt, delayMs: Math.round(delay) }),
+              Effect.andThen(spanEvent("gen_ai.retry", {
+                "gen_ai.request.attempt": attempt,
+                "error.type": f._tag,
+                ...(f._tag === "Unavailable" && f.status !== null ? { "http.response.status_code": f.status } : {}),
+                "retry.delay_ms": Math.round(delay)
+              })),
               Effect.andThen(Effect.sleep(Duration.millis(delay))),
               Effect.andThen(loop(attempt + 1))
             ))

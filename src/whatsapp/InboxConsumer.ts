@@ -3,9 +3,10 @@
  * park it (undecodable: kept with the reason) or hand it back for a retry (any failure —
  * parked by the inbox after its last attempt). Waits on the inbox, never on a timer.
  */
-import { Cause, Effect, Layer, Schedule } from "effect"
+import { Cause, Effect, Layer, Option, Schedule } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Inbox, type InboxItem } from "../inbox/Inbox.ts"
+import { parseTraceparent } from "../observability/traceContext.ts"
 import { Ingest } from "./Ingest.ts"
 
 /** One line for `last_error`: the error's tag/name and message, no stack. */
@@ -38,7 +39,19 @@ export const consumeInbox = (options: { readonly consumers: number; readonly bat
             )
           )
         ),
-        Effect.withSpan("InboxConsumer.handle", { attributes: { "inbox.item": item.id, "inbox.attempts": item.attempts } })
+        // a child of the webhook's intake span (its context was stored with the delivery)
+        Effect.withSpan("InboxConsumer.handle", {
+          kind: "consumer",
+          parent: Option.getOrUndefined(parseTraceparent(item.traceparent)),
+          attributes: {
+            "messaging.system": inbox.kind === "sqs" ? "aws_sqs" : "postgresql",
+            "messaging.operation.type": "process",
+            "messaging.destination.name": "webhook_inbox",
+            "messaging.message.id": item.id,
+            "messaging.message.delivery_count": item.attempts,
+            "messaging.message.body.size": item.body.byteLength
+          }
+        })
       )
     const backoff = Schedule.min([Schedule.exponential("200 millis"), Schedule.spaced("10 seconds")])
     const worker = inbox.take(options.batch).pipe(

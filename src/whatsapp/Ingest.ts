@@ -8,6 +8,7 @@ import { FollowUpChanged, MessageStatusChanged, MessageStored } from "../domain/
 import { Wamid } from "../domain/ids.ts"
 import { EventBus } from "../events/EventBus.ts"
 import type { InboxItem } from "../inbox/Inbox.ts"
+import { tagWithCurrentSpan } from "../observability/traceContext.ts"
 import { type Channel, Channels, type ChannelStoreError } from "./Channels.ts"
 import { InboundStore, type StoreError } from "./InboundStore.ts"
 import type { Contact } from "./payload/common.ts"
@@ -88,7 +89,8 @@ export class Ingest extends Context.Service<Ingest, {
       }
       // system notices (number changed …) are stored but are not lead turns
       if (!described.isTurn) return
-      yield* bus.publish(new MessageStored({
+      // the actor's turn links to this span (the delivery's trace)
+      yield* bus.publish(yield* tagWithCurrentSpan(new MessageStored({
         organizationId: org,
         conversationId: s.conversationId,
         at,
@@ -97,7 +99,7 @@ export class Ingest extends Context.Service<Ingest, {
         from: "LEAD",
         type: described.type,
         content: described.content
-      }))
+      })))
     })
 
     const status = Effect.fn("Ingest.status")(function*(channel: Channel, raw: unknown) {

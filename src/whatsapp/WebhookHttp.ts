@@ -9,8 +9,13 @@ import { HttpApiBuilder } from "effect/http-api"
 import { Api } from "../domain/Api.ts"
 import { InboxUnavailable, InvalidSignature, PayloadTooLarge, VerificationFailed, WEBHOOK_MAX_BYTES } from "../domain/WhatsAppApi.ts"
 import { Inbox } from "../inbox/Inbox.ts"
+import { count, webhookDeliveries } from "../observability/metrics.ts"
+import { currentTraceparent } from "../observability/traceContext.ts"
 import { safeEqual, verifySignature } from "./Signature.ts"
 import { WebhookSecrets } from "./WebhookSecrets.ts"
+
+const outcomeOf = (tag: string) =>
+  tag === "InvalidSignature" ? "bad_signature" : tag === "PayloadTooLarge" ? "too_large" : tag === "InboxUnavailable" ? "inbox_unavailable" : "invalid"
 
 const tooLarge = new PayloadTooLarge({ maxBytes: WEBHOOK_MAX_BYTES })
 /** The success body, pre-encoded: the hot path skips schema encoding. */
@@ -51,10 +56,17 @@ export const WebhookHttpLive = HttpApiBuilder.group(Api, "whatsapp", Effect.fn(f
           )
           return yield* new InvalidSignature()
         }
-        yield* inbox.put({ body, signedBy: signedBy.value }).pipe(
+        // the intake span starts the delivery's trace; the consumer's span will be its child
+        const traceparent = Option.getOrUndefined(yield* currentTraceparent)
+        yield* inbox.put({ body, signedBy: signedBy.value, traceparent }).pipe(
           Effect.tapError((e) => Effect.logError("webhook delivery not stored").pipe(Effect.annotateLogs({ error: e.reason }))),
           Effect.mapError(() => new InboxUnavailable())
         )
         return accepted
-      }).pipe(HttpMiddleware.withLoggerDisabled))
+      }).pipe(
+        Effect.tap(() => count(webhookDeliveries, { outcome: "accepted" })),
+        Effect.tapError((e) => count(webhookDeliveries, { outcome: outcomeOf(e._tag) })),
+        Effect.withSpan("Webhook.receive", { kind: "producer", attributes: { "messaging.system": inbox.kind === "sqs" ? "aws_sqs" : "postgresql", "messaging.operation.type": "send", "messaging.destination.name": "webhook_inbox" } }),
+        HttpMiddleware.withLoggerDisabled
+      ))
 }))

@@ -50,6 +50,14 @@ export const defaultSenderOptions: SenderOptions = {
 const SendAccepted = Schema.Struct({ messages: Schema.NonEmptyArray(Schema.Struct({ id: Schema.String })) })
 const decodeAccepted = Schema.decodeUnknownOption(SendAccepted)
 
+/** The send span's view of one Graph API attempt: status and error code, never the body. */
+const graphAttributes = (r: GraphResult, attempt: number): Record<string, unknown> =>
+  r._tag === "Accepted"
+    ? { "http.response.status_code": 200, "wa.graph.attempts": attempt + 1 }
+    : r._tag === "GraphError"
+    ? { "http.response.status_code": r.status, "wa.graph.error_code": r.code, "error.type": String(r.code), "wa.graph.attempts": attempt + 1 }
+    : { "error.type": r._tag, "wa.graph.attempts": attempt + 1 }
+
 /** A BSUID (`US.1349…`) is addressed with `recipient`, a number with `to`. */
 const addressOf = (to: string) => /^[A-Z]{2}\.[A-Za-z0-9]+$/.test(to) ? { recipient: to } : { to }
 
@@ -100,6 +108,7 @@ const makeWhatsApp = (options: SenderOptions) =>
           yield* numbers.acquire(channel.phoneNumberId)
           if (Option.isSome(recipient)) yield* recipients.acquire(`${channel.phoneNumberId}:${recipient.value}`)
           last = yield* postMessages(client, target, body)
+          yield* Effect.annotateCurrentSpan(graphAttributes(last, attempt))
           if (last._tag === "Accepted") return last.json
           if (last._tag === "MaybeSent") return yield* new E.SendOutcomeUnknown({ reason: last.reason })
           if (last._tag === "GraphError") {

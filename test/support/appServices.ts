@@ -8,6 +8,7 @@ import { HttpRouter } from "effect/http"
 import { Routes, Services } from "../../src/app.ts"
 import type { AppConfig } from "../../src/config/AppConfig.ts"
 import { LoggingLive } from "../../src/observability/Logging.ts"
+import { TelemetryLive } from "../../src/observability/Telemetry.ts"
 import { testConfig } from "./app.ts"
 import { TestDatabase } from "./TestDatabase.ts"
 
@@ -18,7 +19,7 @@ export const appWithServicesTest = (
 ) =>
   HttpRouter.serve(Routes, { disableListenLog: true, disableLogger: true }).pipe(
     Layer.provideMerge(Services),
-    Layer.provide(logging),
+    Layer.provide(Layer.mergeAll(logging, TelemetryLive)),
     Layer.provideMerge(NodeHttpServer.layerTest),
     Layer.provideMerge(testConfig(env)),
     Layer.provideMerge(TestDatabase.layer)

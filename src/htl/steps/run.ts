@@ -27,9 +27,13 @@ const annotate = (r: StepRecord) => {
     Effect.annotateCurrentSpan({
       "htl.step": r.step,
       "htl.outcome": r.outcome,
-      "llm.tokens_in": r.tokensIn,
-      "llm.tokens_out": r.tokensOut,
-      "llm.latency_ms": r.latencyMs
+      "gen_ai.operation.name": "chat",
+      "gen_ai.request.model": r.model ?? "none",
+      "gen_ai.usage.input_tokens": r.tokensIn,
+      "gen_ai.usage.output_tokens": r.tokensOut,
+      "htl.latency_ms": r.latencyMs,
+      ...(typeof r.details.attempts === "number" ? { "htl.attempts": r.details.attempts } : {}),
+      ...(typeof r.details.error === "string" ? { "error.type": r.details.error } : {})
     }),
     record(llmLatencyMs, r.latencyMs, labels),
     record(llmTokens, r.tokensIn, { step: r.step, model: labels.model, direction: "input" }),
