@@ -66,6 +66,13 @@ export interface InboxShape {
   readonly park: (item: InboxItem, reason: string) => Effect.Effect<void, InboxError>
   /** Parked items, for inspection. */
   readonly parked: (limit: number) => Effect.Effect<ReadonlyArray<ParkedItem>, InboxError>
+  /** For the depth/age gauges: items waiting, and the oldest one's age when the adapter knows it. */
+  readonly stats: Effect.Effect<InboxStats, InboxError>
+}
+
+export interface InboxStats {
+  readonly depth: number
+  readonly oldestAgeMs: number | null
 }
 
 export class Inbox extends Context.Service<Inbox, InboxShape>()("wa/Inbox") {}

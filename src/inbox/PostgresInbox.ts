@@ -23,6 +23,7 @@ const ItemRow = Schema.Struct({
 const ParkedRow = Schema.Struct({ ...ItemRow.fields, lastError: Schema.NullOr(Schema.String), decodeError: Schema.NullOr(Schema.String) })
 const decodeItems = Schema.decodeUnknownEffect(Schema.Array(ItemRow))
 const decodeParked = Schema.decodeUnknownEffect(Schema.Array(ParkedRow))
+const decodeStats = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ depth: Schema.Number, ageMs: Schema.NullOr(Schema.Number) })))
 const decodeWait = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ ms: Schema.NullOr(Schema.Number) })))
 
 const inboxError = (e: { readonly message: string }) => new InboxError({ reason: e.message })
@@ -136,6 +137,12 @@ export const makePostgresInbox = (options: InboxOptions = defaultInboxOptions) =
       park: (item, reason) =>
         pg`UPDATE webhook_inbox SET status = 'parked', claimed_by = NULL, decode_error = ${reason}, processed_at = now()
           WHERE ${owned(item)}`.pipe(Effect.asVoid, Effect.mapError(inboxError)),
+      stats: pg`SELECT count(*)::int AS depth, (extract(epoch FROM now() - min(received_at)) * 1000)::float8 AS age_ms
+          FROM webhook_inbox WHERE status = 'pending'`.pipe(
+        Effect.flatMap(decodeStats),
+        Effect.map((rows) => ({ depth: rows[0]?.depth ?? 0, oldestAgeMs: rows[0]?.ageMs ?? 0 })), // nothing waiting: age 0
+        Effect.mapError(inboxError)
+      ),
       parked: (limit) =>
         pg`SELECT id::text AS id, body, signed_by, attempts, last_error, decode_error FROM webhook_inbox
           WHERE status = 'parked' ORDER BY received_at DESC, id DESC LIMIT ${limit}`.pipe(

@@ -161,6 +161,11 @@ export const makeSqsInbox = (config: SqsInboxConfig, options: InboxOptions = def
               VisibilityTimeout: retrySeconds * item.attempts
             }), { abortSignal })).pipe(Effect.as("retrying" as const)),
       park: moveToDlq,
+      // SQS tells the depth (approximately), not the oldest message's age (that is CloudWatch's)
+      stats: aws("GetQueueAttributes", (abortSignal) =>
+        client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }), { abortSignal })).pipe(
+          Effect.map((r) => ({ depth: Number(r.Attributes?.ApproximateNumberOfMessages ?? "0"), oldestAgeMs: null }))
+        ),
       // a peek: received with visibility 0, so the items stay in the DLQ
       parked: (limit) =>
         Effect.flatMap(dlqUrl, (url) => receiveOnce(url, limit, 0, 0)).pipe(

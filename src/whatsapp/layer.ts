@@ -7,6 +7,7 @@ import { Layer } from "effect"
 import { HttpMiddleware } from "effect/http"
 import { SecretBox } from "../crypto/SecretBox.ts"
 import { InboxLive } from "../inbox/InboxLive.ts"
+import { InboxMetricsLive } from "../observability/inboxMetrics.ts"
 import { Channels } from "./Channels.ts"
 import { InboundStore } from "./InboundStore.ts"
 import { InboxConsumerLive } from "./InboxConsumer.ts"
@@ -22,7 +23,7 @@ const Core = Layer.mergeAll(WebhookSecrets.layer, WhatsApp.layer, InboxLive, Inb
   Layer.provideMerge(ChannelsLive)
 )
 
-const Background = Layer.mergeAll(QuickSetupLive, InboxConsumerLive.pipe(Layer.provide(Ingest.layer)))
+const Background = Layer.mergeAll(QuickSetupLive, InboxConsumerLive.pipe(Layer.provide(Ingest.layer)), InboxMetricsLive)
 
 /** Channels, WhatsApp, Inbox, WebhookSecrets, InboundStore — and the quick-setup + consumers running. */
 export const WhatsAppLive = Background.pipe(Layer.provideMerge(Core))
@@ -30,6 +31,6 @@ export const WhatsAppLive = Background.pipe(Layer.provideMerge(Core))
 /**
  * The `/webhooks/whatsapp` handlers (provide WhatsAppLive's services). No per-request server
  * span or access log line for Meta's callbacks (thousands per second at peak); each
- * delivery is traced where the work happens, in `InboxConsumer.handle`.
+ * delivery's trace starts at `Webhook.receive` and continues in `InboxConsumer.handle`.
  */
 export const WhatsAppHttpLive = Layer.merge(WebhookHttpLive, HttpMiddleware.layerTracerDisabledForUrls(["/webhooks/whatsapp"]))

@@ -66,6 +66,12 @@ describe("tracing, end to end", () => {
       const send = inTurn.find((s) => s.name === "WhatsApp.send")
       assert.strictEqual(send?.attributes["http.response.status_code"], 200)
 
+      // the operator's metrics went out through the same endpoint
+      const metrics = JSON.stringify(receiver.exports.filter((e) => e.path === "/v1/metrics"))
+      for (const name of ["wa.webhook.deliveries", "wa.inbox.depth", "wa.inbox.oldest_age_ms", "wa.turn.latency_ms", "gen_ai.client.token.usage", "wa.turn.decisions"]) {
+        assert.include(metrics, name)
+      }
+
       // nothing personal or secret anywhere in the export
       const text = JSON.stringify(receiver.exports)
       assert.notInclude(text, WA_ID)

@@ -1,0 +1,26 @@
+/**
+ * Samples the inbox's depth and oldest age into their gauges, only while metrics are exported
+ * (OTEL_EXPORTER_OTLP_ENDPOINT set) and where consumers run (not in the `api` role).
+ */
+import { Effect, Layer, Option, Schedule } from "effect"
+import { AppConfig } from "../config/AppConfig.ts"
+import { Inbox } from "../inbox/Inbox.ts"
+import { inboxAgeMs, inboxDepth, record } from "./metrics.ts"
+
+/** Untraced: a span every 15 seconds would only bury the turns' traces. */
+const sample = Effect.fnUntraced(function*() {
+  const stats = yield* (yield* Inbox).stats
+  yield* record(inboxDepth, stats.depth)
+  if (stats.oldestAgeMs !== null) yield* record(inboxAgeMs, Math.max(0, stats.oldestAgeMs))
+})
+
+export const InboxMetricsLive = Layer.effectDiscard(Effect.gen(function*() {
+  const config = yield* AppConfig
+  if (Option.isNone(config.otel.endpoint) || config.role === "api") return
+  yield* sample().pipe(
+    Effect.withTracerEnabled(false),
+    Effect.catch((e) => Effect.logDebug("inbox stats unavailable").pipe(Effect.annotateLogs({ error: e.reason }))),
+    Effect.repeat(Schedule.spaced("15 seconds")),
+    Effect.forkScoped
+  )
+}))
