@@ -3,8 +3,7 @@
  * A bad value fails with one `InvalidConfig` naming the variable.
  */
 import { Context, Duration, Effect, Layer, Option, type Redacted } from "effect"
-import { devJwtSecret } from "./devSecret.ts"
-import { devSecretsKey } from "./devSecretsKey.ts"
+import { devJwtSecret, devSecretsKey } from "./devSecret.ts"
 import {
   decimal,
   duration,
