@@ -4,13 +4,14 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { FakeLlmServer } from "../conversations/support.ts"
-import { engineApp, poll, say, SECRET, sentTo } from "../conversations/support.ts"
+import { engineApp, FakeLlmServer, poll, say, SECRET, sentTo } from "../conversations/support.ts"
+import { fauxqsQueue } from "../support/fauxqs.ts"
 import { otlpReceiver } from "../support/otlpReceiver.ts"
 import { type ExportedSpan, spansOf } from "../support/otlpSpans.ts"
 
 const WA_ID = "15557654321"
 const LEAD_TEXT = "do you sell the zebra-orchid plan?"
+const SECOND_TEXT = "and the quokka-lantern add-on?"
 
 const one = (spans: ReadonlyArray<ExportedSpan>, name: string) => {
   const found = spans.filter((s) => s.name === name)
@@ -18,38 +19,52 @@ const one = (spans: ReadonlyArray<ExportedSpan>, name: string) => {
   return found
 }
 
+/** Runs the app with OTLP export to a local receiver while `waId` writes; returns the export once the app's scope closed (flushed). */
+const traced = (env: Record<string, string>, waId: string, texts: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const receiver = yield* otlpReceiver
+    yield* Effect.scoped(Effect.gen(function*() {
+      const context = yield* Layer.build(engineApp({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: "wa-trace-test" }))
+      yield* Effect.gen(function*() {
+        yield* say(waId, ...texts)
+        yield* poll(sentTo(waId), (sent) => sent.length > 0, "15 seconds")
+        // the summary runs after the send: wait until it asked the model
+        yield* poll(Effect.map(FakeLlmServer, (llm) => llm.stepRequests("summarize").length), (n) => n > 0)
+      }).pipe(Effect.provideContext(context))
+    }))
+    return { spans: spansOf(receiver.exports), exports: receiver.exports }
+  })
+
+/** Each delivery: intake → consumer → stored, one trace, parent and child. */
+const deliveries = (spans: ReadonlyArray<ExportedSpan>, system: string) =>
+  one(spans, "Webhook.receive").map((intake) => {
+    assert.strictEqual(intake.attributes["messaging.system"], system)
+    const consumer = spans.find((s) => s.name === "InboxConsumer.handle" && s.traceId === intake.traceId)
+    assert.isDefined(consumer, "the consumer's span is in the delivery's trace")
+    assert.strictEqual(consumer?.parentSpanId, intake.spanId)
+    assert.strictEqual(consumer?.attributes["messaging.operation.type"], "process")
+    assert.strictEqual(consumer?.attributes["messaging.system"], system)
+    const stored = spans.find((s) => s.name === "Ingest.message" && s.traceId === intake.traceId)
+    assert.isDefined(stored)
+    return { traceId: stored?.traceId ?? "", spanId: stored?.spanId ?? "" }
+  })
+
 describe("tracing, end to end", () => {
-  it.live("a webhook's trace reaches the consumer; the turn links to it; step spans carry tokens; no personal data", () =>
+  it.live("a burst's webhooks each start a trace through the consumer; the turn links to both; step spans carry tokens; no personal data", () =>
     Effect.gen(function*() {
-      const receiver = yield* otlpReceiver
-      let llmUrl = ""
-      yield* Effect.scoped(Effect.gen(function*() {
-        const context = yield* Layer.build(engineApp({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: "wa-trace-test" }))
-        yield* Effect.gen(function*() {
-          llmUrl = (yield* FakeLlmServer).url
-          yield* say(WA_ID, LEAD_TEXT)
-          yield* poll(sentTo(WA_ID), (sent) => sent.length > 0, "15 seconds")
-          // the summary runs after the send: wait until it asked the model
-          yield* poll(Effect.map(FakeLlmServer, (llm) => llm.stepRequests("summarize").length), (n) => n > 0)
-        }).pipe(Effect.provideContext(context))
-      }))
-      assert.notStrictEqual(llmUrl, "")
-      const spans = spansOf(receiver.exports)
+      const { spans, exports } = yield* traced({}, WA_ID, [LEAD_TEXT, SECOND_TEXT])
 
-      // intake → consumer: one trace, parent and child
-      const intake = one(spans, "Webhook.receive")[0]
-      const consumer = one(spans, "InboxConsumer.handle").find((s) => s.traceId === intake?.traceId)
-      assert.isDefined(consumer, "the consumer's span is in the delivery's trace")
-      assert.strictEqual(consumer?.parentSpanId, intake?.spanId)
-      assert.strictEqual(consumer?.attributes["messaging.operation.type"], "process")
-      assert.strictEqual(consumer?.attributes["messaging.system"], "postgresql")
-      const stored = one(spans, "Ingest.message").find((s) => s.traceId === intake?.traceId)
-      assert.isDefined(stored)
+      // two deliveries, two traces: intake → consumer → stored
+      const stored = deliveries(spans, "postgresql")
+      assert.lengthOf(stored, 2)
+      assert.notStrictEqual(stored[0]?.traceId, stored[1]?.traceId)
 
-      // the turn: its own trace, linked to the span that stored the lead's message
-      const turn = one(spans, "Engine.leadTurn")[0]
-      assert.notStrictEqual(turn?.traceId, intake?.traceId)
-      assert.deepInclude(turn?.links ?? [], { traceId: stored?.traceId ?? "", spanId: stored?.spanId ?? "" })
+      // one turn for the burst: its own trace, linked to the span that stored each message
+      const turns = one(spans, "Engine.leadTurn")
+      assert.lengthOf(turns, 1)
+      const turn = turns[0]
+      assert.notInclude(stored.map((s) => s.traceId), turn?.traceId)
+      for (const link of stored) assert.deepInclude(turn?.links ?? [], link)
 
       // the turn's tree: HTL steps with gen_ai attributes, guardrails, send, summarize
       const inTurn = spans.filter((s) => s.traceId === turn?.traceId)
@@ -57,7 +72,7 @@ describe("tracing, end to end", () => {
       for (const name of ["Engine.context", "Htl.analyze", "Htl.decide", "Htl.generate", "Htl.guardrails", "Engine.deliver", "WhatsApp.send", "Htl.summarize"]) {
         assert.isTrue(names.has(name), `${name} in the turn's trace: ${[...names].join(", ")}`)
       }
-      for (const step of inTurn.filter((s) => s.name === "Htl.analyze" || s.name === "Htl.generate")) {
+      for (const step of inTurn.filter((s) => ["Htl.analyze", "Htl.decide", "Htl.generate", "Htl.summarize"].includes(s.name))) {
         assert.isAbove(Number(step.attributes["gen_ai.usage.input_tokens"]), 0)
         assert.isAbove(Number(step.attributes["gen_ai.usage.output_tokens"]), 0)
         assert.isString(step.attributes["gen_ai.request.model"])
@@ -67,17 +82,34 @@ describe("tracing, end to end", () => {
       assert.strictEqual(send?.attributes["http.response.status_code"], 200)
 
       // the operator's metrics went out through the same endpoint
-      const metrics = JSON.stringify(receiver.exports.filter((e) => e.path === "/v1/metrics"))
+      const metrics = JSON.stringify(exports.filter((e) => e.path === "/v1/metrics"))
       for (const name of ["wa.webhook.deliveries", "wa.inbox.depth", "wa.inbox.oldest_age_ms", "wa.turn.latency_ms", "gen_ai.client.token.usage", "wa.turn.decisions"]) {
         assert.include(metrics, name)
       }
 
       // nothing personal or secret anywhere in the export
-      const text = JSON.stringify(receiver.exports)
+      const text = JSON.stringify(exports)
       assert.notInclude(text, WA_ID)
       assert.notInclude(text, "zebra-orchid")
+      assert.notInclude(text, "quokka-lantern")
       assert.notInclude(text, SECRET)
       assert.notInclude(text, "graph-token")
       assert.notInclude(text, "sk-fake")
+    }), { timeout: 60_000 })
+
+  it.live("with the SQS inbox the traceparent travels as a message attribute", () =>
+    Effect.gen(function*() {
+      const { server, queueUrl } = yield* fauxqsQueue("traced-inbox", 5)
+      const { spans, exports } = yield* traced({
+        SQS_QUEUE_URL: `${server.address}${new URL(queueUrl.replace(/^http:\/\/[^/]+/, "http://x")).pathname}`,
+        AWS_ENDPOINT_URL: server.address,
+        AWS_ACCESS_KEY_ID: "test",
+        AWS_SECRET_ACCESS_KEY: "test"
+      }, "15557650000", ["do you have a CRM for my team?"])
+      const stored = deliveries(spans, "aws_sqs")
+      assert.lengthOf(stored, 1)
+      const turn = one(spans, "Engine.leadTurn")[0]
+      assert.deepInclude(turn?.links ?? [], stored[0])
+      assert.notInclude(JSON.stringify(exports), "15557650000")
     }), { timeout: 60_000 })
 })
