@@ -27,7 +27,8 @@ export const makeFollowUpTurn = (snapshots: Snapshots, writes: Writes) =>
     const followUps = yield* FollowUps
     const deliver = yield* makeDeliver(writes)
 
-    return Effect.fn("Engine.followUp")(function*(key: ConversationKey, id: ScheduledActionId) {
+    // its own trace (not a child of the long-lived scheduler span the actor may have been spawned under)
+    return Effect.fn("Engine.followUp", { root: true })(function*(key: ConversationKey, id: ScheduledActionId) {
       const done = (status: "EXECUTED" | "CANCELLED", outcome: string) => followUps.complete({ ...key, id }, status, outcome)
       const row = yield* writes.followUpCreatedAt(key, id)
       if (Option.isNone(row) || row.value.status !== "PENDING") return

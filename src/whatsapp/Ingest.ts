@@ -109,6 +109,7 @@ export class Ingest extends Context.Service<Ingest, {
       const value = st.status
       if (!isStatusValue(value)) return yield* Effect.logInfo("status value not handled").pipe(Effect.annotateLogs({ status: value }))
       const e = st.errors?.[0]
+      yield* Effect.annotateCurrentSpan({ "wa.status": value, ...(e === undefined ? {} : { "wa.graph.error_code": e.code, "error.type": String(e.code) }) })
       const applied = yield* store.applyStatus({
         organizationId: channel.organizationId,
         wamid: st.id,

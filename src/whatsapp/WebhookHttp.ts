@@ -64,8 +64,11 @@ export const WebhookHttpLive = HttpApiBuilder.group(Api, "whatsapp", Effect.fn(f
         )
         return accepted
       }).pipe(
-        Effect.tap(() => count(webhookDeliveries, { outcome: "accepted" })),
-        Effect.tapError((e) => count(webhookDeliveries, { outcome: outcomeOf(e._tag) })),
+        Effect.tap(() => Effect.andThen(Effect.annotateCurrentSpan("wa.webhook.outcome", "accepted"), count(webhookDeliveries, { outcome: "accepted" }))),
+        Effect.tapError((e) => {
+          const outcome = outcomeOf(e._tag)
+          return Effect.andThen(Effect.annotateCurrentSpan("wa.webhook.outcome", outcome), count(webhookDeliveries, { outcome }))
+        }),
         Effect.withSpan("Webhook.receive", { kind: "producer", attributes: { "messaging.system": inbox.kind === "sqs" ? "aws_sqs" : "postgresql", "messaging.operation.type": "send", "messaging.destination.name": "webhook_inbox" } }),
         HttpMiddleware.withLoggerDisabled
       ))

@@ -4,10 +4,11 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { engineApp, FakeLlmServer, poll, say, SECRET, sentTo } from "../conversations/support.ts"
+import { engineApp, FakeLlmServer, PN, poll, say, SECRET, sentTo } from "../conversations/support.ts"
 import { fauxqsQueue } from "../support/fauxqs.ts"
 import { otlpReceiver } from "../support/otlpReceiver.ts"
 import { type ExportedSpan, spansOf } from "../support/otlpSpans.ts"
+import { change, deliver, entry, envelope, text } from "../support/webhooks.ts"
 
 const WA_ID = "15557654321"
 const LEAD_TEXT = "do you sell the zebra-orchid plan?"
@@ -26,6 +27,8 @@ const traced = (env: Record<string, string>, waId: string, texts: ReadonlyArray<
     yield* Effect.scoped(Effect.gen(function*() {
       const context = yield* Layer.build(engineApp({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: "wa-trace-test" }))
       yield* Effect.gen(function*() {
+        // one forged delivery first: refused, counted as bad_signature, never in the inbox
+        assert.strictEqual((yield* deliver("not-the-app-secret", envelope(entry("waba", change({ phoneNumberId: PN, messages: [text(waId, "forged")] }))))).status, 401)
         yield* say(waId, ...texts)
         yield* poll(sentTo(waId), (sent) => sent.length > 0, "15 seconds")
         // the summary runs after the send: wait until it asked the model
@@ -35,9 +38,9 @@ const traced = (env: Record<string, string>, waId: string, texts: ReadonlyArray<
     return { spans: spansOf(receiver.exports), exports: receiver.exports }
   })
 
-/** Each delivery: intake → consumer → stored, one trace, parent and child. */
+/** Each accepted delivery: intake → consumer → stored, one trace, parent and child. */
 const deliveries = (spans: ReadonlyArray<ExportedSpan>, system: string) =>
-  one(spans, "Webhook.receive").map((intake) => {
+  one(spans, "Webhook.receive").filter((intake) => intake.attributes["wa.webhook.outcome"] === "accepted").map((intake) => {
     assert.strictEqual(intake.attributes["messaging.system"], system)
     const consumer = spans.find((s) => s.name === "InboxConsumer.handle" && s.traceId === intake.traceId)
     assert.isDefined(consumer, "the consumer's span is in the delivery's trace")
@@ -86,6 +89,9 @@ describe("tracing, end to end", () => {
       for (const name of ["wa.webhook.deliveries", "wa.inbox.depth", "wa.inbox.oldest_age_ms", "wa.turn.latency_ms", "gen_ai.client.token.usage", "wa.turn.decisions"]) {
         assert.include(metrics, name)
       }
+      assert.include(metrics, "bad_signature")
+      assert.isTrue(spans.some((s) => s.name === "Webhook.receive" && s.attributes["wa.webhook.outcome"] === "bad_signature"))
+      assert.include(metrics, "accepted")
 
       // nothing personal or secret anywhere in the export
       const text = JSON.stringify(exports)
