@@ -4,6 +4,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
+import { HttpClient } from "effect/http"
 import { engineApp, FakeLlmServer, PN, poll, say, SECRET, sentTo } from "../conversations/support.ts"
 import { fauxqsQueue } from "../support/fauxqs.ts"
 import { otlpReceiver } from "../support/otlpReceiver.ts"
@@ -13,6 +14,7 @@ import { change, deliver, entry, envelope, text } from "../support/webhooks.ts"
 const WA_ID = "15557654321"
 const LEAD_TEXT = "do you sell the zebra-orchid plan?"
 const SECOND_TEXT = "and the quokka-lantern add-on?"
+const URL_SECRET = "url-secret-8f3a1c"
 
 const one = (spans: ReadonlyArray<ExportedSpan>, name: string) => {
   const found = spans.filter((s) => s.name === name)
@@ -27,6 +29,9 @@ const traced = (env: Record<string, string>, waId: string, texts: ReadonlyArray<
     yield* Effect.scoped(Effect.gen(function*() {
       const context = yield* Layer.build(engineApp({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: "wa-trace-test" }))
       yield* Effect.gen(function*() {
+        // tokens in query strings are redacted on the request spans
+        yield* HttpClient.get(`/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=${URL_SECRET}&hub.challenge=42`)
+        yield* HttpClient.get(`/rpc?access_token=${URL_SECRET}`)
         // one forged delivery first: refused, counted as bad_signature, never in the inbox
         assert.strictEqual((yield* deliver("not-the-app-secret", envelope(entry("waba", change({ phoneNumberId: PN, messages: [text(waId, "forged")] }))))).status, 401)
         yield* say(waId, ...texts)
@@ -101,6 +106,8 @@ describe("tracing, end to end", () => {
       assert.notInclude(text, SECRET)
       assert.notInclude(text, "graph-token")
       assert.notInclude(text, "sk-fake")
+      assert.notInclude(text, URL_SECRET)
+      assert.include(text, "/rpc") // the request spans are there, only the tokens are not
     }), { timeout: 60_000 })
 
   it.live("with the SQS inbox the traceparent travels as a message attribute", () =>
