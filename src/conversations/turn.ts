@@ -91,10 +91,10 @@ export const makeLeadTurn = (snapshots: Snapshots, writes: Writes) =>
             return yield* handoff(key, `send_failed: ${delivery.error.code ?? "network"} ${delivery.error.title}`)
           }
           const total = (yield* Clock.currentTimeMillis) - startedAt
-          const llmMs = result.steps.reduce((sum, step) => sum + step.latencyMs, 0)
+          const htlMs = result.latencyMs // the HTL from start to reply ready: model calls and their bookkeeping
           yield* record(turnLatencyMs, total)
-          // the engine's own time: not the model's, not the Graph API's (nor its pacing)
-          yield* record(engineOverheadMs, Math.max(0, total - llmMs - delivery.sendMs))
+          // the engine's own time: not the HTL's, not the Graph API's (nor its pacing)
+          yield* record(engineOverheadMs, Math.max(0, total - htlMs - delivery.sendMs))
           yield* writes.recordBotTurn(key, {
             stage: result.nextStage,
             intentLevel: result.statePatch.intentLevel,
@@ -115,27 +115,26 @@ export const makeLeadTurn = (snapshots: Snapshots, writes: Writes) =>
 
     const leadTurn = Effect.fnUntraced(function*(key: ConversationKey) {
       const startedAt = yield* Clock.currentTimeMillis
-      const loaded = yield* snapshots.load(key)
+      // the snapshot and the business profile are independent reads: one round trip of latency
+      const [loaded, profile] = yield* Effect.all([snapshots.load(key), knowledge.profile(key.organizationId)], { concurrency: 2 })
       if (Option.isNone(loaded)) return
       const snapshot = loaded.value
       const last = snapshot.burst.at(-1)
       if (snapshot.conversation.mode !== "bot" || last === undefined) return
+      // (a lead who opted out and writes again is answered: that is consent to talk, not to nudges)
       if (isOptOut(last.content)) return yield* optOut(key, snapshot)
-      if (snapshot.conversation.optedOutAt !== null) {
-        // the lead wrote again after opting out: that is consent to talk, not to nudges
-        yield* Effect.logDebug("lead writes after opt-out")
-      }
-      const context = yield* Effect.gen(function*() {
-        const profile = yield* knowledge.profile(key.organizationId)
-        return buildTurnContext({ snapshot, profile, trigger: "lead_message", now: yield* Clock.currentTimeMillis })
-      }).pipe(
+      const context = yield* Effect.sync(() =>
+        buildTurnContext({ snapshot, profile, trigger: "lead_message", now: startedAt })
+      ).pipe(
         Effect.tap((c) => Effect.annotateCurrentSpan({ "wa.context.history": c.history.length, "wa.context.burst": c.burst.length, "wa.context.window_open": c.timing.windowOpen })),
         Effect.withSpan("Engine.context")
       )
       const result = yield* htl.runTurn(context)
-      yield* audit.record(key, result.steps)
       yield* bus.publish(new TurnDecided({ ...key, at: yield* DateTime.now, action: result.action, why: result.reason }))
-      yield* act(key, snapshot, result, context, startedAt)
+      // the audit is written after the action: off the reply's critical path
+      yield* act(key, snapshot, result, context, startedAt).pipe(
+        Effect.ensuring(audit.record(key, result.steps).pipe(Effect.catchCause((cause) => Effect.logWarning("audit not written", cause))))
+      )
     }, (effect, key) => {
       // typed failures and defects end in a handoff; an interruption (takeover) is not a failure
       const recover = (failure: unknown) =>
