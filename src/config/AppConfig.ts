@@ -132,19 +132,15 @@ const load = (argv: ReadonlyArray<string>) =>
     const credentials = Option.all({ accessKeyId, secretAccessKey })
     const sqs = Option.map(queueUrl, (url) => ({ queueUrl: url, region, endpointUrl, credentials }))
 
-    const configuredJwt = yield* secret("JWT_SECRET", { minLength: 32 })
-    const jwtSecret = Option.isSome(configuredJwt)
-      ? configuredJwt.value
-      : isDev
-      ? yield* devJwtSecret(dataDir)
-      : yield* required("JWT_SECRET", configuredJwt, "outside development (APP_ENV=production)")
-
-    const configuredSecretsKey = yield* secret("SECRETS_KEY", { minLength: 32 })
-    const secretsKey = Option.isSome(configuredSecretsKey)
-      ? configuredSecretsKey.value
-      : isDev
-      ? yield* devSecretsKey(dataDir)
-      : yield* required("SECRETS_KEY", configuredSecretsKey, "outside development (APP_ENV=production)")
+    /** A secret that development generates and keeps in DATA_DIR, and production must be given. */
+    const devKeptSecret = <E>(name: string, generate: Effect.Effect<Redacted.Redacted, E>) =>
+      Effect.gen(function*() {
+        const configured = yield* secret(name, { minLength: 32 })
+        if (Option.isSome(configured)) return configured.value
+        return isDev ? yield* generate : yield* required(name, configured, "outside development (APP_ENV=production)")
+      })
+    const jwtSecret = yield* devKeptSecret("JWT_SECRET", devJwtSecret(dataDir))
+    const secretsKey = yield* devKeptSecret("SECRETS_KEY", devSecretsKey(dataDir))
 
     const internalSecret = yield* secret("INTERNAL_SECRET", { minLength: 16 })
     if (role !== "all") yield* required("INTERNAL_SECRET", internalSecret, `when ROLE is ${role}`)
