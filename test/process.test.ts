@@ -9,7 +9,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { pgClientLayer } from "../src/db/Database.ts"
-import { startService } from "./support/processes.ts"
+import { afterAll } from "vitest"
+import { killAll, startService } from "./support/processes.ts"
 import { TestDatabase } from "./support/TestDatabase.ts"
 
 /** The embedded cluster's URL, from the start-up log and the kept password. */
@@ -25,6 +26,8 @@ const query = <A extends object>(url: Redacted.Redacted, text: string) =>
   )
 
 describe("the service process", () => {
+  afterAll(killAll)
+
   it.layer(TestDatabase.layer)((it) => {
     it.effect("with DATABASE_URL: becomes healthy, then stops cleanly on SIGTERM and SIGINT", () =>
       Effect.gen(function*() {
@@ -65,6 +68,16 @@ describe("the service process", () => {
       assert.strictEqual(code, 0, second.output())
       assert.isFalse(existsSync(join(dataDir, "pg", "postmaster.pid")), "embedded PostgreSQL stopped with the service")
     } finally {
+      killAll()
+      // a failed run may leave the crash scenario's postmaster behind: stop it too
+      const pid = Number((await readFile(join(dataDir, "pg", "postmaster.pid"), "utf8").catch(() => "")).split("\n")[0])
+      if (pid > 0) {
+        try {
+          process.kill(pid, "SIGINT")
+        } catch {
+          // already gone
+        }
+      }
       await rm(dataDir, { recursive: true, force: true })
     }
   }, 90_000)

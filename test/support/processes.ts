@@ -14,6 +14,14 @@ export const freePort = () =>
     })
   })
 
+const running = new Set<ChildProcess>()
+
+/** Kills every service a test started and did not stop (a failed or timed-out test leaves none behind). */
+export const killAll = () => {
+  for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+  running.clear()
+}
+
 export interface Service {
   readonly child: ChildProcess
   readonly port: number
@@ -29,6 +37,8 @@ export const startService = async (env: Record<string, string | undefined>, args
     if (v !== undefined) childEnv[k] = v
   }
   const child = spawn(process.execPath, ["src/main.ts", ...args], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] })
+  running.add(child)
+  child.on("exit", () => running.delete(child))
   let output = ""
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()))
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()))
