@@ -2,13 +2,8 @@
 import { DateTime } from "effect"
 import type { TurnContext, TurnMessage } from "../htl/types.ts"
 import type { BusinessProfile } from "../knowledge/types.ts"
+import { windowOpen, within24h } from "../domain/window.ts"
 import type { MessageRow, Snapshot } from "./snapshot.ts"
-
-export const WINDOW_MS = 24 * 60 * 60 * 1000
-
-/** The 24-hour customer-service window, anchored on the lead's newest message. */
-export const windowOpen = (lastUserMessageAt: Date | null, now: number): boolean =>
-  lastUserMessageAt !== null && now - lastUserMessageAt.getTime() < WINDOW_MS
 
 /** Non-text messages still mean something to the model: "[image] caption", "[location]". */
 const textOf = (m: MessageRow): string =>
@@ -41,9 +36,7 @@ export const buildTurnContext = (options: {
     sentiment: c.userSentiment,
     timing: { now: DateTime.makeUnsafe(options.now), windowOpen: windowOpen(c.lastUserMessageAt, options.now) },
     nudges: {
-      followupCount24h: c.followupWindowStart !== null && options.now - c.followupWindowStart.getTime() < WINDOW_MS
-        ? c.followupCount24h
-        : 0,
+      followupCount24h: within24h(c.followupWindowStart, options.now) ? c.followupCount24h : 0,
       totalNudges: c.totalNudges
     }
   }

@@ -10,7 +10,8 @@ import { Htl } from "../htl/Htl.ts"
 import { HtlAudit } from "../htl/audit.ts"
 import type { ScheduledActionId } from "../domain/ids.ts"
 import { Knowledge } from "../knowledge/Knowledge.ts"
-import { buildTurnContext, windowOpen, WINDOW_MS } from "./context.ts"
+import { windowOpen, within24h } from "../domain/window.ts"
+import { buildTurnContext } from "./context.ts"
 import { makeDeliver } from "./deliver.ts"
 import type { ConversationKey } from "./mailbox.ts"
 import type { makeSnapshots } from "./snapshot.ts"
@@ -40,8 +41,7 @@ export const makeFollowUpTurn = (snapshots: Snapshots, writes: Writes) =>
       if (c.mode !== "bot") return yield* done("CANCELLED", "human mode")
       if (c.optedOutAt !== null) return yield* done("CANCELLED", "lead opted out")
       const now = yield* Clock.currentTimeMillis
-      const inWindow24h = c.followupWindowStart !== null && now - c.followupWindowStart.getTime() < WINDOW_MS
-      if (inWindow24h && c.followupCount24h >= c.followupMax24h) return yield* done("EXECUTED", "skipped: 24 h follow-up cap reached")
+      if (within24h(c.followupWindowStart, now) && c.followupCount24h >= c.followupMax24h) return yield* done("EXECUTED", "skipped: 24 h follow-up cap reached")
       if (c.totalNudges >= c.followupMaxTotal) return yield* done("EXECUTED", "skipped: total follow-up cap reached")
       const newestLead = yield* snapshots.newestLeadMessage(key.conversationId)
 

@@ -10,6 +10,7 @@ import type { Caller } from "../../domain/dashboard/auth.ts"
 import type { MessageItem, SendPayload } from "../../domain/dashboard/conversations.ts"
 import { type NotFound, ValidationError, WindowClosed } from "../../domain/dashboard/errors.ts"
 import { MessageStored } from "../../domain/events.ts"
+import { windowOpen } from "../../domain/window.ts"
 import { ConversationId, LeadId, MessageId } from "../../domain/ids.ts"
 import { EventBus } from "../../events/EventBus.ts"
 import { WhatsApp } from "../../whatsapp/WhatsApp.ts"
@@ -17,8 +18,6 @@ import { deliver } from "./deliver.ts"
 import { decodeRows } from "../sql.ts"
 import { conversationNotFound, ConversationsView } from "./ConversationsView.ts"
 import { MessageRow, toMessageItem } from "./rows.ts"
-
-export const WINDOW_MS = 24 * 60 * 60 * 1000
 
 const Target = Schema.Struct({
   leadId: Schema.String,
@@ -52,8 +51,7 @@ export class HumanSend extends Context.Service<HumanSend, {
             AND l.deleted_at IS NULL`.pipe(decodeRows(Target), Effect.orDie)
         if (target === undefined) return yield* conversationNotFound
         const now = yield* Clock.currentTimeMillis
-        const windowOpen = target.lastUserMessageAt !== null && now - target.lastUserMessageAt.getTime() < WINDOW_MS
-        if (body.type === "text" && !windowOpen) {
+        if (body.type === "text" && !windowOpen(target.lastUserMessageAt, now)) {
           return yield* new WindowClosed({
             message: "The 24-hour customer service window is closed: send an approved template instead of free text"
           })
