@@ -8,7 +8,7 @@ import type { MessageId } from "../domain/ids.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { count, sendErrors } from "../observability/metrics.ts"
 import type { ConversationKey } from "./mailbox.ts"
-import { type OutboundBody, OutboundSender, type SendFailed } from "./sender.ts"
+import { type OutboundBody, OutboundSender, type SendFailed, type SendTarget } from "./sender.ts"
 import type { ConversationRow } from "./snapshot.ts"
 import type { makeWrites, Outbound, StaleReason } from "./writes.ts"
 
@@ -18,6 +18,14 @@ export type Delivery =
   | { readonly _tag: "Failed"; readonly messageId: MessageId; readonly error: SendFailed }
 
 type Writes = Effect.Success<typeof makeWrites>
+
+/** Where a conversation's messages go: its channel, the lead's number (or business-scoped id). */
+export const sendTargetOf = (key: ConversationKey, conversation: ConversationRow): SendTarget => ({
+  organizationId: key.organizationId,
+  channelId: conversation.channelId,
+  waId: conversation.leadWaId,
+  userId: conversation.leadUserId
+})
 
 export const makeDeliver = (writes: Writes) =>
   Effect.gen(function*() {
@@ -47,12 +55,7 @@ export const makeDeliver = (writes: Writes) =>
       if (committed._tag === "Stale") return committed satisfies Delivery
       const messageId = committed.messageId
       if (options.beforeSend !== undefined) yield* Effect.orDie(options.beforeSend)
-      const target = {
-        organizationId: key.organizationId,
-        channelId: conversation.channelId,
-        waId: conversation.leadWaId,
-        userId: conversation.leadUserId
-      }
+      const target = sendTargetOf(key, conversation)
       const sendStarted = yield* Clock.currentTimeMillis
       const sent = yield* Effect.result(sender.send(target, body))
       const sendMs = (yield* Clock.currentTimeMillis) - sendStarted

@@ -60,6 +60,11 @@ export interface Snapshot {
   readonly recent: ReadonlyArray<MessageRow>
 }
 
+/** The conversation's newest lead message (what a draft must answer to still be current). */
+export const newestLeadMessage = (sql: SqlClient.SqlClient, conversationId: ConversationId) =>
+  sql<{ id: MessageId }>`SELECT id FROM messages WHERE conversation_id = ${conversationId} AND message_from = 'LEAD'
+    ORDER BY created_at DESC, id DESC LIMIT 1`.pipe(Effect.map((rows) => rows[0]?.id ?? null))
+
 export const makeSnapshots = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
 
@@ -114,9 +119,5 @@ export const makeSnapshots = Effect.gen(function*() {
     return Option.some<Snapshot>({ conversation: row.value, burst: lead, recent: [...recent].reverse() })
   })
 
-  const newestLeadMessage = (conversationId: ConversationId) =>
-    sql<{ id: MessageId }>`SELECT id FROM messages WHERE conversation_id = ${conversationId} AND message_from = 'LEAD'
-      ORDER BY created_at DESC, id DESC LIMIT 1`.pipe(Effect.map((rows) => rows[0]?.id ?? null))
-
-  return { load, newestLeadMessage }
+  return { load, newestLeadMessage: (conversationId: ConversationId) => newestLeadMessage(sql, conversationId) }
 })

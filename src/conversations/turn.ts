@@ -15,7 +15,7 @@ import type { TurnContext, TurnResult } from "../htl/types.ts"
 import { Knowledge } from "../knowledge/Knowledge.ts"
 import { engineOverheadMs, record, turnLatencyMs } from "../observability/metrics.ts"
 import { buildTurnContext } from "./context.ts"
-import { type Delivery, makeDeliver } from "./deliver.ts"
+import { type Delivery, makeDeliver, sendTargetOf } from "./deliver.ts"
 import type { ConversationKey } from "./mailbox.ts"
 import { OutboundSender } from "./sender.ts"
 import { optOutAcknowledgement } from "./optOutReply.ts"
@@ -111,7 +111,7 @@ export const makeLeadTurn = (snapshots: Snapshots, writes: Writes) =>
     })
 
     const markRead = (key: ConversationKey, conversation: Snapshot["conversation"], wamid: string) =>
-      sender.markRead({ organizationId: key.organizationId, channelId: conversation.channelId, waId: conversation.leadWaId, userId: conversation.leadUserId }, wamid)
+      sender.markRead(sendTargetOf(key, conversation), wamid)
 
     const leadTurn = Effect.fnUntraced(function*(key: ConversationKey) {
       const startedAt = yield* Clock.currentTimeMillis

@@ -9,6 +9,7 @@ import { SqlClient } from "effect/sql"
 import type { IntentLevel, MessageFrom, Sentiment, Stage } from "../domain/enums.ts"
 import type { MessageId, UserId } from "../domain/ids.ts"
 import type { ConversationKey } from "./mailbox.ts"
+import { newestLeadMessage } from "./snapshot.ts"
 
 export type StaleReason = "human_mode" | "newer_lead_message" | "gone"
 
@@ -37,10 +38,8 @@ export const makeWrites = Effect.gen(function*() {
         WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId} FOR UPDATE`
       if (conversation === undefined) return { _tag: "Stale", reason: "gone" } as const
       if (message.from === "BOT" && conversation.mode !== "bot") return { _tag: "Stale", reason: "human_mode" } as const
-      const [newest] = yield* sql<{ id: MessageId }>`
-        SELECT id FROM messages WHERE conversation_id = ${key.conversationId} AND message_from = 'LEAD'
-        ORDER BY created_at DESC, id DESC LIMIT 1`
-      if (message.from === "BOT" && newest !== undefined && newest.id !== answers) {
+      const newest = yield* newestLeadMessage(sql, key.conversationId)
+      if (message.from === "BOT" && newest !== null && newest !== answers) {
         return { _tag: "Stale", reason: "newer_lead_message" } as const
       }
       const [row] = yield* sql<{ id: MessageId }>`
