@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto"
 import { PgClient } from "@effect/sql-pg"
-import { Clock, Duration, Effect, Layer, Option, Queue, Schedule } from "effect"
+import { Clock, Duration, Effect, Layer, Queue, Schedule } from "effect"
 import { Conversations } from "../conversations/Conversations.ts"
 import { FollowUps } from "./FollowUps.ts"
 import { FOLLOWUP_CHANNEL, makeFollowUpStore } from "./store.ts"
@@ -42,7 +42,7 @@ export const runScheduler = Effect.gen(function*() {
     const wait = next === null
       ? MAX_SLEEP
       : Duration.min(MAX_SLEEP, Duration.millis(Math.max(MIN_SLEEP_MS, next.getTime() - (yield* Clock.currentTimeMillis))))
-    yield* woken.pipe(Effect.timeoutOption(wait), Effect.map(Option.getOrUndefined))
+    yield* woken.pipe(Effect.timeoutOption(wait))
   })
 
   yield* tick.pipe(

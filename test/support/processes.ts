@@ -1,18 +1,11 @@
 /** Runs `node src/main.ts` as a real child process, for start-up and shutdown tests. */
 import { type ChildProcess, spawn } from "node:child_process"
 import { once } from "node:events"
-import { createServer } from "node:net"
+import { Effect } from "effect"
+import { freePort as freePortEffect } from "../../src/db/embedded.ts"
 
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.on("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
+/** A port nothing listens on right now (the embedded database's own finder). */
+export const freePort = () => Effect.runPromise(freePortEffect)
 
 const running = new Set<ChildProcess>()
 
