@@ -4,7 +4,7 @@
  */
 import { Context, Effect, Layer } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
-import type { ConversationKey, Mail, TurnHandlers } from "./mailbox.ts"
+import type { TurnHandlers } from "./mailbox.ts"
 import { type ActorRegistry, makeActorRegistry } from "./registry.ts"
 
 export class Turns extends Context.Service<Turns, TurnHandlers>()("wa/Turns") {}
@@ -24,4 +24,3 @@ export class Conversations extends Context.Service<Conversations, ActorRegistry>
   )
 }
 
-export type { ConversationKey, Mail }

@@ -31,7 +31,7 @@ export const makeFollowUpTurn = (snapshots: Snapshots, writes: Writes) =>
     // its own trace (not a child of the long-lived scheduler span the actor may have been spawned under)
     return Effect.fn("Engine.followUp", { root: true })(function*(key: ConversationKey, id: ScheduledActionId) {
       const done = (status: "EXECUTED" | "CANCELLED", outcome: string) => followUps.complete({ ...key, id }, status, outcome)
-      const row = yield* writes.followUpCreatedAt(key, id)
+      const row = yield* writes.followUpRow(key, id)
       if (Option.isNone(row) || row.value.status !== "PENDING") return
       if (yield* writes.leadWroteSince(key, row.value.createdAt)) return yield* done("CANCELLED", "lead replied")
       const loaded = yield* snapshots.load(key)

@@ -122,9 +122,10 @@ export const makeWrites = Effect.gen(function*() {
       Effect.map((rows) => (rows[0]?.n ?? 0) > 0)
     )
 
-  const followUpCreatedAt = (key: ConversationKey, id: string) =>
+  /** A follow-up's status and when it was scheduled. */
+  const followUpRow = (key: ConversationKey, id: string) =>
     sql<{ createdAt: Date; status: string }>`SELECT created_at, status FROM scheduled_actions
         WHERE id = ${id} AND organization_id = ${key.organizationId}`.pipe(Effect.map((rows) => Option.fromNullishOr(rows[0])))
 
-  return { commitOutbound, markSent, markFailed, recordBotTurn, handoff, saveSummary, countNudge, optOut, leadWroteSince, followUpCreatedAt }
+  return { commitOutbound, markSent, markFailed, recordBotTurn, handoff, saveSummary, countNudge, optOut, leadWroteSince, followUpRow }
 })
