@@ -18,6 +18,7 @@ import { HtlLive } from "./htl/layer.ts"
 import { EventMetricsLive } from "./observability/eventMetrics.ts"
 import { LoggingLive } from "./observability/Logging.ts"
 import { TelemetryLive } from "./observability/Telemetry.ts"
+import { SandboxLive } from "./sandbox/Sandbox.ts"
 import { WhatsAppHttpLive, WhatsAppLive } from "./whatsapp/layer.ts"
 
 /** One handler layer per HttpApi group of `Api`. */
@@ -28,7 +29,7 @@ const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pi
 export const Routes = Layer.mergeAll(ApiRoutes, HttpApiScalar.layer(Api, { path: "/docs" }), DashboardRpcRoutes)
 
 /** Everything the routes and background fibers need, on top of AppConfig and the database. */
-export const Services = Layer.mergeAll(EngineLive, EventMetricsLive).pipe(
+export const Services = Layer.mergeAll(EngineLive, EventMetricsLive, SandboxLive).pipe(
   Layer.provideMerge(WhatsAppLive),
   Layer.provideMerge(Layer.mergeAll(EventBus.layer, HtlLive)),
   Layer.provideMerge(DatabaseLive)
