@@ -12,6 +12,7 @@ import { Conversations } from "../src/conversations/Conversations.ts"
 import { pgClientLayer } from "../src/db/Database.ts"
 import type { ScheduledActionId } from "../src/domain/ids.ts"
 import { EventBus } from "../src/events/EventBus.ts"
+import { EngineStore } from "../src/conversations/store.ts"
 import { FollowUps } from "../src/followups/FollowUps.ts"
 import { runScheduler } from "../src/followups/Scheduler.ts"
 import { makeFollowUpStore } from "../src/followups/store.ts"
@@ -59,6 +60,7 @@ const measure = <E, R>(label: string, scheduler: Effect.Effect<void, E, R>) =>
           lateness.push(Date.now() - at)
           if (due.size === 0) Queue.offerUnsafe(done, undefined)
         }),
+      tellIfActive: () => Effect.void,
       active: Effect.succeed(0)
     })
     const fiber = yield* scheduler.pipe(Effect.provideService(Conversations, conversations), Effect.forkChild)
@@ -97,7 +99,7 @@ const program = Effect.gen(function*() {
     const baseline = yield* measure("(a) 1 s poller", poller)
     const ours = yield* measure("(b) our scheduler", runScheduler)
     yield* writeResult("followups", { rows, spreadSeconds, baseline, ours })
-  }).pipe(Effect.provide(FollowUps.layer.pipe(Layer.provideMerge(EventBus.layer), Layer.provideMerge(pgClientLayer(url)))))
+  }).pipe(Effect.provide(Layer.mergeAll(FollowUps.layer, EngineStore.sql).pipe(Layer.provideMerge(EventBus.layer), Layer.provideMerge(pgClientLayer(url)))))
 }).pipe(Effect.scoped, Effect.provideService(References.MinimumLogLevel, "Warn"))
 
 NodeRuntime.runMain(program)

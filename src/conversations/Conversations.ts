@@ -4,8 +4,24 @@
  */
 import { Context, Effect, Layer } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
+import { EngineInstance } from "./instance.ts"
+import type { Leases } from "./leases.ts"
 import type { TurnHandlers } from "./mailbox.ts"
 import { type ActorRegistry, makeActorRegistry } from "./registry.ts"
+import { EngineStore } from "./store.ts"
+
+/** This process's leases, through the engine store. */
+export const boundLeases = Effect.gen(function*() {
+  const store = yield* EngineStore
+  const { id: owner } = yield* EngineInstance
+  return {
+    owner,
+    acquire: (key) => store.acquireLease(key, owner),
+    renew: (key) => store.renewLease(key, owner),
+    release: (key) => store.releaseLease(key, owner),
+    takeExpired: (limit) => store.takeExpiredLeases(owner, limit)
+  } satisfies Leases
+})
 
 export class Turns extends Context.Service<Turns, TurnHandlers>()("wa/Turns") {}
 
@@ -18,7 +34,8 @@ export class Conversations extends Context.Service<Conversations, ActorRegistry>
       return yield* makeActorRegistry({
         handlers,
         timing: { ...config.debounce, idleTtl: config.engine.actorIdleTtl },
-        concurrency: config.engine.turnConcurrency
+        concurrency: config.engine.turnConcurrency,
+        leases: yield* boundLeases
       })
     })
   )

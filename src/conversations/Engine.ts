@@ -10,21 +10,16 @@ import { publisherOf } from "../observability/traceContext.ts"
 import { SchedulerLive } from "../followups/Scheduler.ts"
 import { Conversations, Turns } from "./Conversations.ts"
 import { makeFollowUpTurn } from "./followUpTurn.ts"
+import { EngineInstance } from "./instance.ts"
 import { RecoveryLive } from "./recovery.ts"
-import { makeSnapshots } from "./snapshot.ts"
+import { EngineStore } from "./store.ts"
 import { makeLeadTurn } from "./turn.ts"
 import { OutboundSenderLive } from "./whatsappSender.ts"
-import { makeWrites } from "./writes.ts"
 
 export const TurnsLive = Layer.effect(
   Turns,
   Effect.gen(function*() {
-    const snapshots = yield* makeSnapshots
-    const writes = yield* makeWrites
-    return Turns.of({
-      burst: yield* makeLeadTurn(snapshots, writes),
-      followUp: yield* makeFollowUpTurn(snapshots, writes)
-    })
+    return Turns.of({ burst: yield* makeLeadTurn, followUp: yield* makeFollowUpTurn })
   })
 )
 
@@ -38,11 +33,11 @@ const DispatchLive = Layer.effectDiscard(Effect.gen(function*() {
       switch (event._tag) {
         case "MessageStored":
           return event.from === "LEAD" ? conversations.tell(key, { _tag: "LeadMessage", messageId: event.messageId, origin: Option.getOrUndefined(publisherOf(event)) })
-            : event.from === "HUMAN" ? conversations.tell(key, { _tag: "HumanMessageSent" })
+            : event.from === "HUMAN" ? conversations.tellIfActive(key, { _tag: "HumanMessageSent" })
             : Effect.void
         case "ModeChanged":
-          return event.kind === "takeover" ? conversations.tell(key, { _tag: "Takeover" })
-            : event.kind === "release" ? conversations.tell(key, { _tag: "Release" })
+          return event.kind === "takeover" ? conversations.tellIfActive(key, { _tag: "Takeover" })
+            : event.kind === "release" ? conversations.tellIfActive(key, { _tag: "Release" })
             : Effect.void
         default:
           return Effect.void
@@ -52,9 +47,19 @@ const DispatchLive = Layer.effectDiscard(Effect.gen(function*() {
   )
 }))
 
-export const EngineLive = Layer.mergeAll(DispatchLive, SchedulerLive, RecoveryLive).pipe(
+/**
+ * The engine on whatever store, follow-ups and sender the role provides: the database here
+ * (`EngineLive`), or the API's internal RPC in a worker (`src/internal/worker.ts`).
+ */
+export const EngineCore = Layer.mergeAll(DispatchLive, SchedulerLive, RecoveryLive).pipe(
   Layer.provideMerge(Conversations.layer),
   Layer.provide(TurnsLive),
+  Layer.provideMerge(EngineInstance.layer)
+)
+
+/** One process with the database: the engine on direct SQL and the WhatsApp service. */
+export const EngineLive = EngineCore.pipe(
   Layer.provide(OutboundSenderLive),
-  Layer.provideMerge(FollowUps.layer)
+  Layer.provideMerge(FollowUps.layer),
+  Layer.provideMerge(EngineStore.sql)
 )

@@ -4,8 +4,14 @@
  * actor keeps reading its mailbox: new lead messages start the next burst (the running turn's
  * draft is dropped by its own pre-send check), a takeover interrupts the turn. With nothing
  * pending for `idleTtl`, the loop ends and the registry forgets the actor (passivation).
+ *
+ * Ownership: while it has work (an open burst, a turn, a follow-up) the actor holds the
+ * conversation's lease, renewed in the background; it lets go when idle. When another process
+ * holds the lease, a lead message here only pokes that owner (who looks again before letting
+ * go) and a due follow-up waits for the lease.
  */
-import { Cause, Clock, Duration, Effect, Fiber, Option, Queue, type Tracer } from "effect"
+import { Cause, Clock, Duration, Effect, Fiber, Option, Queue, Schedule, type Tracer } from "effect"
+import { LEASE_TTL, type Leases } from "./leases.ts"
 import type { ConversationKey, Mail, TurnHandlers } from "./mailbox.ts"
 
 export interface ActorTiming {
@@ -29,6 +35,7 @@ export const runActor = <R>(options: {
   readonly limit: <A, E, R2>(effect: Effect.Effect<A, E, R2>) => Effect.Effect<A, E, R2>
   /** true when the actor may stop: called with the registry lock held */
   readonly passivate: Effect.Effect<boolean>
+  readonly leases: Leases
 }) =>
   Effect.gen(function*() {
     const { key, mailbox, handlers, timing } = options
@@ -39,6 +46,58 @@ export const runActor = <R>(options: {
     let origins: Array<Tracer.AnySpan> = []
     let running: Option.Option<Fiber.Fiber<void>> = Option.none()
     const followUps: Array<FollowUpDue> = []
+    let heartbeat: Option.Option<Fiber.Fiber<void>> = Option.none()
+
+    /** Mail that comes back later: work that waits for the lease (or for the store to answer). */
+    const later = (mail: Mail) => Effect.forkChild(Effect.delay(Queue.offer(mailbox, mail), "1 second"))
+
+    const renewing = Effect.gen(function*() {
+      const renewed = yield* options.leases.renew(key)
+      if (!renewed.held) return yield* Queue.offer(mailbox, { _tag: "LeaseLost" })
+      if (renewed.poked) yield* Queue.offer(mailbox, { _tag: "Resume" })
+    }).pipe(
+      Effect.catch((e) => Effect.logWarning("lease renewal failed", e)),
+      Effect.repeat(Schedule.spaced(Duration.divideUnsafe(LEASE_TTL, 3))),
+      Effect.delay(Duration.divideUnsafe(LEASE_TTL, 3)),
+      Effect.asVoid
+    )
+
+    const disown = Effect.gen(function*() {
+      if (Option.isSome(heartbeat)) yield* Fiber.interrupt(heartbeat.value)
+      heartbeat = Option.none()
+    })
+
+    /** True when the lease is ours; otherwise the owner was poked (or we retry soon). */
+    const own = (retry: Mail) =>
+      Effect.gen(function*() {
+        if (Option.isSome(heartbeat)) return true
+        const acquired = yield* Effect.result(options.leases.acquire(key))
+        if (acquired._tag === "Failure") {
+          yield* Effect.logWarning("conversation lease unavailable; retrying", acquired.failure)
+          yield* later(retry)
+          return false
+        }
+        if (acquired.success === "held") return false
+        heartbeat = Option.some(yield* Effect.forkChild(renewing))
+        return true
+      })
+
+    /** Idle: let the lease go, unless a lead message arrived elsewhere meanwhile. */
+    const letGo = Effect.gen(function*() {
+      if (Option.isNone(heartbeat)) return
+      const released = yield* Effect.result(options.leases.release(key))
+      if (released._tag === "Failure") return yield* Effect.logWarning("lease release failed; it will expire", released.failure)
+      if (released.success === "poked") return yield* Queue.offer(mailbox, { _tag: "Resume" })
+      yield* disown
+    })
+
+    const openBurst = (origin: Tracer.AnySpan | undefined) =>
+      Effect.gen(function*() {
+        const at = yield* Clock.currentTimeMillis
+        burst = Option.some(Option.match(burst, { onNone: () => ({ first: at, last: at }), onSome: (b) => ({ ...b, last: at }) }))
+        if (origin !== undefined && origins.length < MAX_LINKS) origins.push(origin)
+        followUps.length = 0 // the lead wrote: a pending nudge is moot (the store cancels it too)
+      })
 
     const start = (job: Job) =>
       Effect.gen(function*() {
@@ -56,54 +115,66 @@ export const runActor = <R>(options: {
     /** When the next burst closes, if one is open. */
     const deadline = () => Option.map(burst, (b) => Math.min(b.last + quiet, b.first + maxWait))
 
-    while (true) {
-      const now = yield* Clock.currentTimeMillis
-      const due = Option.isSome(running) ? Option.none<number>() : deadline()
-      const waitFor = Option.isSome(due)
-        ? Duration.millis(Math.max(0, due.value - now))
-        : Option.isSome(running)
-        ? Duration.infinity
-        : timing.idleTtl
-      const mail = yield* Queue.take(mailbox).pipe(Effect.timeoutOption(waitFor))
+    const loop = Effect.gen(function*() {
+      while (true) {
+        const now = yield* Clock.currentTimeMillis
+        const due = Option.isSome(running) ? Option.none<number>() : deadline()
+        const waitFor = Option.isSome(due)
+          ? Duration.millis(Math.max(0, due.value - now))
+          : Option.isSome(running)
+          ? Duration.infinity
+          : timing.idleTtl
+        const mail = yield* Queue.take(mailbox).pipe(Effect.timeoutOption(waitFor))
 
-      if (Option.isNone(mail)) {
-        if (Option.isSome(due)) {
-          burst = Option.none()
-          yield* start({ _tag: "Burst", origins })
-          origins = []
-        } else if (followUps.length === 0 && (yield* options.passivate)) {
-          return
+        if (Option.isNone(mail)) {
+          if (Option.isSome(due)) {
+            burst = Option.none()
+            yield* start({ _tag: "Burst", origins })
+            origins = []
+          } else if (followUps.length === 0 && Option.isNone(heartbeat) && (yield* options.passivate)) {
+            return
+          } else {
+            yield* letGo
+          }
+          continue
         }
-        continue
-      }
 
-      switch (mail.value._tag) {
-        case "LeadMessage": {
-          const at = yield* Clock.currentTimeMillis
-          burst = Option.some(Option.match(burst, { onNone: () => ({ first: at, last: at }), onSome: (b) => ({ ...b, last: at }) }))
-          if (mail.value.origin !== undefined && origins.length < MAX_LINKS) origins.push(mail.value.origin)
-          followUps.length = 0 // the lead wrote: a pending nudge is moot (the store cancels it too)
-          break
+        switch (mail.value._tag) {
+          case "LeadMessage":
+          case "Resume":
+            if (yield* own(mail.value)) yield* openBurst(mail.value._tag === "LeadMessage" ? mail.value.origin : undefined)
+            break
+          case "FollowUpDue":
+            if (yield* own(mail.value)) followUps.push(mail.value)
+            else yield* later(mail.value) // it waits for the lease
+            break
+          case "TurnDone":
+            running = Option.none()
+            break
+          case "LeaseLost":
+            // whoever took the lease over resumes the conversation; a running turn's send is fenced
+            yield* disown
+            burst = Option.none()
+            origins = []
+            followUps.length = 0
+            break
+          case "Takeover":
+            burst = Option.none()
+            origins = []
+            if (Option.isSome(running)) yield* Fiber.interrupt(running.value)
+            break
+          case "Release":
+          case "HumanMessageSent":
+            break
         }
-        case "FollowUpDue":
-          followUps.push(mail.value)
-          break
-        case "TurnDone":
-          running = Option.none()
-          break
-        case "Takeover":
-          burst = Option.none()
-          origins = []
-          if (Option.isSome(running)) yield* Fiber.interrupt(running.value)
-          break
-        case "Release":
-        case "HumanMessageSent":
-          break
+        // a follow-up runs only when nothing else is pending or running
+        if (Option.isNone(running) && Option.isNone(burst)) {
+          const next = followUps.shift()
+          if (next !== undefined) yield* start({ _tag: "FollowUp", due: next })
+          else yield* letGo
+        }
       }
-      // a follow-up runs only when nothing else is pending or running
-      if (Option.isNone(running) && Option.isNone(burst)) {
-        const next = followUps.shift()
-        if (next !== undefined) yield* start({ _tag: "FollowUp", due: next })
-      }
-    }
+    })
+    // stopping (passivation, shutdown, a crash before the restart): the lease goes too
+    return yield* loop.pipe(Effect.ensuring(Effect.ignore(letGo)))
   })

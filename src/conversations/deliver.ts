@@ -10,14 +10,14 @@ import { count, sendErrors } from "../observability/metrics.ts"
 import type { ConversationKey } from "./mailbox.ts"
 import { type OutboundBody, OutboundSender, type SendFailed, type SendTarget } from "./sender.ts"
 import type { ConversationRow } from "./snapshot.ts"
-import type { makeWrites, Outbound, StaleReason } from "./writes.ts"
+import { EngineInstance } from "./instance.ts"
+import { EngineStore } from "./store.ts"
+import type { Outbound, StaleReason } from "./writes.ts"
 
 export type Delivery =
   | { readonly _tag: "Sent"; readonly messageId: MessageId; readonly wamid: string; readonly sendMs: number }
   | { readonly _tag: "Stale"; readonly reason: StaleReason }
   | { readonly _tag: "Failed"; readonly messageId: MessageId; readonly error: SendFailed }
-
-type Writes = Effect.Success<typeof makeWrites>
 
 /** Where a conversation's messages go: its channel, the lead's number (or business-scoped id). */
 export const sendTargetOf = (key: ConversationKey, conversation: ConversationRow): SendTarget => ({
@@ -27,8 +27,9 @@ export const sendTargetOf = (key: ConversationKey, conversation: ConversationRow
   userId: conversation.leadUserId
 })
 
-export const makeDeliver = (writes: Writes) =>
-  Effect.gen(function*() {
+export const makeDeliver = Effect.gen(function*() {
+    const writes = yield* EngineStore
+    const instance = yield* EngineInstance
     const sender = yield* OutboundSender
     const bus = yield* EventBus
 
@@ -51,7 +52,7 @@ export const makeDeliver = (writes: Writes) =>
         payload: body._tag === "template" ? { name: body.name, language: body.language, parameters: body.parameters } : null,
         replyToWamid: body._tag === "text" ? body.replyTo : null,
         sentByUserId: null
-      }, options.answers)
+      }, options.answers, options.from === "BOT" ? instance.id : null)
       if (committed._tag === "Stale") return committed satisfies Delivery
       const messageId = committed.messageId
       if (options.beforeSend !== undefined) yield* Effect.orDie(options.beforeSend)

@@ -14,27 +14,24 @@ import { windowOpen, within24h } from "../domain/window.ts"
 import { buildTurnContext } from "./context.ts"
 import { makeDeliver } from "./deliver.ts"
 import type { ConversationKey } from "./mailbox.ts"
-import type { makeSnapshots } from "./snapshot.ts"
-import type { makeWrites } from "./writes.ts"
+import { EngineStore } from "./store.ts"
 
-type Snapshots = Effect.Success<typeof makeSnapshots>
-type Writes = Effect.Success<typeof makeWrites>
 
-export const makeFollowUpTurn = (snapshots: Snapshots, writes: Writes) =>
-  Effect.gen(function*() {
+export const makeFollowUpTurn = Effect.gen(function*() {
+    const store = yield* EngineStore
     const htl = yield* Htl
     const audit = yield* HtlAudit
     const knowledge = yield* Knowledge
     const followUps = yield* FollowUps
-    const deliver = yield* makeDeliver(writes)
+    const deliver = yield* makeDeliver
 
     // its own trace (not a child of the long-lived scheduler span the actor may have been spawned under)
     return Effect.fn("Engine.followUp", { root: true })(function*(key: ConversationKey, id: ScheduledActionId) {
       const done = (status: "EXECUTED" | "CANCELLED", outcome: string) => followUps.complete({ ...key, id }, status, outcome)
-      const row = yield* writes.followUpRow(key, id)
+      const row = yield* store.followUpRow(key, id)
       if (Option.isNone(row) || row.value.status !== "PENDING") return
-      if (yield* writes.leadWroteSince(key, row.value.createdAt)) return yield* done("CANCELLED", "lead replied")
-      const loaded = yield* snapshots.load(key)
+      if (yield* store.leadWroteSince(key, row.value.createdAt)) return yield* done("CANCELLED", "lead replied")
+      const loaded = yield* store.snapshot(key)
       if (Option.isNone(loaded)) return yield* done("CANCELLED", "conversation gone")
       const snapshot = loaded.value
       const c = snapshot.conversation
@@ -43,7 +40,7 @@ export const makeFollowUpTurn = (snapshots: Snapshots, writes: Writes) =>
       const now = yield* Clock.currentTimeMillis
       if (within24h(c.followupWindowStart, now) && c.followupCount24h >= c.followupMax24h) return yield* done("EXECUTED", "skipped: 24 h follow-up cap reached")
       if (c.totalNudges >= c.followupMaxTotal) return yield* done("EXECUTED", "skipped: total follow-up cap reached")
-      const newestLead = yield* snapshots.newestLeadMessage(key.conversationId)
+      const newestLead = yield* store.newestLeadMessage(key)
 
       if (!windowOpen(c.lastUserMessageAt, now)) {
         if (c.followupTemplateName === null) return yield* done("EXECUTED", "skipped: window closed and no template configured")
@@ -56,7 +53,7 @@ export const makeFollowUpTurn = (snapshots: Snapshots, writes: Writes) =>
           beforeSend: done("EXECUTED", "sent: template")
         })
         if (sent._tag === "Stale") return yield* done("CANCELLED", `stale: ${sent.reason}`)
-        if (sent._tag === "Sent") yield* writes.countNudge(key)
+        if (sent._tag === "Sent") yield* store.countNudge(key)
         return
       }
 
@@ -76,7 +73,7 @@ export const makeFollowUpTurn = (snapshots: Snapshots, writes: Writes) =>
         beforeSend: done("EXECUTED", "sent")
       })
       if (sent._tag === "Stale") return yield* done("CANCELLED", `stale: ${sent.reason}`)
-      if (sent._tag === "Sent") yield* writes.countNudge(key)
+      if (sent._tag === "Sent") yield* store.countNudge(key)
     }, (effect, key) =>
       effect.pipe(
         Effect.catch((error) => Effect.logError("follow-up failed", error)),

@@ -5,12 +5,16 @@ import type { ConversationId, MessageId, OrganizationId, ScheduledActionId } fro
 export type Mail =
   /** `origin`: the span that stored the message (the delivery's trace), for the turn's span links */
   | { readonly _tag: "LeadMessage"; readonly messageId: MessageId; readonly origin?: Tracer.AnySpan | undefined }
+  /** something may be unanswered (restart, a lease taken over, a poke from another process): look again */
+  | { readonly _tag: "Resume" }
   | { readonly _tag: "FollowUpDue"; readonly scheduledActionId: ScheduledActionId }
   | { readonly _tag: "Takeover" }
   | { readonly _tag: "Release" }
   | { readonly _tag: "HumanMessageSent" }
   /** internal: the running turn ended (sent, dropped, failed or interrupted) */
   | { readonly _tag: "TurnDone" }
+  /** internal: the conversation's lease expired and another process took it */
+  | { readonly _tag: "LeaseLost" }
 
 export interface ConversationKey {
   readonly organizationId: OrganizationId

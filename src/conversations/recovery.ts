@@ -1,45 +1,53 @@
 /**
- * After a restart: bot messages left `pending` (sent or not, nobody knows) become `unknown` and
- * are never resent; conversations in bot mode whose newest message is an unanswered lead
- * message get their turn.
+ * Resuming conversations nobody is looking after. At start: bot messages left `pending` by a
+ * process that is gone become `unknown` (never resent) and unanswered conversations get their
+ * turn. While running: leases whose owner stopped renewing them (it died) are taken over and
+ * those conversations resumed (README "Several workers").
  */
-import { Duration, Effect, Layer, Schema } from "effect"
-import { SqlClient, SqlSchema } from "effect/sql"
-import { ConversationId, MessageId, OrganizationId } from "../domain/ids.ts"
+import { Duration, Effect, Layer, Schedule } from "effect"
 import { Conversations } from "./Conversations.ts"
-
-const Unanswered = Schema.Struct({ organizationId: OrganizationId, conversationId: ConversationId, messageId: MessageId })
+import { LEASE_TTL } from "./leases.ts"
+import { EngineInstance } from "./instance.ts"
+import { EngineStore } from "./store.ts"
 
 export const recover = (options: { readonly pendingOlderThan: Duration.Duration }) =>
   Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
+    const store = yield* EngineStore
     const conversations = yield* Conversations
-    const seconds = Duration.toSeconds(options.pendingOlderThan)
-    const unknown = yield* sql<{ id: string }>`
-      UPDATE messages SET status = 'unknown', updated_at = now()
-      WHERE status = 'pending' AND message_from = 'BOT' AND created_at <= now() - make_interval(secs => ${seconds})
-      RETURNING id`
-    const unanswered = yield* SqlSchema.findAll({
-      Request: Schema.Void,
-      Result: Unanswered,
-      execute: () => sql`
-        SELECT c.organization_id, c.id AS conversation_id, last.id AS message_id
-        FROM conversations c
-        CROSS JOIN LATERAL (SELECT id, message_from FROM messages m WHERE m.conversation_id = c.id
-                            ORDER BY m.created_at DESC, m.id DESC LIMIT 1) last
-        WHERE c.mode = 'bot' AND c.opted_out_at IS NULL AND last.message_from = 'LEAD'`
-    })(undefined)
+    const { unknownSends, unanswered } = yield* store.recover(options.pendingOlderThan)
     yield* Effect.forEach(unanswered, (row) =>
-      conversations.tell(
-        { organizationId: row.organizationId, conversationId: row.conversationId },
-        { _tag: "LeadMessage", messageId: row.messageId }
-      ), { discard: true })
-    if (unknown.length > 0 || unanswered.length > 0) {
+      conversations.tell({ organizationId: row.organizationId, conversationId: row.conversationId }, { _tag: "Resume" }), { discard: true })
+    if (unknownSends > 0 || unanswered.length > 0) {
       yield* Effect.logInfo("recovered after restart").pipe(
-        Effect.annotateLogs({ sendsOfUnknownOutcome: unknown.length, conversationsResumed: unanswered.length })
+        Effect.annotateLogs({ sendsOfUnknownOutcome: unknownSends, conversationsResumed: unanswered.length })
       )
     }
-    return { unknownSends: unknown.length, resumed: unanswered.length }
+    return { unknownSends, resumed: unanswered.length }
   }).pipe(Effect.withSpan("Engine.recover"))
 
-export const RecoveryLive = Layer.effectDiscard(recover({ pendingOlderThan: Duration.zero }))
+/** Takes over the expired leases it can and resumes those conversations. */
+export const takeOverExpired = Effect.gen(function*() {
+  const store = yield* EngineStore
+  const conversations = yield* Conversations
+  const { id } = yield* EngineInstance
+  const taken = yield* store.takeExpiredLeases(id, 500)
+  yield* Effect.forEach(taken, (key) => conversations.tell(key, { _tag: "Resume" }), { discard: true })
+  if (taken.length > 0) yield* Effect.logWarning("took over conversations whose engine stopped renewing them").pipe(Effect.annotateLogs({ conversations: taken.length }))
+  return taken.length
+})
+
+const startUp = recover({ pendingOlderThan: Duration.zero }).pipe(
+  Effect.tapError((e) => Effect.logWarning("start-up recovery failed; retrying", e)),
+  Effect.retry(Schedule.min([Schedule.exponential("500 millis"), Schedule.spaced("10 seconds")]))
+)
+
+const watchLeases = takeOverExpired.pipe(
+  Effect.catch((e) => Effect.logWarning("lease takeover failed", e)),
+  Effect.repeat(Schedule.spaced(Duration.divideUnsafe(LEASE_TTL, 2))),
+  Effect.delay(Duration.divideUnsafe(LEASE_TTL, 2))
+)
+
+export const RecoveryLive = Layer.effectDiscard(Effect.gen(function*() {
+  yield* Effect.forkScoped(startUp)
+  yield* Effect.forkScoped(watchLeases)
+}))

@@ -7,10 +7,14 @@ import { Cause, Effect, FiberSet, Queue, Semaphore } from "effect"
 import type { ConversationId } from "../domain/ids.ts"
 import { activeActors, record } from "../observability/metrics.ts"
 import { type ActorTiming, runActor } from "./actor.ts"
+import type { Leases } from "./leases.ts"
 import type { ConversationKey, Mail, TurnHandlers } from "./mailbox.ts"
 
 export interface ActorRegistry {
+  /** Delivers the mail, starting the conversation's actor if it has none. */
   readonly tell: (key: ConversationKey, mail: Mail) => Effect.Effect<void>
+  /** Delivers the mail only to a running actor (a takeover has nothing to stop elsewhere). */
+  readonly tellIfActive: (key: ConversationKey, mail: Mail) => Effect.Effect<void>
   readonly active: Effect.Effect<number>
 }
 
@@ -19,6 +23,7 @@ export const makeActorRegistry = <R>(options: {
   readonly timing: ActorTiming
   /** how many turns (LLM work) may run at once across all conversations */
   readonly concurrency: number
+  readonly leases: Leases
 }) =>
   Effect.gen(function*() {
     const lock = yield* Semaphore.make(1)
@@ -44,7 +49,8 @@ export const makeActorRegistry = <R>(options: {
           handlers: options.handlers,
           timing: options.timing,
           limit: turns.withPermits(1),
-          passivate
+          passivate,
+          leases: options.leases
         })
         const supervised: Effect.Effect<void> = Effect.exit(Effect.provideContext(loop, context)).pipe(
           Effect.flatMap((exit) => {
@@ -66,5 +72,11 @@ export const makeActorRegistry = <R>(options: {
         yield* Queue.offer(mailbox, mail)
       }))
 
-    return { tell, active: Effect.sync(() => mailboxes.size) } satisfies ActorRegistry
+    const tellIfActive = (key: ConversationKey, mail: Mail) =>
+      lock.withPermits(1)(Effect.suspend(() => {
+        const mailbox = mailboxes.get(key.conversationId)
+        return mailbox === undefined ? Effect.void : Queue.offer(mailbox, mail).pipe(Effect.asVoid)
+      }))
+
+    return { tell, tellIfActive, active: Effect.sync(() => mailboxes.size) } satisfies ActorRegistry
   })

@@ -38,7 +38,9 @@ export const ConversationRow = Schema.Struct({
   followupMinMinutes: Schema.Int,
   followupMaxMinutes: Schema.Int,
   followupTemplateName: Schema.NullOr(Schema.String),
-  followupTemplateLanguage: Schema.NullOr(Schema.String)
+  followupTemplateLanguage: Schema.NullOr(Schema.String),
+  /** the newest lead message a turn decided on without answering it (it scheduled a follow-up) */
+  decidedMessageId: Schema.NullOr(MessageId)
 })
 export type ConversationRow = typeof ConversationRow.Type
 
@@ -52,13 +54,14 @@ export const MessageRow = Schema.Struct({
 })
 export type MessageRow = typeof MessageRow.Type
 
-export interface Snapshot {
-  readonly conversation: ConversationRow
+export const Snapshot = Schema.Struct({
+  conversation: ConversationRow,
   /** lead messages since our last outbound message, oldest first */
-  readonly burst: ReadonlyArray<MessageRow>
+  burst: Schema.Array(MessageRow),
   /** up to three messages before the burst, oldest first */
-  readonly recent: ReadonlyArray<MessageRow>
-}
+  recent: Schema.Array(MessageRow)
+})
+export type Snapshot = typeof Snapshot.Type
 
 /** The conversation's newest lead message (what a draft must answer to still be current). */
 export const newestLeadMessage = (sql: SqlClient.SqlClient, conversationId: ConversationId) =>
@@ -82,7 +85,7 @@ export const makeSnapshots = Effect.gen(function*() {
              coalesce(p.followup_max_total, 5) AS followup_max_total,
              coalesce(p.followup_min_minutes, 30) AS followup_min_minutes,
              coalesce(p.followup_max_minutes, 2880) AS followup_max_minutes,
-             p.followup_template_name, p.followup_template_language
+             p.followup_template_name, p.followup_template_language, c.decided_message_id
       FROM conversations c
       JOIN leads l ON l.id = c.lead_id AND l.organization_id = c.organization_id
       JOIN channels ch ON ch.id = c.channel_id AND ch.organization_id = c.organization_id

@@ -19,30 +19,28 @@ import { type Delivery, makeDeliver, sendTargetOf } from "./deliver.ts"
 import type { ConversationKey } from "./mailbox.ts"
 import { OutboundSender } from "./sender.ts"
 import { optOutAcknowledgement } from "./optOutReply.ts"
-import type { makeSnapshots, Snapshot } from "./snapshot.ts"
-import type { makeWrites } from "./writes.ts"
+import type { Snapshot } from "./snapshot.ts"
+import { EngineStore } from "./store.ts"
 
-type Snapshots = Effect.Success<typeof makeSnapshots>
-type Writes = Effect.Success<typeof makeWrites>
 
-export const makeLeadTurn = (snapshots: Snapshots, writes: Writes) =>
-  Effect.gen(function*() {
+export const makeLeadTurn = Effect.gen(function*() {
+    const store = yield* EngineStore
     const htl = yield* Htl
     const audit = yield* HtlAudit
     const knowledge = yield* Knowledge
     const followUps = yield* FollowUps
     const bus = yield* EventBus
-    const deliver = yield* makeDeliver(writes)
+    const deliver = yield* makeDeliver
     const sender = yield* OutboundSender
 
     const handoff = Effect.fn("Engine.handoff")(function*(key: ConversationKey, reason: string) {
-      if (!(yield* writes.handoff(key, reason))) return
+      if (!(yield* store.handoff(key, reason))) return
       yield* followUps.cancelPending(key, "handed to a human")
       yield* bus.publish(new ModeChanged({ ...key, at: yield* DateTime.now, mode: "human", kind: "handoff", reason, byUserId: null }))
     })
 
     const optOut = Effect.fn("Engine.optOut")(function*(key: ConversationKey, snapshot: Snapshot) {
-      const first = yield* writes.optOut(key)
+      const first = yield* store.optOut(key)
       yield* followUps.cancelPending(key, "lead opted out")
       const last = snapshot.burst.at(-1)
       if (!first || last === undefined) return
@@ -73,6 +71,7 @@ export const makeLeadTurn = (snapshots: Snapshots, writes: Writes) =>
             dueAt: (yield* Clock.currentTimeMillis) + minutes * 60_000,
             context: { why: result.reason, templateRequired: result.templateRequired, stage: result.nextStage }
           })
+          if (last !== undefined) yield* store.markDecided(key, last.id)
           return
         }
         case "SEND_NOW": {
@@ -95,7 +94,7 @@ export const makeLeadTurn = (snapshots: Snapshots, writes: Writes) =>
           yield* record(turnLatencyMs, total)
           // the engine's own time: not the HTL's, not the Graph API's (nor its pacing)
           yield* record(engineOverheadMs, Math.max(0, total - htlMs - delivery.sendMs))
-          yield* writes.recordBotTurn(key, {
+          yield* store.recordBotTurn(key, {
             stage: result.nextStage,
             intentLevel: result.statePatch.intentLevel,
             userSentiment: result.statePatch.sentiment,
@@ -105,7 +104,7 @@ export const makeLeadTurn = (snapshots: Snapshots, writes: Writes) =>
           if (last.wamid !== null) yield* markRead(key, snapshot.conversation, last.wamid)
           const summary = yield* htl.summarize(context, result.reply.text)
           yield* audit.record(key, [summary.step])
-          if (summary.updated) yield* writes.saveSummary(key, summary.summary)
+          if (summary.updated) yield* store.saveSummary(key, summary.summary)
         }
       }
     })
@@ -116,11 +115,13 @@ export const makeLeadTurn = (snapshots: Snapshots, writes: Writes) =>
     const leadTurn = Effect.fnUntraced(function*(key: ConversationKey) {
       const startedAt = yield* Clock.currentTimeMillis
       // the snapshot and the business profile are independent reads: one round trip of latency
-      const [loaded, profile] = yield* Effect.all([snapshots.load(key), knowledge.profile(key.organizationId)], { concurrency: 2 })
+      const [loaded, profile] = yield* Effect.all([store.snapshot(key), knowledge.profile(key.organizationId)], { concurrency: 2 })
       if (Option.isNone(loaded)) return
       const snapshot = loaded.value
       const last = snapshot.burst.at(-1)
       if (snapshot.conversation.mode !== "bot" || last === undefined) return
+      // decided already (a follow-up is scheduled): resuming the conversation does not decide again
+      if (snapshot.conversation.decidedMessageId === last.id) return
       // (a lead who opted out and writes again is answered: that is consent to talk, not to nudges)
       if (isOptOut(last.content)) return yield* optOut(key, snapshot)
       const context = yield* Effect.sync(() =>

@@ -4,23 +4,45 @@
  * that no lead message arrived after the burst the draft answers: a stale draft is dropped,
  * and a send is never repeated (at-most-once).
  */
-import { Effect, Option } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
-import type { IntentLevel, MessageFrom, Sentiment, Stage } from "../domain/enums.ts"
-import type { MessageId, UserId } from "../domain/ids.ts"
+import type { SqlError } from "effect/sql/SqlError"
+import { IntentLevel, Sentiment, Stage } from "../domain/enums.ts"
+import { MessageId, UserId } from "../domain/ids.ts"
 import type { ConversationKey } from "./mailbox.ts"
 import { newestLeadMessage } from "./snapshot.ts"
 
-export type StaleReason = "human_mode" | "newer_lead_message" | "gone"
+export const StaleReason = Schema.Literals(["human_mode", "newer_lead_message", "gone", "lease_lost"])
+export type StaleReason = typeof StaleReason.Type
 
-export interface Outbound {
-  readonly from: Extract<MessageFrom, "BOT" | "HUMAN">
-  readonly type: "text" | "template"
-  readonly content: string
-  readonly payload: Record<string, unknown> | null
-  readonly replyToWamid: string | null
-  readonly sentByUserId: UserId | null
-}
+export const Outbound = Schema.Struct({
+  from: Schema.Literals(["BOT", "HUMAN"]),
+  type: Schema.Literals(["text", "template"]),
+  content: Schema.String,
+  payload: Schema.NullOr(Schema.Record(Schema.String, Schema.Unknown)),
+  replyToWamid: Schema.NullOr(Schema.String),
+  sentByUserId: Schema.NullOr(UserId)
+})
+export type Outbound = typeof Outbound.Type
+
+export const Commit = Schema.Union([
+  Schema.TaggedStruct("Committed", { messageId: MessageId }),
+  Schema.TaggedStruct("Stale", { reason: StaleReason })
+])
+export type Commit = typeof Commit.Type
+
+export const BotTurnState = Schema.Struct({
+  stage: Stage,
+  intentLevel: IntentLevel,
+  userSentiment: Sentiment,
+  recommendedCta: Schema.NullOr(Schema.String)
+})
+export type BotTurnState = typeof BotTurnState.Type
+
+export const SendError = Schema.Struct({ code: Schema.NullOr(Schema.Int), title: Schema.String, details: Schema.String })
+
+export const FollowUpRow = Schema.Struct({ createdAt: Schema.Date, status: Schema.String })
+export type FollowUpRow = typeof FollowUpRow.Type
 
 export const makeWrites = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -30,14 +52,18 @@ export const makeWrites = Effect.gen(function*() {
     key: ConversationKey,
     message: Outbound,
     /** the newest lead message the draft answers; null when it answers none (follow-up) */
-    answers: MessageId | null
+    answers: MessageId | null,
+    /** the engine process that drafted it: it must still hold the conversation's lease (bot messages) */
+    owner: string | null
   ) {
-    return yield* sql.withTransaction(Effect.gen(function*() {
-      const [conversation] = yield* sql<{ mode: string; leadId: string }>`
-        SELECT mode, lead_id FROM conversations
-        WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId} FOR UPDATE`
+    return yield* sql.withTransaction(Effect.gen(function*(): Effect.fn.Return<Commit, SqlError> {
+      const [conversation] = yield* sql<{ mode: string; leadId: string; leaseOwner: string | null }>`
+        SELECT c.mode, c.lead_id, l.owner AS lease_owner FROM conversations c
+        LEFT JOIN conversation_leases l ON l.conversation_id = c.id
+        WHERE c.id = ${key.conversationId} AND c.organization_id = ${key.organizationId} FOR UPDATE OF c`
       if (conversation === undefined) return { _tag: "Stale", reason: "gone" } as const
       if (message.from === "BOT" && conversation.mode !== "bot") return { _tag: "Stale", reason: "human_mode" } as const
+      if (message.from === "BOT" && owner !== null && conversation.leaseOwner !== owner) return { _tag: "Stale", reason: "lease_lost" } as const
       const newest = yield* newestLeadMessage(sql, key.conversationId)
       if (message.from === "BOT" && newest !== null && newest !== answers) {
         return { _tag: "Stale", reason: "newer_lead_message" } as const
@@ -60,18 +86,13 @@ export const makeWrites = Effect.gen(function*() {
     sql`UPDATE messages SET status = 'sent', wamid = ${wamid}, updated_at = now()
         WHERE id = ${messageId} AND status = 'pending'`.pipe(Effect.asVoid)
 
-  const markFailed = (messageId: MessageId, error: { readonly code: number | null; readonly title: string; readonly details: string }) =>
+  const markFailed = (messageId: MessageId, error: typeof SendError.Type) =>
     sql`UPDATE messages SET status = 'failed', error_code = ${error.code}, error_title = ${error.title},
           error_details = ${error.details}, updated_at = now()
         WHERE id = ${messageId} AND status = 'pending'`.pipe(Effect.asVoid)
 
   /** After a bot send: the conversation's new state from the turn. */
-  const recordBotTurn = (key: ConversationKey, state: {
-    readonly stage: Stage
-    readonly intentLevel: IntentLevel
-    readonly userSentiment: Sentiment
-    readonly recommendedCta: string | null
-  }) =>
+  const recordBotTurn = (key: ConversationKey, state: BotTurnState) =>
     sql.withTransaction(Effect.gen(function*() {
       // leads before conversations: the inbound store locks them in that order too (no deadlock)
       yield* sql`UPDATE leads SET conversation_stage = ${state.stage}, intent_level = ${state.intentLevel},
@@ -127,5 +148,10 @@ export const makeWrites = Effect.gen(function*() {
     sql<{ createdAt: Date; status: string }>`SELECT created_at, status FROM scheduled_actions
         WHERE id = ${id} AND organization_id = ${key.organizationId}`.pipe(Effect.map((rows) => Option.fromNullishOr(rows[0])))
 
-  return { commitOutbound, markSent, markFailed, recordBotTurn, handoff, saveSummary, countNudge, optOut, leadWroteSince, followUpRow }
+  /** A turn decided on this lead message without answering it (it scheduled a follow-up). */
+  const markDecided = (key: ConversationKey, messageId: MessageId) =>
+    sql`UPDATE conversations SET decided_message_id = ${messageId}
+        WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId}`.pipe(Effect.asVoid)
+
+  return { markDecided, commitOutbound, markSent, markFailed, recordBotTurn, handoff, saveSummary, countNudge, optOut, leadWroteSince, followUpRow }
 })

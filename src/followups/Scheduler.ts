@@ -5,11 +5,10 @@
  * same row twice; a claim whose process died is re-offered after `claimTtl`.
  */
 import { randomUUID } from "node:crypto"
-import { PgClient } from "@effect/sql-pg"
-import { Clock, Duration, Effect, Layer, Queue, Schedule } from "effect"
+import { Clock, Duration, Effect, Layer, Queue, Schedule, Stream } from "effect"
 import { Conversations } from "../conversations/Conversations.ts"
+import { EngineStore } from "../conversations/store.ts"
 import { FollowUps } from "./FollowUps.ts"
-import { FOLLOWUP_CHANNEL, makeFollowUpStore } from "./store.ts"
 
 const CLAIM_TTL = Duration.minutes(10)
 const BATCH = 1000
@@ -19,26 +18,32 @@ const MIN_SLEEP_MS = 10
 const MAX_SLEEP = Duration.minutes(5)
 
 export const runScheduler = Effect.gen(function*() {
-  const store = yield* makeFollowUpStore
+  const store = yield* EngineStore
   const followUps = yield* FollowUps
   const conversations = yield* Conversations
-  const pg = yield* PgClient.PgClient
   const claimer = `scheduler-${randomUUID()}`
   const ttl = Duration.toMillis(CLAIM_TTL)
 
-  const notifications = yield* pg.listen(FOLLOWUP_CHANNEL)
-  const woken = Effect.raceFirst(Queue.take(followUps.wakeups), Effect.asVoid(Queue.take(notifications)))
+  // follow-ups scheduled by other processes (NOTIFY, or the API's event stream for a worker)
+  const signals = yield* Queue.sliding<void>(1)
+  yield* store.followUpSignals.pipe(
+    Stream.runForEach(() => Queue.offer(signals, undefined)),
+    Effect.tapError((e) => Effect.logWarning("follow-up signals lost; reconnecting", e)),
+    Effect.retry(Schedule.spaced("1 second")),
+    Effect.forkScoped
+  )
+  const woken = Effect.raceFirst(Queue.take(followUps.wakeups), Queue.take(signals))
 
   const tick = Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
-    const claimed = yield* store.claimDue({ now: new Date(now), claimer, staleBefore: new Date(now - ttl), limit: BATCH })
+    const claimed = yield* store.claimDueFollowUps({ now: new Date(now), claimer, staleBefore: new Date(now - ttl), limit: BATCH })
     yield* Effect.forEach(claimed, (row) =>
       conversations.tell(
         { organizationId: row.organizationId, conversationId: row.conversationId },
         { _tag: "FollowUpDue", scheduledActionId: row.id }
       ), { discard: true })
     if (claimed.length === BATCH) return
-    const next = yield* store.nextWake(ttl)
+    const next = yield* store.nextFollowUpWake(ttl)
     const wait = next === null
       ? MAX_SLEEP
       : Duration.min(MAX_SLEEP, Duration.millis(Math.max(MIN_SLEEP_MS, next.getTime() - (yield* Clock.currentTimeMillis))))

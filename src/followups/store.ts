@@ -5,17 +5,18 @@ import { ConversationId, OrganizationId, ScheduledActionId } from "../domain/ids
 
 export const FOLLOWUP_CHANNEL = "followups"
 
-const Claimed = Schema.Struct({
+export const Claimed = Schema.Struct({
   id: ScheduledActionId,
   organizationId: OrganizationId,
   conversationId: ConversationId
 })
 export type Claimed = typeof Claimed.Type
 
+export const ClaimRequest = Schema.Struct({ now: Schema.Date, claimer: Schema.String, staleBefore: Schema.Date, limit: Schema.Int })
+export type ClaimRequest = typeof ClaimRequest.Type
+
 export const makeFollowUpStore = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
-
-  const ClaimRequest = Schema.Struct({ now: Schema.Date, claimer: Schema.String, staleBefore: Schema.Date, limit: Schema.Int })
 
   /** Unclaimed rows that are due, earliest first. */
   const claimFresh = SqlSchema.findAll({
@@ -45,7 +46,7 @@ export const makeFollowUpStore = Effect.gen(function*() {
       RETURNING id, organization_id, conversation_id`
   })
 
-  const claimDue = (request: typeof ClaimRequest.Type) =>
+  const claimDue = (request: ClaimRequest) =>
     Effect.gen(function*() {
       const fresh = yield* claimFresh(request)
       const stale = fresh.length < request.limit ? yield* claimStale({ ...request, limit: request.limit - fresh.length }) : []

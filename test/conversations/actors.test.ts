@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Duration, Effect, Ref } from "effect"
 import { TestClock } from "effect/testing"
+import { soleOwner } from "../../src/conversations/leases.ts"
 import { makeActorRegistry } from "../../src/conversations/registry.ts"
 import type { ConversationKey } from "../../src/conversations/mailbox.ts"
 import { ConversationId, MessageId, OrganizationId, ScheduledActionId } from "../../src/domain/ids.ts"
@@ -32,7 +33,8 @@ const setup = (options: { turnTime?: Duration.Input; concurrency?: number; failF
         followUp: (k, id) => record(`${k.conversationId}:followup:${id}`)
       },
       timing,
-      concurrency: options.concurrency ?? 8
+      concurrency: options.concurrency ?? 8,
+      leases: soleOwner
     })
     return { registry, log: Ref.get(log), interrupted: Ref.get(interrupted) }
   })

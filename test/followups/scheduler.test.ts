@@ -5,13 +5,14 @@ import { TestClock } from "effect/testing"
 import { Conversations } from "../../src/conversations/Conversations.ts"
 import type { Mail } from "../../src/conversations/mailbox.ts"
 import { EventBus } from "../../src/events/EventBus.ts"
+import { EngineStore } from "../../src/conversations/store.ts"
 import { FollowUps } from "../../src/followups/FollowUps.ts"
 import { runScheduler } from "../../src/followups/Scheduler.ts"
 import { seedConversation } from "../support/seed.ts"
 import { TestDatabase } from "../support/TestDatabase.ts"
 
 
-const Env = FollowUps.layer.pipe(
+const Env = Layer.mergeAll(FollowUps.layer, EngineStore.sql).pipe(
   Layer.provideMerge(EventBus.layer),
   Layer.provideMerge(TestDatabase.withClient)
 )
@@ -28,7 +29,8 @@ describe("follow-up scheduler", () => {
         const told = yield* Queue.unbounded<Mail>()
         const conversations = Conversations.of({
           tell: (_key, mail) => Queue.offer(told, mail).pipe(Effect.asVoid),
-          active: Effect.succeed(0)
+          tellIfActive: () => Effect.void,
+      active: Effect.succeed(0)
         })
         const fiber = yield* runScheduler.pipe(Effect.provideService(Conversations, conversations), Effect.forkChild)
         yield* settle

@@ -1,0 +1,135 @@
+/**
+ * Everything the engine reads and writes in the system of record, as one service with two
+ * layers: `EngineStore.sql` (this process has the database) and the internal RPC client
+ * (`src/internal/client.ts`: a worker without a database reaches the API's store). The shape is
+ * flat on purpose: every operation is one RPC of the internal group.
+ */
+import { PgClient } from "@effect/sql-pg"
+import { Context, Duration, Effect, Layer, type Option, Schema, Stream } from "effect"
+import { SqlClient, SqlSchema } from "effect/sql"
+import { ConversationId, MessageId, OrganizationId, type ScheduledActionId } from "../domain/ids.ts"
+import { FOLLOWUP_CHANNEL, makeFollowUpStore, type Claimed, type ClaimRequest } from "../followups/store.ts"
+import { type Acquired, makeLeaseSql, type Released, type Renewed } from "./leases.ts"
+import type { ConversationKey } from "./mailbox.ts"
+import { makeSnapshots, type Snapshot } from "./snapshot.ts"
+import { StoreError } from "./StoreError.ts"
+import { type BotTurnState, type Commit, type FollowUpRow, makeWrites, type Outbound, type SendError } from "./writes.ts"
+
+export const Unanswered = Schema.Struct({ organizationId: OrganizationId, conversationId: ConversationId, messageId: MessageId })
+export type Unanswered = typeof Unanswered.Type
+
+export const Recovered = Schema.Struct({ unknownSends: Schema.Int, unanswered: Schema.Array(Unanswered) })
+export type Recovered = typeof Recovered.Type
+
+type Op<A> = Effect.Effect<A, StoreError>
+
+export interface EngineStoreShape {
+  readonly snapshot: (key: ConversationKey) => Op<Option.Option<Snapshot>>
+  readonly newestLeadMessage: (key: ConversationKey) => Op<MessageId | null>
+  readonly commitOutbound: (key: ConversationKey, message: Outbound, answers: MessageId | null, owner: string | null) => Op<Commit>
+  readonly markSent: (messageId: MessageId, wamid: string) => Op<void>
+  readonly markFailed: (messageId: MessageId, error: typeof SendError.Type) => Op<void>
+  readonly recordBotTurn: (key: ConversationKey, state: BotTurnState) => Op<void>
+  readonly markDecided: (key: ConversationKey, messageId: MessageId) => Op<void>
+  /** Bot → human. False when it already was in human mode. */
+  readonly handoff: (key: ConversationKey, reason: string) => Op<boolean>
+  readonly saveSummary: (key: ConversationKey, summary: string) => Op<void>
+  readonly countNudge: (key: ConversationKey) => Op<void>
+  /** True the first time the lead opts out. */
+  readonly optOut: (key: ConversationKey) => Op<boolean>
+  readonly leadWroteSince: (key: ConversationKey, since: Date) => Op<boolean>
+  readonly followUpRow: (key: ConversationKey, id: ScheduledActionId) => Op<Option.Option<FollowUpRow>>
+  readonly acquireLease: (key: ConversationKey, owner: string) => Op<Acquired>
+  readonly renewLease: (key: ConversationKey, owner: string) => Op<Renewed>
+  readonly releaseLease: (key: ConversationKey, owner: string) => Op<Released>
+  /** Takes over expired leases (their owner died): its unfinished sends become `unknown`. */
+  readonly takeExpiredLeases: (owner: string, limit: number) => Op<ReadonlyArray<ConversationKey>>
+  readonly claimDueFollowUps: (request: ClaimRequest) => Op<ReadonlyArray<Claimed>>
+  /** When the follow-up scheduler must look again (null: nothing pending). */
+  readonly nextFollowUpWake: (claimTtlMs: number) => Op<Date | null>
+  /** A follow-up was scheduled somewhere (this process or another): the scheduler looks again. */
+  readonly followUpSignals: Stream.Stream<void, StoreError>
+  /**
+   * After a restart: bot messages left `pending` by a process that is gone become `unknown`
+   * (never resent); unanswered conversations nobody holds are listed for a turn.
+   */
+  readonly recover: (pendingOlderThan: Duration.Duration) => Op<Recovered>
+}
+
+export class EngineStore extends Context.Service<EngineStore, EngineStoreShape>()("wa/EngineStore") {
+  /** Direct SQL: the process has the database. */
+  static readonly sql = Layer.effect(
+    EngineStore,
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const pg = yield* PgClient.PgClient
+      const snapshots = yield* makeSnapshots
+      const writes = yield* makeWrites
+      const followUps = yield* makeFollowUpStore
+      const leases = yield* makeLeaseSql
+      const op = <A, E>(effect: Effect.Effect<A, E>): Op<A> => Effect.mapError(effect, StoreError.from)
+
+      const unanswered = SqlSchema.findAll({
+        Request: Schema.Void,
+        Result: Unanswered,
+        execute: () => sql`
+          SELECT c.organization_id, c.id AS conversation_id, last.id AS message_id
+          FROM conversations c
+          CROSS JOIN LATERAL (SELECT id, message_from FROM messages m WHERE m.conversation_id = c.id
+                              ORDER BY m.created_at DESC, m.id DESC LIMIT 1) last
+          WHERE c.mode = 'bot' AND c.opted_out_at IS NULL AND last.message_from = 'LEAD'
+            AND last.id IS DISTINCT FROM c.decided_message_id
+            AND NOT EXISTS (SELECT 1 FROM conversation_leases l WHERE l.conversation_id = c.id AND l.expires_at >= now())`
+      })
+
+      const recover = (pendingOlderThan: Duration.Duration) =>
+        Effect.gen(function*() {
+          const unknown = yield* sql<{ id: string }>`
+            UPDATE messages m SET status = 'unknown', updated_at = now()
+            WHERE m.status = 'pending' AND m.message_from = 'BOT'
+              AND m.created_at <= now() - make_interval(secs => ${Duration.toSeconds(pendingOlderThan)})
+              AND NOT EXISTS (SELECT 1 FROM conversation_leases l WHERE l.conversation_id = m.conversation_id AND l.expires_at >= now())
+            RETURNING m.id`
+          return { unknownSends: unknown.length, unanswered: yield* unanswered(undefined) }
+        })
+
+      const takeExpiredLeases = (owner: string, limit: number) =>
+        sql.withTransaction(Effect.gen(function*() {
+          const taken = yield* leases.takeExpired(owner, limit)
+          if (taken.length > 0) {
+            yield* sql`UPDATE messages SET status = 'unknown', updated_at = now()
+              WHERE status = 'pending' AND message_from = 'BOT'
+                AND conversation_id IN ${sql.in(taken.map((k) => k.conversationId))}`
+          }
+          return taken
+        }))
+
+      return EngineStore.of({
+        snapshot: (key) => op(snapshots.load(key)),
+        newestLeadMessage: (key) => op(snapshots.newestLeadMessage(key.conversationId)),
+        commitOutbound: (key, message, answers, owner) => op(writes.commitOutbound(key, message, answers, owner)),
+        markSent: (id, wamid) => op(writes.markSent(id, wamid)),
+        markFailed: (id, error) => op(writes.markFailed(id, error)),
+        recordBotTurn: (key, state) => op(writes.recordBotTurn(key, state)),
+        markDecided: (key, id) => op(writes.markDecided(key, id)),
+        handoff: (key, reason) => op(writes.handoff(key, reason)),
+        saveSummary: (key, summary) => op(writes.saveSummary(key, summary)),
+        countNudge: (key) => op(writes.countNudge(key)),
+        optOut: (key) => op(writes.optOut(key)),
+        leadWroteSince: (key, since) => op(writes.leadWroteSince(key, since)),
+        followUpRow: (key, id) => op(writes.followUpRow(key, id)),
+        acquireLease: (key, owner) => op(leases.acquire(key, owner)),
+        renewLease: (key, owner) => op(leases.renew(key, owner)),
+        releaseLease: (key, owner) => op(leases.release(key, owner)),
+        takeExpiredLeases: (owner, limit) => op(takeExpiredLeases(owner, limit)),
+        claimDueFollowUps: (request) => op(followUps.claimDue(request)),
+        nextFollowUpWake: (ttl) => op(followUps.nextWake(ttl)),
+        followUpSignals: Stream.unwrap(Effect.map(pg.listen(FOLLOWUP_CHANNEL), Stream.fromQueue)).pipe(
+          Stream.as(undefined),
+          Stream.mapError(StoreError.from)
+        ),
+        recover: (pendingOlderThan) => op(recover(pendingOlderThan))
+      })
+    })
+  )
+}
