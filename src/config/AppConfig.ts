@@ -2,7 +2,8 @@
  * Every setting of SPEC §3, read once at start-up. Secrets stay `Redacted`.
  * A bad value fails with one `InvalidConfig` naming the variable.
  */
-import { Context, Duration, Effect, Layer, Option, type Redacted } from "effect"
+import { randomBytes } from "node:crypto"
+import { Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { devJwtSecret, devSecretsKey } from "./devSecret.ts"
 import {
   decimal,
@@ -70,7 +71,12 @@ export interface AppConfigShape {
   readonly internalSecret: Option.Option<Redacted.Redacted>
   readonly internalApiUrl: Option.Option<string>
   readonly debounce: { readonly quiet: Duration.Duration; readonly maxWait: Duration.Duration }
-  readonly engine: { readonly turnConcurrency: number; readonly actorIdleTtl: Duration.Duration }
+  readonly engine: {
+    readonly turnConcurrency: number
+    readonly actorIdleTtl: Duration.Duration
+    /** a conversation's lease lapses this long after its owner's last renewal (renewed every third of it) */
+    readonly leaseTtl: Duration.Duration
+  }
   readonly otel: {
     readonly endpoint: Option.Option<string>
     readonly serviceName: string
@@ -137,6 +143,8 @@ const load = (argv: ReadonlyArray<string>) =>
       Effect.gen(function*() {
         const configured = yield* secret(name, { minLength: 32 })
         if (Option.isSome(configured)) return configured.value
+        // a worker signs no tokens and opens no channel secrets: nothing to keep, nothing to require
+        if (role === "worker") return Redacted.make(randomBytes(32).toString("base64url"))
         return isDev ? yield* generate : yield* required(name, configured, "outside development (APP_ENV=production)")
       })
     const jwtSecret = yield* devKeptSecret("JWT_SECRET", devJwtSecret(dataDir))
@@ -146,6 +154,8 @@ const load = (argv: ReadonlyArray<string>) =>
     if (role !== "all") yield* required("INTERNAL_SECRET", internalSecret, `when ROLE is ${role}`)
     const internalApiUrl = yield* optional("INTERNAL_API_URL", httpUrl)
     if (role === "worker") yield* required("INTERNAL_API_URL", internalApiUrl, "when ROLE is worker")
+    // split roles share work through SQS: a worker has no database, so no Postgres inbox
+    if (role !== "all" && Option.isNone(sqs)) yield* required("SQS_QUEUE_URL", sqs, `when ROLE is ${role}`)
 
     const quiet = yield* withDefault("DEBOUNCE_QUIET", duration, Duration.seconds(5))
     const maxWait = yield* withDefault("DEBOUNCE_MAX_WAIT", duration, Duration.seconds(20))
@@ -158,7 +168,8 @@ const load = (argv: ReadonlyArray<string>) =>
       role,
       port: yield* withDefault("PORT", port, 8000),
       dataDir,
-      databaseUrl: yield* optional("DATABASE_URL", postgresUrl),
+      // a worker never connects to the database, whatever the environment says
+      databaseUrl: role === "worker" ? Option.none() : yield* optional("DATABASE_URL", postgresUrl),
       llm,
       htl,
       whatsapp,
@@ -170,7 +181,8 @@ const load = (argv: ReadonlyArray<string>) =>
       debounce: { quiet, maxWait },
       engine: {
         turnConcurrency: yield* withDefault("TURN_CONCURRENCY", integer(1, 1000), 16),
-        actorIdleTtl: yield* withDefault("ACTOR_IDLE_TTL", duration, Duration.minutes(10))
+        actorIdleTtl: yield* withDefault("ACTOR_IDLE_TTL", duration, Duration.minutes(10)),
+        leaseTtl: yield* withDefault("LEASE_TTL", duration, Duration.seconds(30))
       },
       otel: {
         endpoint: yield* optional("OTEL_EXPORTER_OTLP_ENDPOINT", httpUrl),

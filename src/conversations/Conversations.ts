@@ -13,13 +13,13 @@ import { EngineStore } from "./store.ts"
 /** This process's leases, through the engine store. */
 export const boundLeases = Effect.gen(function*() {
   const store = yield* EngineStore
-  const { id: owner } = yield* EngineInstance
+  const { lessee } = yield* EngineInstance
   return {
-    owner,
-    acquire: (key) => store.acquireLease(key, owner),
-    renew: (key) => store.renewLease(key, owner),
-    release: (key) => store.releaseLease(key, owner),
-    takeExpired: (limit) => store.takeExpiredLeases(owner, limit)
+    lessee,
+    acquire: (key) => store.acquireLease(key, lessee),
+    renew: (key) => store.renewLease(key, lessee),
+    release: (key) => store.releaseLease(key, lessee),
+    takeExpired: (limit) => store.takeExpiredLeases(lessee, limit)
   } satisfies Leases
 })
 

@@ -10,7 +10,6 @@ import { publisherOf } from "../observability/traceContext.ts"
 import { SchedulerLive } from "../followups/Scheduler.ts"
 import { Conversations, Turns } from "./Conversations.ts"
 import { makeFollowUpTurn } from "./followUpTurn.ts"
-import { EngineInstance } from "./instance.ts"
 import { RecoveryLive } from "./recovery.ts"
 import { EngineStore } from "./store.ts"
 import { makeLeadTurn } from "./turn.ts"
@@ -53,8 +52,7 @@ const DispatchLive = Layer.effectDiscard(Effect.gen(function*() {
  */
 export const EngineCore = Layer.mergeAll(DispatchLive, SchedulerLive, RecoveryLive).pipe(
   Layer.provideMerge(Conversations.layer),
-  Layer.provide(TurnsLive),
-  Layer.provideMerge(EngineInstance.layer)
+  Layer.provide(TurnsLive)
 )
 
 /** One process with the database: the engine on direct SQL and the WhatsApp service. */

@@ -11,7 +11,7 @@
  * go) and a due follow-up waits for the lease.
  */
 import { Cause, Clock, Duration, Effect, Fiber, Option, Queue, Schedule, type Tracer } from "effect"
-import { LEASE_TTL, type Leases } from "./leases.ts"
+import type { Leases } from "./leases.ts"
 import type { ConversationKey, Mail, TurnHandlers } from "./mailbox.ts"
 
 export interface ActorTiming {
@@ -51,14 +51,15 @@ export const runActor = <R>(options: {
     /** Mail that comes back later: work that waits for the lease (or for the store to answer). */
     const later = (mail: Mail) => Effect.forkChild(Effect.delay(Queue.offer(mailbox, mail), "1 second"))
 
+    const every = Duration.millis(options.leases.lessee.ttlMs / 3)
     const renewing = Effect.gen(function*() {
       const renewed = yield* options.leases.renew(key)
       if (!renewed.held) return yield* Queue.offer(mailbox, { _tag: "LeaseLost" })
       if (renewed.poked) yield* Queue.offer(mailbox, { _tag: "Resume" })
     }).pipe(
       Effect.catch((e) => Effect.logWarning("lease renewal failed", e)),
-      Effect.repeat(Schedule.spaced(Duration.divideUnsafe(LEASE_TTL, 3))),
-      Effect.delay(Duration.divideUnsafe(LEASE_TTL, 3)),
+      Effect.repeat(Schedule.spaced(every)),
+      Effect.delay(every),
       Effect.asVoid
     )
 

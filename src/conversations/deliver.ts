@@ -52,7 +52,7 @@ export const makeDeliver = Effect.gen(function*() {
         payload: body._tag === "template" ? { name: body.name, language: body.language, parameters: body.parameters } : null,
         replyToWamid: body._tag === "text" ? body.replyTo : null,
         sentByUserId: null
-      }, options.answers, options.from === "BOT" ? instance.id : null)
+      }, options.answers, options.from === "BOT" ? instance.lessee.owner : null)
       if (committed._tag === "Stale") return committed satisfies Delivery
       const messageId = committed.messageId
       if (options.beforeSend !== undefined) yield* Effect.orDie(options.beforeSend)

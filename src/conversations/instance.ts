@@ -1,8 +1,15 @@
 import { randomBytes } from "node:crypto"
 import { hostname } from "node:os"
-import { Context, Layer } from "effect"
+import { Context, Duration, Effect, Layer } from "effect"
+import { AppConfig } from "../config/AppConfig.ts"
+import type { Lessee } from "./leases.ts"
 
-/** This engine process: its id owns conversation leases and fences its sends. */
-export class EngineInstance extends Context.Service<EngineInstance, { readonly id: string }>()("wa/EngineInstance") {
-  static readonly layer = Layer.sync(EngineInstance, () => ({ id: `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}` }))
+/** This engine process: it holds conversation leases as `lessee.owner`, and its sends are fenced by them. */
+export class EngineInstance extends Context.Service<EngineInstance, { readonly lessee: Lessee }>()("wa/EngineInstance") {
+  static readonly layer = Layer.effect(EngineInstance, Effect.map(AppConfig, (config) => ({
+    lessee: {
+      owner: `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`,
+      ttlMs: Duration.toMillis(config.engine.leaseTtl)
+    }
+  })))
 }

@@ -5,14 +5,16 @@
  * looks at the conversation again before it lets go. An expired lease (its owner died) is taken
  * over by another process, which resumes the conversation. See README "Several workers".
  */
-import { Duration, Effect, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
 import { ConversationId, OrganizationId } from "../domain/ids.ts"
 import type { ConversationKey } from "./mailbox.ts"
 import type { StoreError } from "./StoreError.ts"
 
-export const LEASE_TTL = Duration.seconds(30)
+/** Who holds a lease, and for how long each acquisition or renewal lasts. */
+export const Lessee = Schema.Struct({ owner: Schema.String, ttlMs: Schema.Int })
+export type Lessee = typeof Lessee.Type
 
 export const Acquired = Schema.Literals(["acquired", "held"])
 /** `acquired`: ours now (or still); `held`: a live owner has it and was poked. */
@@ -30,7 +32,7 @@ export const LeaseKey = Schema.Struct({ organizationId: OrganizationId, conversa
 
 /** The lease operations of one owner (an engine process). */
 export interface Leases {
-  readonly owner: string
+  readonly lessee: Lessee
   readonly acquire: (key: ConversationKey) => Effect.Effect<Acquired, StoreError>
   readonly renew: (key: ConversationKey) => Effect.Effect<Renewed, StoreError>
   readonly release: (key: ConversationKey) => Effect.Effect<Released, StoreError>
@@ -40,7 +42,7 @@ export interface Leases {
 
 /** A single engine with nobody to share with (actor tests). */
 export const soleOwner: Leases = {
-  owner: "sole",
+  lessee: { owner: "sole", ttlMs: 30_000 },
   acquire: () => Effect.succeed("acquired"),
   renew: () => Effect.succeed({ held: true, poked: false }),
   release: () => Effect.succeed("released"),
@@ -50,10 +52,12 @@ export const soleOwner: Leases = {
 /** The lease SQL; every statement is one round trip, safe against concurrent owners. */
 export const makeLeaseSql = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
-  const ttl = Duration.toSeconds(LEASE_TTL)
+  const seconds = (lessee: Lessee) => lessee.ttlMs / 1000
 
-  const acquire = (key: ConversationKey, owner: string): Effect.Effect<Acquired, SqlError> =>
+  const acquire = (key: ConversationKey, lessee: Lessee): Effect.Effect<Acquired, SqlError> =>
     Effect.gen(function*() {
+      const { owner } = lessee
+      const ttl = seconds(lessee)
       const taken = yield* sql`
         INSERT INTO conversation_leases (conversation_id, organization_id, owner, expires_at)
         VALUES (${key.conversationId}, ${key.organizationId}, ${owner}, now() + make_interval(secs => ${ttl}))
@@ -68,32 +72,32 @@ export const makeLeaseSql = Effect.gen(function*() {
         WHERE conversation_id = ${key.conversationId} AND owner <> ${owner} AND expires_at >= now()
         RETURNING owner`
       // released or expired between the two statements: try again
-      return poked.length > 0 ? "held" as const : yield* acquire(key, owner)
+      return poked.length > 0 ? "held" as const : yield* acquire(key, lessee)
     })
 
-  const renew = (key: ConversationKey, owner: string) =>
+  const renew = (key: ConversationKey, lessee: Lessee) =>
     sql<{ poked: boolean }>`
-      UPDATE conversation_leases l SET expires_at = now() + make_interval(secs => ${ttl}), poked = false
+      UPDATE conversation_leases l SET expires_at = now() + make_interval(secs => ${seconds(lessee)}), poked = false
       FROM (SELECT conversation_id, poked FROM conversation_leases
-            WHERE conversation_id = ${key.conversationId} AND owner = ${owner} FOR UPDATE) old
+            WHERE conversation_id = ${key.conversationId} AND owner = ${lessee.owner} FOR UPDATE) old
       WHERE l.conversation_id = old.conversation_id
       RETURNING old.poked`.pipe(Effect.map((rows): Renewed => ({ held: rows.length > 0, poked: rows[0]?.poked ?? false })))
 
-  const release = (key: ConversationKey, owner: string) =>
+  const release = (key: ConversationKey, lessee: Lessee) =>
     sql<{ released: number; poked: number }>`
       WITH released AS (
         DELETE FROM conversation_leases
-        WHERE conversation_id = ${key.conversationId} AND owner = ${owner} AND NOT poked RETURNING 1),
+        WHERE conversation_id = ${key.conversationId} AND owner = ${lessee.owner} AND NOT poked RETURNING 1),
       poked AS (
-        UPDATE conversation_leases SET poked = false, expires_at = now() + make_interval(secs => ${ttl})
-        WHERE conversation_id = ${key.conversationId} AND owner = ${owner} AND poked RETURNING 1)
+        UPDATE conversation_leases SET poked = false, expires_at = now() + make_interval(secs => ${seconds(lessee)})
+        WHERE conversation_id = ${key.conversationId} AND owner = ${lessee.owner} AND poked RETURNING 1)
       SELECT (SELECT count(*) FROM released)::int AS released, (SELECT count(*) FROM poked)::int AS poked`.pipe(
       Effect.map((rows): Released => (rows[0]?.released ?? 0) > 0 ? "released" : (rows[0]?.poked ?? 0) > 0 ? "poked" : "lost")
     )
 
-  const takeExpired = (owner: string, limit: number) =>
+  const takeExpired = (lessee: Lessee, limit: number) =>
     sql<ConversationKey>`
-      UPDATE conversation_leases SET owner = ${owner}, expires_at = now() + make_interval(secs => ${ttl}), poked = false
+      UPDATE conversation_leases SET owner = ${lessee.owner}, expires_at = now() + make_interval(secs => ${seconds(lessee)}), poked = false
       WHERE conversation_id IN (
         SELECT conversation_id FROM conversation_leases WHERE expires_at < now()
         ORDER BY expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)

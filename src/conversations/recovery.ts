@@ -6,7 +6,6 @@
  */
 import { Duration, Effect, Layer, Schedule } from "effect"
 import { Conversations } from "./Conversations.ts"
-import { LEASE_TTL } from "./leases.ts"
 import { EngineInstance } from "./instance.ts"
 import { EngineStore } from "./store.ts"
 
@@ -29,8 +28,8 @@ export const recover = (options: { readonly pendingOlderThan: Duration.Duration 
 export const takeOverExpired = Effect.gen(function*() {
   const store = yield* EngineStore
   const conversations = yield* Conversations
-  const { id } = yield* EngineInstance
-  const taken = yield* store.takeExpiredLeases(id, 500)
+  const { lessee } = yield* EngineInstance
+  const taken = yield* store.takeExpiredLeases(lessee, 500)
   yield* Effect.forEach(taken, (key) => conversations.tell(key, { _tag: "Resume" }), { discard: true })
   if (taken.length > 0) yield* Effect.logWarning("took over conversations whose engine stopped renewing them").pipe(Effect.annotateLogs({ conversations: taken.length }))
   return taken.length
@@ -41,11 +40,15 @@ const startUp = recover({ pendingOlderThan: Duration.zero }).pipe(
   Effect.retry(Schedule.min([Schedule.exponential("500 millis"), Schedule.spaced("10 seconds")]))
 )
 
-const watchLeases = takeOverExpired.pipe(
-  Effect.catch((e) => Effect.logWarning("lease takeover failed", e)),
-  Effect.repeat(Schedule.spaced(Duration.divideUnsafe(LEASE_TTL, 2))),
-  Effect.delay(Duration.divideUnsafe(LEASE_TTL, 2))
-)
+/** Every half lease TTL: a lease lapses at most ~1.5 TTL after its owner died before it is taken over. */
+const watchLeases = Effect.gen(function*() {
+  const every = Duration.millis((yield* EngineInstance).lessee.ttlMs / 2)
+  yield* takeOverExpired.pipe(
+    Effect.catch((e) => Effect.logWarning("lease takeover failed", e)),
+    Effect.repeat(Schedule.spaced(every)),
+    Effect.delay(every)
+  )
+})
 
 export const RecoveryLive = Layer.effectDiscard(Effect.gen(function*() {
   yield* Effect.forkScoped(startUp)

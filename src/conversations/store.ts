@@ -9,7 +9,7 @@ import { Context, Duration, Effect, Layer, type Option, Schema, Stream } from "e
 import { SqlClient, SqlSchema } from "effect/sql"
 import { ConversationId, MessageId, OrganizationId, type ScheduledActionId } from "../domain/ids.ts"
 import { FOLLOWUP_CHANNEL, makeFollowUpStore, type Claimed, type ClaimRequest } from "../followups/store.ts"
-import { type Acquired, makeLeaseSql, type Released, type Renewed } from "./leases.ts"
+import { type Acquired, type Lessee, makeLeaseSql, type Released, type Renewed } from "./leases.ts"
 import type { ConversationKey } from "./mailbox.ts"
 import { makeSnapshots, type Snapshot } from "./snapshot.ts"
 import { StoreError } from "./StoreError.ts"
@@ -39,11 +39,11 @@ export interface EngineStoreShape {
   readonly optOut: (key: ConversationKey) => Op<boolean>
   readonly leadWroteSince: (key: ConversationKey, since: Date) => Op<boolean>
   readonly followUpRow: (key: ConversationKey, id: ScheduledActionId) => Op<Option.Option<FollowUpRow>>
-  readonly acquireLease: (key: ConversationKey, owner: string) => Op<Acquired>
-  readonly renewLease: (key: ConversationKey, owner: string) => Op<Renewed>
-  readonly releaseLease: (key: ConversationKey, owner: string) => Op<Released>
+  readonly acquireLease: (key: ConversationKey, lessee: Lessee) => Op<Acquired>
+  readonly renewLease: (key: ConversationKey, lessee: Lessee) => Op<Renewed>
+  readonly releaseLease: (key: ConversationKey, lessee: Lessee) => Op<Released>
   /** Takes over expired leases (their owner died): its unfinished sends become `unknown`. */
-  readonly takeExpiredLeases: (owner: string, limit: number) => Op<ReadonlyArray<ConversationKey>>
+  readonly takeExpiredLeases: (lessee: Lessee, limit: number) => Op<ReadonlyArray<ConversationKey>>
   readonly claimDueFollowUps: (request: ClaimRequest) => Op<ReadonlyArray<Claimed>>
   /** When the follow-up scheduler must look again (null: nothing pending). */
   readonly nextFollowUpWake: (claimTtlMs: number) => Op<Date | null>
@@ -93,9 +93,9 @@ export class EngineStore extends Context.Service<EngineStore, EngineStoreShape>(
           return { unknownSends: unknown.length, unanswered: yield* unanswered(undefined) }
         })
 
-      const takeExpiredLeases = (owner: string, limit: number) =>
+      const takeExpiredLeases = (lessee: Lessee, limit: number) =>
         sql.withTransaction(Effect.gen(function*() {
-          const taken = yield* leases.takeExpired(owner, limit)
+          const taken = yield* leases.takeExpired(lessee, limit)
           if (taken.length > 0) {
             yield* sql`UPDATE messages SET status = 'unknown', updated_at = now()
               WHERE status = 'pending' AND message_from = 'BOT'
@@ -118,10 +118,10 @@ export class EngineStore extends Context.Service<EngineStore, EngineStoreShape>(
         optOut: (key) => op(writes.optOut(key)),
         leadWroteSince: (key, since) => op(writes.leadWroteSince(key, since)),
         followUpRow: (key, id) => op(writes.followUpRow(key, id)),
-        acquireLease: (key, owner) => op(leases.acquire(key, owner)),
-        renewLease: (key, owner) => op(leases.renew(key, owner)),
-        releaseLease: (key, owner) => op(leases.release(key, owner)),
-        takeExpiredLeases: (owner, limit) => op(takeExpiredLeases(owner, limit)),
+        acquireLease: (key, lessee) => op(leases.acquire(key, lessee)),
+        renewLease: (key, lessee) => op(leases.renew(key, lessee)),
+        releaseLease: (key, lessee) => op(leases.release(key, lessee)),
+        takeExpiredLeases: (lessee, limit) => op(takeExpiredLeases(lessee, limit)),
         claimDueFollowUps: (request) => op(followUps.claimDue(request)),
         nextFollowUpWake: (ttl) => op(followUps.nextWake(ttl)),
         followUpSignals: Stream.unwrap(Effect.map(pg.listen(FOLLOWUP_CHANNEL), Stream.fromQueue)).pipe(

@@ -6,7 +6,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { Clock, Context, DateTime, Effect, Layer, Queue } from "effect"
 import { SqlClient } from "effect/sql"
-import type { SqlError } from "effect/sql/SqlError"
+import { StoreError } from "../conversations/StoreError.ts"
 import { FollowUpChanged } from "../domain/events.ts"
 import type { ConversationId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
 import { EventBus } from "../events/EventBus.ts"
@@ -22,16 +22,16 @@ export interface ScheduleRequest {
 }
 
 export class FollowUps extends Context.Service<FollowUps, {
-  readonly schedule: (request: ScheduleRequest) => Effect.Effect<{ readonly id: ScheduledActionId; readonly dueAt: number }, SqlError>
+  readonly schedule: (request: ScheduleRequest) => Effect.Effect<{ readonly id: ScheduledActionId; readonly dueAt: number }, StoreError>
   readonly complete: (
     key: { readonly organizationId: OrganizationId; readonly conversationId: ConversationId; readonly id: ScheduledActionId },
     status: "EXECUTED" | "CANCELLED",
     outcome: string
-  ) => Effect.Effect<void, SqlError>
+  ) => Effect.Effect<void, StoreError>
   readonly cancelPending: (
     key: { readonly organizationId: OrganizationId; readonly conversationId: ConversationId },
     reason: string
-  ) => Effect.Effect<number, SqlError>
+  ) => Effect.Effect<number, StoreError>
   /** in-process wake-ups of the scheduler (a sliding queue of one) */
   readonly wakeups: Queue.Dequeue<void>
 }>()("wa/FollowUps") {
@@ -72,7 +72,7 @@ export class FollowUps extends Context.Service<FollowUps, {
         yield* pg.notify(FOLLOWUP_CHANNEL, "")
         yield* publish(request, id, "scheduled", dueAt, dueAt === request.dueAt ? null : "moved out of quiet hours")
         return { id, dueAt }
-      })
+      }, Effect.mapError(StoreError.from))
 
       const complete = Effect.fn("FollowUps.complete")(function*(
         key: { readonly organizationId: OrganizationId; readonly conversationId: ConversationId; readonly id: ScheduledActionId },
@@ -95,7 +95,7 @@ export class FollowUps extends Context.Service<FollowUps, {
           const change = status === "CANCELLED" ? "cancelled" : outcome.startsWith("skipped") ? "skipped" : "fired"
           yield* publish(key, key.id, change, row.scheduledAt.getTime(), outcome)
         }
-      })
+      }, Effect.mapError(StoreError.from))
 
       const cancelPending = Effect.fn("FollowUps.cancelPending")(function*(
         key: { readonly organizationId: OrganizationId; readonly conversationId: ConversationId },
@@ -111,7 +111,7 @@ export class FollowUps extends Context.Service<FollowUps, {
         }
         yield* Effect.forEach(rows, (r) => publish(key, r.id, "cancelled", r.scheduledAt.getTime(), reason), { discard: true })
         return rows.length
-      })
+      }, Effect.mapError(StoreError.from))
 
       return FollowUps.of({ schedule, complete, cancelPending, wakeups: wake })
     })

@@ -3,7 +3,8 @@
  * `htl_step`), tenant-scoped, with tokens, latency, model, outcome and the details as jsonb.
  */
 import { Array as Arr, Context, Effect, Layer } from "effect"
-import { SqlClient, type SqlError } from "effect/sql"
+import { SqlClient } from "effect/sql"
+import { StoreError } from "../conversations/StoreError.ts"
 import type { ConversationId, OrganizationId } from "../domain/ids.ts"
 import type { StepRecord } from "./types.ts"
 
@@ -15,7 +16,7 @@ export interface AuditTarget {
 }
 
 export class HtlAudit extends Context.Service<HtlAudit, {
-  readonly record: (target: AuditTarget, steps: ReadonlyArray<StepRecord>) => Effect.Effect<void, SqlError.SqlError>
+  readonly record: (target: AuditTarget, steps: ReadonlyArray<StepRecord>) => Effect.Effect<void, StoreError>
 }>()("wa/HtlAudit") {
   static readonly layer = Layer.effect(
     HtlAudit,
@@ -37,7 +38,7 @@ export class HtlAudit extends Context.Service<HtlAudit, {
           outcome: s.outcome,
           details: JSON.stringify(s.details)
         })))}`
-      })
+      }, Effect.mapError(StoreError.from))
       return HtlAudit.of({ record })
     })
   )

@@ -6,9 +6,10 @@ import { Inbox } from "./Inbox.ts"
 import { makePostgresInbox } from "./PostgresInbox.ts"
 import { makeSqsInbox } from "./SqsInbox.ts"
 
-export const InboxLive = Layer.effect(Inbox, Effect.gen(function*() {
+/** SQS only: a worker (no database) has no other inbox; split roles require SQS_QUEUE_URL. */
+const makeConfiguredSqsInbox = Effect.gen(function*() {
   const config = yield* AppConfig
-  if (Option.isNone(config.sqs)) return yield* makePostgresInbox()
+  if (Option.isNone(config.sqs)) return yield* Effect.die("SQS_QUEUE_URL is unset (AppConfig requires it for split roles)")
   const sqs = config.sqs.value
   const client = yield* Effect.acquireRelease(
     Effect.sync(() =>
@@ -24,4 +25,11 @@ export const InboxLive = Layer.effect(Inbox, Effect.gen(function*() {
     (c) => Effect.sync(() => c.destroy())
   )
   return yield* makeSqsInbox({ client, queueUrl: sqs.queueUrl })
+})
+
+export const SqsInboxLive = Layer.effect(Inbox, makeConfiguredSqsInbox)
+
+export const InboxLive = Layer.effect(Inbox, Effect.gen(function*() {
+  const config = yield* AppConfig
+  return Option.isNone(config.sqs) ? yield* makePostgresInbox() : yield* makeConfiguredSqsInbox
 }))

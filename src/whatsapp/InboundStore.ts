@@ -6,13 +6,11 @@
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { SqlError } from "effect/sql"
+import { makeLeaseSql, type Lessee } from "../conversations/leases.ts"
+import { StoreError } from "../conversations/StoreError.ts"
 import { ConversationId, type ChannelId, LeadId, MessageId, type OrganizationId, ScheduledActionId } from "../domain/ids.ts"
 
-export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", { reason: Schema.String }) {
-  override get message() {
-    return this.reason
-  }
-}
+export { StoreError }
 
 export interface LeadIdentity {
   readonly waId: string | undefined
@@ -34,6 +32,12 @@ export interface InboundMessageInput {
   readonly isTurn: boolean
   /** `system` user_changed_number: the lead's new number. */
   readonly newWaId: string | undefined
+  /**
+   * The engine process that will take the turn: a lead turn message takes the conversation's
+   * lease for it in the same transaction (or pokes the owner), so a process that dies before
+   * its actor starts leaves a lease that lapses and is taken over, not a forgotten message.
+   */
+  readonly lessee: Lessee | null
 }
 
 export interface StoredInbound {
@@ -82,6 +86,7 @@ export class InboundStore extends Context.Service<InboundStore, {
 }>()("wa/InboundStore") {
   static readonly layer = Layer.effect(InboundStore, Effect.gen(function*() {
     const pg = yield* PgClient.PgClient
+    const leases = yield* makeLeaseSql
 
     const findLead = (org: OrganizationId, l: LeadIdentity) =>
       pg`SELECT id FROM leads WHERE organization_id = ${org} AND (
@@ -135,6 +140,7 @@ export class InboundStore extends Context.Service<InboundStore, {
         waTimestamp: input.timestamp
       })} ON CONFLICT (wamid) DO NOTHING RETURNING id`.pipe(Effect.flatMap(decode(IdRow)))
       const message = inserted[0]
+      if (input.isTurn && input.lessee !== null) yield* leases.acquire({ organizationId: org, conversationId }, input.lessee)
       if (message === undefined) return Option.none() // redelivery: stored before
       const ts = input.timestamp
       yield* pg`UPDATE conversations SET

@@ -7,6 +7,7 @@ import { Cause, Effect, Layer, Option, Schedule } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Inbox, type InboxItem } from "../inbox/Inbox.ts"
 import { parseTraceparent } from "../observability/traceContext.ts"
+import { EngineInstance } from "../conversations/instance.ts"
 import { Ingest } from "./Ingest.ts"
 
 /** One line for `last_error`: the error's tag/name and message, no stack. */
@@ -20,9 +21,10 @@ export const consumeInbox = (options: { readonly consumers: number; readonly bat
   Effect.gen(function*() {
     const inbox = yield* Inbox
     const ingest = yield* Ingest
+    const { lessee } = yield* EngineInstance
     const handle = (item: InboxItem) =>
-      ingest.process(item).pipe(
-        Effect.flatMap((outcome) =>
+      ingest.process(item, lessee).pipe(
+        Effect.flatMap(({ outcome }) =>
           outcome._tag === "Undecodable"
             ? Effect.logWarning("undecodable webhook delivery parked").pipe(
               Effect.annotateLogs({ item: item.id, reason: outcome.reason }),

@@ -4,7 +4,8 @@
  * app secret did not sign the delivery is rejected; unknown numbers are logged and dropped.
  */
 import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
-import { FollowUpChanged, MessageStatusChanged, MessageStored } from "../domain/events.ts"
+import type { Lessee } from "../conversations/leases.ts"
+import { type DomainEvent, FollowUpChanged, MessageStatusChanged, MessageStored } from "../domain/events.ts"
 import { Wamid } from "../domain/ids.ts"
 import { EventBus } from "../events/EventBus.ts"
 import type { InboxItem } from "../inbox/Inbox.ts"
@@ -18,6 +19,12 @@ import { WebhookSecrets } from "./WebhookSecrets.ts"
 
 export type IngestOutcome = { readonly _tag: "Processed" } | { readonly _tag: "Undecodable"; readonly reason: string }
 
+/** What one delivery did: the outcome and the events it published (in order). */
+export interface Ingested {
+  readonly outcome: IngestOutcome
+  readonly events: ReadonlyArray<DomainEvent>
+}
+
 const decodeEnvelope = Schema.decodeUnknownEffect(EnvelopeFromJson)
 const isStatusValue = Schema.is(StatusValue)
 const textDecoder = new TextDecoder()
@@ -28,7 +35,11 @@ const timestampOf = (s: string) => {
 }
 
 export class Ingest extends Context.Service<Ingest, {
-  readonly process: (item: InboxItem) => Effect.Effect<IngestOutcome, StoreError | ChannelStoreError>
+  /**
+   * Stores one delivery and publishes what happened. `lessee`: the engine process that will
+   * take the turns of its messages (see InboundStore).
+   */
+  readonly process: (item: InboxItem, lessee: Lessee | null) => Effect.Effect<Ingested, StoreError | ChannelStoreError>
 }>()("wa/Ingest") {
   static readonly layer = Layer.effect(Ingest, Effect.gen(function*() {
     const channels = yield* Channels
@@ -36,7 +47,13 @@ export class Ingest extends Context.Service<Ingest, {
     const store = yield* InboundStore
     const bus = yield* EventBus
 
-    const message = Effect.fn("Ingest.message")(function*(channel: Channel, contacts: ReadonlyArray<Contact>, raw: unknown) {
+    const message = Effect.fn("Ingest.message")(function*(
+      channel: Channel,
+      contacts: ReadonlyArray<Contact>,
+      raw: unknown,
+      lessee: Lessee | null,
+      events: Array<DomainEvent>
+    ) {
       const decoded = decodeMessage(raw)
       if (Option.isNone(decoded)) return yield* Effect.logWarning("message without id/timestamp skipped")
       const d = decoded.value
@@ -66,6 +83,7 @@ export class Ingest extends Context.Service<Ingest, {
         replyTo: described.replyTo,
         timestamp,
         isTurn: described.isTurn,
+        lessee,
         newWaId: d._tag === "Known" && d.message.type === "system" && d.message.system.type === "user_changed_number"
           ? d.message.system.wa_id
           : undefined
@@ -77,7 +95,7 @@ export class Ingest extends Context.Service<Ingest, {
         Effect.annotateLogs({ conversationId: s.conversationId, messageId: s.messageId, type: described.type })
       )
       for (const f of s.cancelledFollowUps) {
-        yield* bus.publish(new FollowUpChanged({
+        events.push(new FollowUpChanged({
           organizationId: org,
           conversationId: s.conversationId,
           at,
@@ -90,7 +108,7 @@ export class Ingest extends Context.Service<Ingest, {
       // system notices (number changed …) are stored but are not lead turns
       if (!described.isTurn) return
       // the actor's turn links to this span (the delivery's trace)
-      yield* bus.publish(yield* tagWithCurrentSpan(new MessageStored({
+      events.push(yield* tagWithCurrentSpan(new MessageStored({
         organizationId: org,
         conversationId: s.conversationId,
         at,
@@ -102,7 +120,7 @@ export class Ingest extends Context.Service<Ingest, {
       })))
     })
 
-    const status = Effect.fn("Ingest.status")(function*(channel: Channel, raw: unknown) {
+    const status = Effect.fn("Ingest.status")(function*(channel: Channel, raw: unknown, events: Array<DomainEvent>) {
       const decoded = decodeStatus(raw)
       if (Option.isNone(decoded)) return yield* Effect.logWarning("status not understood, skipped")
       const st = decoded.value
@@ -121,7 +139,7 @@ export class Ingest extends Context.Service<Ingest, {
         })))
       })
       if (Option.isNone(applied)) return yield* Effect.logDebug("status ignored (unknown message or not newer)")
-      yield* bus.publish(new MessageStatusChanged({
+      events.push(new MessageStatusChanged({
         organizationId: channel.organizationId,
         conversationId: applied.value.conversationId,
         at: DateTime.fromDateUnsafe(timestampOf(st.timestamp)),
@@ -132,9 +150,10 @@ export class Ingest extends Context.Service<Ingest, {
       }))
     })
 
-    const process = Effect.fn("Ingest.process")(function*(item: InboxItem) {
+    const process = Effect.fn("Ingest.process")(function*(item: InboxItem, lessee: Lessee | null) {
       const envelope = yield* decodeEnvelope(textDecoder.decode(item.body)).pipe(Effect.option)
-      if (Option.isNone(envelope)) return { _tag: "Undecodable", reason: "not a WhatsApp webhook envelope" } as const
+      if (Option.isNone(envelope)) return { outcome: { _tag: "Undecodable", reason: "not a WhatsApp webhook envelope" }, events: [] } satisfies Ingested
+      const events: Array<DomainEvent> = []
       const byNumber = new Map<string, Option.Option<Channel>>()
       for (const entry of envelope.value.entry) {
         for (const change of entry.changes) {
@@ -163,11 +182,13 @@ export class Ingest extends Context.Service<Ingest, {
           for (const error of value.value.errors ?? []) {
             yield* Effect.logWarning("WhatsApp reported an error").pipe(log, Effect.annotateLogs({ code: error.code, title: error.title ?? "" }))
           }
-          for (const raw of value.value.messages ?? []) yield* message(channel.value, value.value.contacts ?? [], raw)
-          for (const raw of value.value.statuses ?? []) yield* status(channel.value, raw)
+          for (const raw of value.value.messages ?? []) yield* message(channel.value, value.value.contacts ?? [], raw, lessee, events)
+          for (const raw of value.value.statuses ?? []) yield* status(channel.value, raw, events)
         }
       }
-      return { _tag: "Processed" } as const
+      // published once everything is stored (an actor reads what the events announce)
+      yield* Effect.forEach(events, bus.publish, { discard: true })
+      return { outcome: { _tag: "Processed" }, events } satisfies Ingested
     })
 
     return Ingest.of({ process })

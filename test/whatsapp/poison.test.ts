@@ -12,6 +12,7 @@ import { consumeInbox } from "../../src/whatsapp/InboxConsumer.ts"
 import { Ingest } from "../../src/whatsapp/Ingest.ts"
 import { ensureDefaultOrganization } from "../../src/whatsapp/QuickSetup.ts"
 import { fingerprintOf } from "../../src/whatsapp/Signature.ts"
+import { EngineInstance } from "../../src/conversations/instance.ts"
 import { WebhookSecrets } from "../../src/whatsapp/WebhookSecrets.ts"
 import { testConfig } from "../support/app.ts"
 import { TestDatabase } from "../support/TestDatabase.ts"
@@ -22,7 +23,7 @@ const fast = { visibilityTimeout: Duration.seconds(2), maxAttempts: 3, retryDela
 
 const Consumer = Layer.effectDiscard(consumeInbox({ consumers: 1, batch: 4 })).pipe(
   Layer.provideMerge(Ingest.layer),
-  Layer.provideMerge(Layer.mergeAll(PostgresInboxLayer(fast), InboundStore.layer, WebhookSecrets.layer, EventBus.layer)),
+  Layer.provideMerge(Layer.mergeAll(PostgresInboxLayer(fast), InboundStore.layer, WebhookSecrets.layer, EventBus.layer, EngineInstance.layer)),
   Layer.provideMerge(Channels.layer),
   Layer.provideMerge(SecretBox.layer),
   Layer.provideMerge(testConfig(consumerEnv)),

@@ -1,0 +1,116 @@
+/**
+ * The internal RPC group: what a `worker` (no database) asks of the `api` role. Served at
+ * `/internal/rpc` (HTTP, ndjson) behind `X-Internal-Secret`; never part of the public OpenAPI
+ * document. One procedure per operation of the engine store, follow-ups, knowledge, the HTL
+ * audit, the sender and intake, plus the event bridge (worker → API, API → workers).
+ */
+import { Schema } from "effect"
+import { Rpc, RpcGroup } from "effect/rpc"
+import { Acquired, LeaseKey, Lessee, Released, Renewed } from "../conversations/leases.ts"
+import { SendFailed } from "../conversations/sender.ts"
+import { Snapshot } from "../conversations/snapshot.ts"
+import { Recovered } from "../conversations/store.ts"
+import { StoreError } from "../conversations/StoreError.ts"
+import { BotTurnState, Commit, FollowUpRow, Outbound, SendError } from "../conversations/writes.ts"
+import { DomainEvent } from "../domain/events.ts"
+import { ChannelId, MessageId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
+import { Claimed, ClaimRequest } from "../followups/store.ts"
+import { KnowledgeUnavailable } from "../knowledge/Knowledge.ts"
+import { BusinessProfile, KnowledgeExcerpt } from "../knowledge/types.ts"
+
+export const INTERNAL_RPC_PATH = "/internal/rpc"
+export const INTERNAL_SECRET_HEADER = "x-internal-secret"
+
+const key = { key: LeaseKey }
+const lease = { key: LeaseKey, lessee: Lessee }
+
+/** One engine-store operation: fails only with StoreError. */
+const store = <const Tag extends string, P extends Schema.Struct.Fields, S extends Schema.Top>(tag: Tag, payload: P, success: S) =>
+  Rpc.make(tag, { payload, success, error: StoreError })
+
+export const StepRecord = Schema.Struct({
+  step: Schema.Literals(["analyze", "knowledge", "decide", "generate", "summarize"]),
+  outcome: Schema.Literals(["ok", "retried", "repaired", "violation", "failed", "discarded"]),
+  latencyMs: Schema.Finite,
+  tokensIn: Schema.Finite,
+  tokensOut: Schema.Finite,
+  model: Schema.NullOr(Schema.String),
+  inputSummary: Schema.String,
+  outputSummary: Schema.String,
+  details: Schema.Record(Schema.String, Schema.Unknown)
+})
+
+export const SendTarget = Schema.Struct({
+  organizationId: OrganizationId,
+  channelId: ChannelId,
+  waId: Schema.NullOr(Schema.String),
+  userId: Schema.NullOr(Schema.String)
+})
+
+export const OutboundBody = Schema.Union([
+  Schema.TaggedStruct("text", { text: Schema.String, replyTo: Schema.NullOr(Schema.String) }),
+  Schema.TaggedStruct("template", { name: Schema.String, language: Schema.String, parameters: Schema.Array(Schema.String) })
+])
+
+export const IngestOutcome = Schema.Union([
+  Schema.TaggedStruct("Processed", {}),
+  Schema.TaggedStruct("Undecodable", { reason: Schema.String })
+])
+
+export class InternalRpcs extends RpcGroup.make(
+  store("store.snapshot", key, Schema.NullOr(Snapshot)),
+  store("store.newestLeadMessage", key, Schema.NullOr(MessageId)),
+  store("store.commitOutbound", { key: LeaseKey, message: Outbound, answers: Schema.NullOr(MessageId), owner: Schema.NullOr(Schema.String) }, Commit),
+  store("store.markSent", { messageId: MessageId, wamid: Schema.String }, Schema.Void),
+  store("store.markFailed", { messageId: MessageId, error: SendError }, Schema.Void),
+  store("store.recordBotTurn", { key: LeaseKey, state: BotTurnState }, Schema.Void),
+  store("store.markDecided", { key: LeaseKey, messageId: MessageId }, Schema.Void),
+  store("store.handoff", { key: LeaseKey, reason: Schema.String }, Schema.Boolean),
+  store("store.saveSummary", { key: LeaseKey, summary: Schema.String }, Schema.Void),
+  store("store.countNudge", key, Schema.Void),
+  store("store.optOut", key, Schema.Boolean),
+  store("store.leadWroteSince", { key: LeaseKey, since: Schema.Date }, Schema.Boolean),
+  store("store.followUpRow", { key: LeaseKey, id: ScheduledActionId }, Schema.NullOr(FollowUpRow)),
+  store("store.acquireLease", lease, Acquired),
+  store("store.renewLease", lease, Renewed),
+  store("store.releaseLease", lease, Released),
+  store("store.takeExpiredLeases", { lessee: Lessee, limit: Schema.Int }, Schema.Array(LeaseKey)),
+  store("store.claimDueFollowUps", { request: ClaimRequest }, Schema.Array(Claimed)),
+  store("store.nextFollowUpWake", { claimTtlMs: Schema.Finite }, Schema.NullOr(Schema.Date)),
+  store("store.recover", { pendingOlderThanMs: Schema.Finite }, Recovered),
+  store("followUps.schedule", {
+    key: LeaseKey,
+    dueAt: Schema.Finite,
+    context: Schema.Record(Schema.String, Schema.Unknown)
+  }, Schema.Struct({ id: ScheduledActionId, dueAt: Schema.Finite })),
+  store("followUps.complete", {
+    key: LeaseKey,
+    id: ScheduledActionId,
+    status: Schema.Literals(["EXECUTED", "CANCELLED"]),
+    outcome: Schema.String
+  }, Schema.Void),
+  store("followUps.cancelPending", { key: LeaseKey, reason: Schema.String }, Schema.Int),
+  store("audit.record", { key: LeaseKey, steps: Schema.Array(StepRecord) }, Schema.Void),
+  Rpc.make("knowledge.profile", { payload: { organizationId: OrganizationId }, success: BusinessProfile, error: KnowledgeUnavailable }),
+  Rpc.make("knowledge.search", {
+    payload: { organizationId: OrganizationId, query: Schema.String, limit: Schema.optional(Schema.Int) },
+    success: KnowledgeExcerpt,
+    error: KnowledgeUnavailable
+  }),
+  /** The API sends: channel tokens never leave it. */
+  Rpc.make("sender.send", { payload: { target: SendTarget, body: OutboundBody }, success: Schema.Struct({ wamid: Schema.String }), error: SendFailed }),
+  Rpc.make("sender.markRead", { payload: { target: SendTarget, wamid: Schema.String } }),
+  /** Stores one raw delivery; the events it caused come back for the worker's own actors. */
+  store("inbox.ingest", {
+    id: Schema.String,
+    body: Schema.Uint8Array,
+    signedBy: Schema.String,
+    attempts: Schema.Int,
+    traceparent: Schema.optional(Schema.String),
+    lessee: Lessee
+  }, Schema.Struct({ outcome: IngestOutcome, events: Schema.Array(DomainEvent) })),
+  /** Events that happened in a worker, for dashboards and audits on the API. */
+  Rpc.make("events.publish", { payload: { events: Schema.Array(DomainEvent) } }),
+  /** What workers must hear from the API: takeovers, releases, human messages, scheduled follow-ups. */
+  Rpc.make("events.follow", { success: DomainEvent, stream: true })
+) {}

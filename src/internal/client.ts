@@ -1,0 +1,139 @@
+/**
+ * The worker's side of the internal RPC: one HTTP client to the API (`INTERNAL_API_URL`, header
+ * `X-Internal-Secret`), and the engine's services implemented over it. Reads and idempotent
+ * writes are retried on transport errors; a write that may have happened is not (a send whose
+ * answer is lost stays `pending` and becomes `unknown`, never resent).
+ */
+import { Context, Duration, Effect, Layer, Option, Queue, Redacted, Schedule, Stream } from "effect"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import { RpcClient, type RpcClientError, RpcSerialization } from "effect/rpc"
+import { AppConfig } from "../config/AppConfig.ts"
+import { OutboundSender } from "../conversations/sender.ts"
+import { EngineStore } from "../conversations/store.ts"
+import { StoreError } from "../conversations/StoreError.ts"
+import { EventBus } from "../events/EventBus.ts"
+import { FollowUps } from "../followups/FollowUps.ts"
+import { HtlAudit } from "../htl/audit.ts"
+import { Knowledge, KnowledgeUnavailable } from "../knowledge/Knowledge.ts"
+import { Ingest } from "../whatsapp/Ingest.ts"
+import { INTERNAL_RPC_PATH, INTERNAL_SECRET_HEADER, InternalRpcs } from "./InternalRpcs.ts"
+
+export class InternalClient extends Context.Service<InternalClient, RpcClient.FromGroup<typeof InternalRpcs, RpcClientError.RpcClientError>>()(
+  "wa/InternalClient"
+) {
+  static readonly layer = Layer.effect(InternalClient, RpcClient.make(InternalRpcs, { spanPrefix: "Internal" })).pipe(
+    Layer.provide(Layer.unwrap(Effect.gen(function*() {
+      const config = yield* AppConfig
+      const base = yield* Option.match(config.internalApiUrl, {
+        onNone: () => Effect.die("INTERNAL_API_URL is unset (AppConfig requires it for a worker)"),
+        onSome: Effect.succeed
+      })
+      const secret = Option.getOrElse(Option.map(config.internalSecret, Redacted.value), () => "")
+      return RpcClient.layerProtocolHttp({
+        url: new URL(INTERNAL_RPC_PATH, base).toString(),
+        transformClient: HttpClient.mapRequest(HttpClientRequest.setHeader(INTERNAL_SECRET_HEADER, secret))
+      })
+    }))),
+    Layer.provide(RpcSerialization.layerNdjson),
+    Layer.provide(FetchHttpClient.layer)
+  )
+}
+
+const isTransport = (e: unknown) => typeof e === "object" && e !== null && "_tag" in e && e._tag === "RpcClientError"
+
+/** A read or an idempotent write: retried when the API could not be reached. */
+const idempotent = <A, E, R>(call: Effect.Effect<A, E, R>) =>
+  call.pipe(
+    Effect.retry({ schedule: Schedule.exponential("100 millis"), times: 4, while: isTransport }),
+    Effect.mapError(StoreError.from)
+  )
+
+/** A write that may have happened even when its answer is lost: never repeated. */
+const once = <A, E, R>(call: Effect.Effect<A, E, R>) => Effect.mapError(call, StoreError.from)
+
+export const RemoteEngineStore = Layer.effect(EngineStore, Effect.gen(function*() {
+  const rpc = yield* InternalClient
+  return EngineStore.of({
+    snapshot: (key) => idempotent(rpc["store.snapshot"]({ key })).pipe(Effect.map(Option.fromNullishOr)),
+    newestLeadMessage: (key) => idempotent(rpc["store.newestLeadMessage"]({ key })),
+    commitOutbound: (key, message, answers, owner) => once(rpc["store.commitOutbound"]({ key, message, answers, owner })),
+    markSent: (messageId, wamid) => idempotent(rpc["store.markSent"]({ messageId, wamid })),
+    markFailed: (messageId, error) => idempotent(rpc["store.markFailed"]({ messageId, error })),
+    recordBotTurn: (key, state) => idempotent(rpc["store.recordBotTurn"]({ key, state })),
+    markDecided: (key, messageId) => idempotent(rpc["store.markDecided"]({ key, messageId })),
+    handoff: (key, reason) => idempotent(rpc["store.handoff"]({ key, reason })),
+    saveSummary: (key, summary) => idempotent(rpc["store.saveSummary"]({ key, summary })),
+    countNudge: (key) => once(rpc["store.countNudge"]({ key })),
+    optOut: (key) => idempotent(rpc["store.optOut"]({ key })),
+    leadWroteSince: (key, since) => idempotent(rpc["store.leadWroteSince"]({ key, since })),
+    followUpRow: (key, id) => idempotent(rpc["store.followUpRow"]({ key, id })).pipe(Effect.map(Option.fromNullishOr)),
+    acquireLease: (key, lessee) => idempotent(rpc["store.acquireLease"]({ key, lessee })),
+    renewLease: (key, lessee) => idempotent(rpc["store.renewLease"]({ key, lessee })),
+    releaseLease: (key, lessee) => idempotent(rpc["store.releaseLease"]({ key, lessee })),
+    takeExpiredLeases: (lessee, limit) => once(rpc["store.takeExpiredLeases"]({ lessee, limit })),
+    claimDueFollowUps: (request) => once(rpc["store.claimDueFollowUps"]({ request })),
+    nextFollowUpWake: (claimTtlMs) => idempotent(rpc["store.nextFollowUpWake"]({ claimTtlMs })),
+    followUpSignals: rpc["events.follow"]().pipe(
+      Stream.filter((e) => e._tag === "FollowUpChanged" && e.change === "scheduled"),
+      Stream.as(undefined),
+      Stream.mapError(StoreError.from)
+    ),
+    recover: (pendingOlderThan) => once(rpc["store.recover"]({ pendingOlderThanMs: Duration.toMillis(pendingOlderThan) }))
+  })
+}))
+
+export const RemoteFollowUps = Layer.effect(FollowUps, Effect.gen(function*() {
+  const rpc = yield* InternalClient
+  const wake = yield* Queue.sliding<void>(1)
+  return FollowUps.of({
+    schedule: (request) =>
+      once(rpc["followUps.schedule"]({
+        key: { organizationId: request.organizationId, conversationId: request.conversationId },
+        dueAt: request.dueAt,
+        context: request.context
+      })).pipe(Effect.tap(() => Queue.offer(wake, undefined))),
+    complete: (key, status, outcome) =>
+      idempotent(rpc["followUps.complete"]({ key: { organizationId: key.organizationId, conversationId: key.conversationId }, id: key.id, status, outcome })),
+    cancelPending: (key, reason) => idempotent(rpc["followUps.cancelPending"]({ key, reason })),
+    wakeups: wake
+  })
+}))
+
+export const RemoteHtlAudit = Layer.effect(HtlAudit, Effect.map(InternalClient, (rpc) =>
+  HtlAudit.of({
+    record: (target, steps) => once(rpc["audit.record"]({ key: target, steps }))
+  })))
+
+const unavailable = (e: unknown) => e instanceof KnowledgeUnavailable ? e : new KnowledgeUnavailable({ reason: StoreError.from(e).reason })
+
+export const RemoteKnowledge = Layer.effect(Knowledge, Effect.map(InternalClient, (rpc) =>
+  Knowledge.of({
+    profile: (organizationId) => idempotent(rpc["knowledge.profile"]({ organizationId })).pipe(Effect.mapError(unavailable)),
+    search: (organizationId, query, limit) =>
+      idempotent(rpc["knowledge.search"]({ organizationId, query, limit })).pipe(Effect.mapError(unavailable))
+  })))
+
+export const RemoteSender = Layer.effect(OutboundSender, Effect.map(InternalClient, (rpc) =>
+  OutboundSender.of({
+    // a lost answer does not say whether the API sent it: a defect, so the message stays pending
+    send: (target, body) => rpc["sender.send"]({ target, body }).pipe(Effect.catchTag("RpcClientError", Effect.die)),
+    markRead: (target, wamid) =>
+      rpc["sender.markRead"]({ target, wamid }).pipe(Effect.catchCause((cause) => Effect.logWarning("mark-as-read failed", cause)))
+  })))
+
+/** Intake through the API; the events it caused are published here for this worker's actors only. */
+export const RemoteIngest = Layer.effect(Ingest, Effect.gen(function*() {
+  const rpc = yield* InternalClient
+  const bus = yield* EventBus
+  return Ingest.of({
+    process: (item, lessee) =>
+      once(rpc["inbox.ingest"]({
+        id: item.id,
+        body: item.body,
+        signedBy: item.signedBy,
+        attempts: item.attempts,
+        ...(item.traceparent === undefined ? {} : { traceparent: item.traceparent }),
+        lessee: lessee ?? { owner: "", ttlMs: 0 }
+      })).pipe(Effect.tap(({ events }) => Effect.forEach(events, bus.publishLocal, { discard: true })))
+  })
+}))

@@ -1,0 +1,86 @@
+/**
+ * The `worker` role: inbox consumers (SQS), conversation actors and the follow-up scheduler,
+ * with no database connection. Everything it reads or writes goes through the API's internal
+ * RPC (src/internal/client.ts); its events are forwarded to the API (dashboards, audits), and
+ * the API's takeovers, releases, human messages and scheduled follow-ups come back to it.
+ */
+import { Effect, Layer, Queue, Schedule, Schema, Stream } from "effect"
+import { EngineCore } from "../conversations/Engine.ts"
+import { EngineInstance } from "../conversations/instance.ts"
+import type { DomainEvent } from "../domain/events.ts"
+import { EventBus } from "../events/EventBus.ts"
+import { Htl } from "../htl/Htl.ts"
+import { SqsInboxLive } from "../inbox/InboxLive.ts"
+import { Llm } from "../llm/Llm.ts"
+import { InboxMetricsLive } from "../observability/inboxMetrics.ts"
+import { InboxConsumerLive } from "../whatsapp/InboxConsumer.ts"
+import {
+  InternalClient,
+  RemoteEngineStore,
+  RemoteFollowUps,
+  RemoteHtlAudit,
+  RemoteIngest,
+  RemoteKnowledge,
+  RemoteSender
+} from "./client.ts"
+
+export class InternalApiUnavailable extends Schema.TaggedError<InternalApiUnavailable>()("InternalApiUnavailable", {
+  message: Schema.String
+}) {}
+
+const backoff = Schedule.min([Schedule.exponential("200 millis"), Schedule.spaced("5 seconds")])
+
+/** The worker's bus: what it publishes also goes to the API, in order; the API's people's actions come back. */
+export const BridgedEventBus = Layer.effect(EventBus, Effect.gen(function*() {
+  const rpc = yield* InternalClient
+  const outbox = yield* Queue.unbounded<DomainEvent>()
+  const bus = yield* EventBus.make((event) => Queue.offer(outbox, event).pipe(Effect.asVoid))
+  yield* Queue.takeBetween(outbox, 1, 256).pipe(
+    Effect.flatMap((events) =>
+      rpc["events.publish"]({ events }).pipe(
+        Effect.tapError((e) => Effect.logWarning("events not forwarded to the API yet; retrying", e)),
+        Effect.retry(backoff)
+      )
+    ),
+    Effect.forever,
+    Effect.forkScoped
+  )
+  yield* rpc["events.follow"]().pipe(
+    Stream.runForEach(bus.publishLocal),
+    Effect.andThen(Effect.logWarning("the API's event stream ended; reconnecting")),
+    Effect.catch((e) => Effect.logWarning("the API's event stream failed; reconnecting", e)),
+    Effect.andThen(Effect.sleep("1 second")),
+    Effect.forever,
+    Effect.forkScoped
+  )
+  return bus
+}))
+
+/** Start-up waits for the API (it may start after us) and stops at once on a wrong secret. */
+const ApiReachable = Layer.effectDiscard(Effect.gen(function*() {
+  const rpc = yield* InternalClient
+  yield* rpc["store.nextFollowUpWake"]({ claimTtlMs: 0 }).pipe(
+    Effect.retry({ schedule: backoff, times: 20, while: (e) => !/\b401\b/.test(String(e)) }),
+    Effect.mapError((e) =>
+      new InternalApiUnavailable({
+        message: /\b401\b/.test(String(e))
+          ? "the internal API refused this worker's INTERNAL_SECRET (401)"
+          : `the internal API at INTERNAL_API_URL is unreachable: ${e.message}`
+      })
+    )
+  )
+  yield* Effect.logInfo("worker connected to the internal API")
+}))
+
+const Remote = Layer.mergeAll(RemoteEngineStore, RemoteFollowUps, RemoteHtlAudit, RemoteKnowledge, RemoteSender, RemoteIngest).pipe(
+  Layer.provideMerge(BridgedEventBus),
+  Layer.provideMerge(InternalClient.layer)
+)
+
+/** Needs AppConfig (and the observability layers from main). */
+export const WorkerLive = Layer.mergeAll(EngineCore, InboxConsumerLive, InboxMetricsLive).pipe(
+  Layer.provide(Htl.layer.pipe(Layer.provide(Llm.layer))),
+  Layer.provide(Layer.mergeAll(SqsInboxLive, EngineInstance.layer)),
+  Layer.provide(ApiReachable),
+  Layer.provide(Remote)
+)
