@@ -7,6 +7,7 @@ export default defineConfig({
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    env: { LOG_LEVEL: "warn" }
+    // "test", not "development": services started by tests set up no dev sandbox (src/sandbox)
+    env: { LOG_LEVEL: "warn", APP_ENV: "test" }
   }
 })

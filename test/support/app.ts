@@ -11,7 +11,7 @@ export const configFor = (env: Record<string, string>) =>
 /** AppConfig on the test database (plus overrides). */
 export const testConfig = (env: Record<string, string> = {}) =>
   Layer.unwrap(Effect.map(TestDatabase, (db) =>
-    configFor({ DATABASE_URL: Redacted.value(db.url), LOG_LEVEL: "warn", DATA_DIR: ".data/test", ...env })
+    configFor({ DATABASE_URL: Redacted.value(db.url), LOG_LEVEL: "warn", DATA_DIR: ".data/test", APP_ENV: "test", ...env })
   ))
 
 /** The HTTP app served on a random port; the HttpClient it provides targets that server. */
