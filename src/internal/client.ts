@@ -29,13 +29,15 @@ export class InternalClient extends Context.Service<InternalClient, RpcClient.Fr
         onSome: Effect.succeed
       })
       const secret = Option.getOrElse(Option.map(config.internalSecret, Redacted.value), () => "")
-      return RpcClient.layerProtocolHttp({
-        url: new URL(INTERNAL_RPC_PATH, base).toString(),
-        transformClient: HttpClient.mapRequest(HttpClientRequest.setHeader(INTERNAL_SECRET_HEADER, secret))
-      })
+      const http = Layer.effect(
+        HttpClient.HttpClient,
+        // a refusal (401) must say so, not look like an empty answer
+        Effect.map(HttpClient.HttpClient, (client) =>
+          client.pipe(HttpClient.mapRequest(HttpClientRequest.setHeader(INTERNAL_SECRET_HEADER, secret)), HttpClient.filterStatusOk))
+      ).pipe(Layer.provide(FetchHttpClient.layer))
+      return RpcClient.layerProtocolHttp({ url: new URL(INTERNAL_RPC_PATH, base).toString() }).pipe(Layer.provide(http))
     }))),
-    Layer.provide(RpcSerialization.layerNdjson),
-    Layer.provide(FetchHttpClient.layer)
+    Layer.provide(RpcSerialization.layerNdjson)
   )
 }
 

@@ -5,6 +5,7 @@
  * the API's takeovers, releases, human messages and scheduled follow-ups come back to it.
  */
 import { Effect, Layer, Queue, Schedule, Schema, Stream } from "effect"
+import type { RpcClientError } from "effect/rpc"
 import { EngineCore } from "../conversations/Engine.ts"
 import { EngineInstance } from "../conversations/instance.ts"
 import type { DomainEvent } from "../domain/events.ts"
@@ -56,18 +57,32 @@ export const BridgedEventBus = Layer.effect(EventBus, Effect.gen(function*() {
   return bus
 }))
 
-/** Start-up waits for the API (it may start after us) and stops at once on a wrong secret. */
+/** The HTTP status the internal API answered with, when it answered with an error status. */
+const refusedWith = (e: RpcClientError.RpcClientError): number | undefined => {
+  if (e.reason._tag !== "HttpError" || e.reason.kind !== "StatusCodeError") return undefined
+  const cause: unknown = e.reason.cause
+  if (typeof cause !== "object" || cause === null || !("response" in cause)) return undefined
+  const response: unknown = cause.response
+  return typeof response === "object" && response !== null && "status" in response && typeof response.status === "number"
+    ? response.status
+    : undefined
+}
+
+/** Start-up waits for the API (it may start after us) and stops at once when the API refuses us. */
 const ApiReachable = Layer.effectDiscard(Effect.gen(function*() {
   const rpc = yield* InternalClient
   yield* rpc["store.nextFollowUpWake"]({ claimTtlMs: 0 }).pipe(
-    Effect.retry({ schedule: backoff, times: 20, while: (e) => !/\b401\b/.test(String(e)) }),
-    Effect.mapError((e) =>
-      new InternalApiUnavailable({
-        message: /\b401\b/.test(String(e))
+    Effect.retry({ schedule: backoff, times: 20, while: (e) => e._tag !== "RpcClientError" || refusedWith(e) === undefined }),
+    Effect.mapError((e) => {
+      const status = e._tag === "RpcClientError" ? refusedWith(e) : undefined
+      return new InternalApiUnavailable({
+        message: status === 401
           ? "the internal API refused this worker's INTERNAL_SECRET (401)"
+          : status !== undefined
+          ? `the internal API answered ${status}: is INTERNAL_SECRET set on the api and INTERNAL_API_URL right?`
           : `the internal API at INTERNAL_API_URL is unreachable: ${e.message}`
       })
-    )
+    })
   )
   yield* Effect.logInfo("worker connected to the internal API")
 }))

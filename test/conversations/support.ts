@@ -47,7 +47,7 @@ export const engineApp = (env: Record<string, string> = {}) =>
   )
 
 /** The default organization sells what the fake LLM's good reply quotes (Premium plan, 49 USD). */
-const seedCatalog = Effect.gen(function*() {
+export const seedCatalog = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const organizationId = yield* ensureDefaultOrganization()
   yield* sql`INSERT INTO business_profiles (organization_id, business_name, timezone) VALUES (${organizationId}, 'Acme CRM', 'UTC')

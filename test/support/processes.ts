@@ -20,6 +20,8 @@ export interface Service {
   readonly port: number
   readonly output: () => string
   readonly waitHealthy: (timeoutMs?: number) => Promise<number>
+  /** Resolves when the output matches (a worker serves no HTTP: it says when it is ready). */
+  readonly waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<void>
   readonly stop: (signal: NodeJS.Signals) => Promise<{ code: number | null; ms: number }>
 }
 
@@ -48,6 +50,14 @@ export const startService = async (env: Record<string, string | undefined>, args
         await new Promise((r) => setTimeout(r, 50))
       }
       throw new Error(`not healthy after ${timeoutMs} ms: ${output}`)
+    },
+    waitFor: async (pattern, timeoutMs = 20_000) => {
+      while (Date.now() - started < timeoutMs) {
+        if (pattern.test(output)) return
+        if (child.exitCode !== null) throw new Error(`service exited ${child.exitCode}: ${output}`)
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      throw new Error(`no ${pattern} after ${timeoutMs} ms: ${output}`)
     },
     stop: async (signal) => {
       const t = Date.now()
