@@ -80,6 +80,18 @@ describe("the internal API", () => {
             owner: a.owner
           })
           assert.deepStrictEqual(commit, { _tag: "Stale", reason: "lease_lost" })
+          // follow-ups through the API: scheduled, claimed once by a scheduler, completed
+          // (due in an hour: the app's own scheduler leaves it; this "worker" claims as if it were later)
+          const scheduled = yield* client["followUps.schedule"]({ key, dueAt: Date.now() + 3_600_000, context: { why: "test" } })
+          const later = Date.now() + 7_200_000
+          const claim = { now: new Date(later), claimer: "scheduler-w", staleBefore: new Date(later - 600_000), limit: 10 }
+          const claimed = yield* client["store.claimDueFollowUps"]({ request: claim })
+          assert.deepStrictEqual(claimed.map((c) => c.id), [scheduled.id])
+          assert.deepStrictEqual(yield* client["store.claimDueFollowUps"]({ request: claim }), [])
+          yield* client["followUps.complete"]({ key, id: scheduled.id, status: "EXECUTED", outcome: "sent" })
+          const row = yield* client["store.followUpRow"]({ key, id: scheduled.id })
+          assert.strictEqual(row?.status, "EXECUTED")
+          assert.instanceOf(row?.createdAt, Date)
         }).pipe(Effect.provide(InternalClient.layer.pipe(Layer.provide(workerConfig(url, SECRET)))))
       }))
 
