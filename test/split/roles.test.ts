@@ -11,6 +11,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll } from "vitest"
+import { hashPassword } from "../../src/auth/Passwords.ts"
+import { ensureDefaultOrganization } from "../../src/whatsapp/QuickSetup.ts"
 import { seedCatalog } from "../conversations/support.ts"
 import { fakeGraph } from "../support/fakeGraph.ts"
 import { startFakeLlm } from "../support/fakeLlm.ts"
@@ -73,7 +75,7 @@ describe("split roles: api + workers over the internal RPC and SQS", () => {
   afterAll(killAll)
 
   it.layer(Env, { excludeTestServices: true, timeout: "240 seconds" })((it) => {
-    it.effect("200 leads × 3-message bursts through 2 database-less workers: one reply each, in order; a worker killed mid-turn is taken over", () =>
+    it.effect("200 leads × 3-message bursts through 2 database-less workers: one reply each, in order; a takeover on the API stops a worker's turn; a worker killed mid-turn is taken over", () =>
       Effect.gen(function*() {
         const db = yield* TestDatabase
         const sql = yield* SqlClient.SqlClient
@@ -175,6 +177,43 @@ describe("split roles: api + workers over the internal RPC and SQS", () => {
         // the dashboards (on the api) saw the workers' decisions: the audit of every turn is there
         const audited = yield* sql<{ n: number }>`SELECT count(DISTINCT conversation_id)::int AS n FROM conversation_events WHERE event_type = 'htl_step'`
         assert.strictEqual(audited[0]?.n, 200)
+
+        // ── a takeover on the API stops a worker's running turn ────────────────
+        const organizationId = yield* ensureDefaultOrganization()
+        const hashedPassword = yield* hashPassword(Redacted.make("agent-password-1"))
+        yield* sql`INSERT INTO users ${sql.insert({ organizationId, name: "Agent", email: "agent@split.test", hashedPassword, role: "agent" })}`
+        const login = yield* Effect.promise(() =>
+          fetch(`http://127.0.0.1:${api.port}/auth/login`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ email: "agent@split.test", password: "agent-password-1" })
+          }).then((r) => r.json())
+        )
+        const token = typeof login === "object" && login !== null && "access_token" in login ? String(login.access_token) : ""
+        let held = false
+        llm.respond("analyze", (request) => {
+          if (request.user.includes("held-lane") && !held) {
+            held = true
+            return { kind: "hang" }
+          }
+          return goodDefaults.analyze!(request)
+        })
+        const takenOver = "15550288888"
+        yield* Effect.promise(() => post(api.port, takenOver, "held-lane: can a person call me?"))
+        yield* Effect.promise(() => until(() => held, 30_000, "the held turn's model call"))
+        const [conversation] = yield* sql<{ id: string }>`
+          SELECT c.id FROM conversations c JOIN leads l ON l.id = c.lead_id WHERE l.wa_id = ${takenOver}`
+        const abortedBefore = llm.aborted()
+        const takeover = yield* Effect.promise(() =>
+          fetch(`http://127.0.0.1:${api.port}/conversations/${conversation?.id}/takeover`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${token}` }
+          }))
+        assert.strictEqual(takeover.status, 200)
+        // the worker running the turn hears of it through the API's event stream and stops the model call
+        yield* Effect.promise(() => until(() => llm.aborted() > abortedBefore, 15_000, "the turn to be interrupted"))
+        yield* Effect.sleep("1 second")
+        assert.strictEqual(textsTo(takenOver).length, 0)
 
         // ── a worker killed mid-turn ───────────────────────────────────────────
         // the model call of this lead's turn never answers; the worker holding its lease is killed
