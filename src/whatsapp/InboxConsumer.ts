@@ -6,7 +6,6 @@
 import { Cause, Effect, Layer, Option, Schedule } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Inbox, type InboxItem } from "../inbox/Inbox.ts"
-import { groupKeyOf } from "../inbox/SqsInbox.ts"
 import { parseTraceparent } from "../observability/traceContext.ts"
 import { EngineInstance } from "../conversations/instance.ts"
 import { Ingest } from "./Ingest.ts"
@@ -16,18 +15,6 @@ const describeCause = (cause: Cause.Cause<unknown>): string => {
   const e = Cause.squash(cause)
   const text = e instanceof Error ? `${"_tag" in e ? String(e._tag) : e.name}: ${e.message}` : String(e)
   return text.slice(0, 2000)
-}
-
-/** A batch split by FIFO group (number + sender), each group in its original order. */
-const byGroup = (items: ReadonlyArray<InboxItem>): ReadonlyArray<ReadonlyArray<InboxItem>> => {
-  const groups = new Map<string, Array<InboxItem>>()
-  for (const item of items) {
-    const key = groupKeyOf(item.body)
-    const group = groups.get(key)
-    if (group === undefined) groups.set(key, [item])
-    else group.push(item)
-  }
-  return [...groups.values()]
 }
 
 export const consumeInbox = (options: { readonly consumers: number; readonly batch: number }) =>
@@ -72,14 +59,7 @@ export const consumeInbox = (options: { readonly consumers: number; readonly bat
     const worker = inbox.take(options.batch).pipe(
       Effect.tapError((e) => Effect.logWarning("inbox unavailable; backing off").pipe(Effect.annotateLogs({ error: e.reason }))),
       Effect.retry(backoff),
-      // one lead's deliveries in order, different leads' side by side
-      Effect.flatMap((items) =>
-        Effect.forEach(
-          byGroup(items),
-          (group) => Effect.forEach(group, (item) => Effect.ignore(handle(item)), { discard: true }),
-          { concurrency: "unbounded", discard: true }
-        )
-      )
+      Effect.flatMap((items) => Effect.forEach(items, (item) => Effect.ignore(handle(item)), { discard: true }))
     )
     yield* Effect.forEach(
       Array.from({ length: options.consumers }, (_, i) => i),
@@ -92,5 +72,5 @@ export const consumeInbox = (options: { readonly consumers: number; readonly bat
 export const InboxConsumerLive = Layer.effectDiscard(Effect.gen(function*() {
   const config = yield* AppConfig
   if (config.role === "api") return
-  yield* consumeInbox({ consumers: 4, batch: 10 })
+  yield* consumeInbox({ consumers: 4, batch: 8 })
 }))
