@@ -4,8 +4,12 @@
  * RPC (src/internal/client.ts); its events are forwarded to the API (dashboards, audits), and
  * the API's takeovers, releases, human messages and scheduled follow-ups come back to it.
  */
+import { createServer } from "node:http"
+import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer, Queue, Schedule, Schema, Stream } from "effect"
+import { HttpRouter, HttpServerResponse } from "effect/http"
 import type { RpcClientError } from "effect/rpc"
+import { AppConfig } from "../config/AppConfig.ts"
 import { EngineCore } from "../conversations/Engine.ts"
 import { EngineInstance } from "../conversations/instance.ts"
 import type { DomainEvent } from "../domain/events.ts"
@@ -92,8 +96,29 @@ const Remote = Layer.mergeAll(RemoteEngineStore, RemoteFollowUps, RemoteHtlAudit
   Layer.provideMerge(InternalClient.layer)
 )
 
+/**
+ * `GET /health` on PORT for orchestrators: 200 while the internal API answers, 503 otherwise
+ * (a worker that cannot reach the API can do nothing). No other route.
+ */
+const WorkerHealth = HttpRouter.add("GET", "/health", Effect.gen(function*() {
+  const rpc = yield* InternalClient
+  const api = yield* rpc["store.nextFollowUpWake"]({ claimTtlMs: 0 }).pipe(
+    Effect.timeout("2 seconds"),
+    Effect.as("ok" as const),
+    Effect.catchCause(() => Effect.succeed("unreachable" as const))
+  )
+  return HttpServerResponse.jsonUnsafe(
+    { status: api === "ok" ? "ok" : "degraded", role: "worker", api, inbox: "sqs" },
+    { status: api === "ok" ? 200 : 503 }
+  )
+}))
+
+const HealthServer = HttpRouter.serve(WorkerHealth, { disableLogger: true }).pipe(
+  Layer.provide(Layer.unwrap(Effect.map(AppConfig, (config) => NodeHttpServer.layer(createServer, { port: config.port }))))
+)
+
 /** Needs AppConfig (and the observability layers from main). */
-export const WorkerLive = Layer.mergeAll(EngineCore, InboxConsumerLive, InboxMetricsLive).pipe(
+export const WorkerLive = Layer.mergeAll(EngineCore, InboxConsumerLive, InboxMetricsLive, HealthServer).pipe(
   Layer.provide(Htl.layer.pipe(Layer.provide(Llm.layer))),
   Layer.provide(Layer.mergeAll(SqsInboxLive, EngineInstance.layer)),
   Layer.provide(ApiReachable),

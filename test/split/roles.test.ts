@@ -75,7 +75,7 @@ describe("split roles: api + workers over the internal RPC and SQS", () => {
   afterAll(killAll)
 
   it.layer(Env, { excludeTestServices: true, timeout: "240 seconds" })((it) => {
-    it.effect("200 leads × 3-message bursts through 2 database-less workers: one reply each, in order; a takeover on the API stops a worker's turn; a worker killed mid-turn is taken over", () =>
+    it.effect("200 leads × 3-message bursts through 2 database-less workers: one reply each, in order; a takeover on the API stops a worker's turn; a worker killed mid-turn is taken over; worker health follows the API", () =>
       Effect.gen(function*() {
         const db = yield* TestDatabase
         const sql = yield* SqlClient.SqlClient
@@ -124,7 +124,7 @@ describe("split roles: api + workers over the internal RPC and SQS", () => {
         const startWorker = (databaseUrl: string | undefined) =>
           Effect.promise(async () => {
             const worker = await startService({ ...workerEnv, DATABASE_URL: databaseUrl, ROLE: "worker" })
-            await worker.waitFor(/worker connected to the internal API/, 30_000)
+            await worker.waitHealthy(30_000) // its /health answers once the internal API does
             return worker
           })
         // one with no DATABASE_URL at all, one with a (counting, refusing) database it must ignore
@@ -242,8 +242,14 @@ describe("split roles: api + workers over the internal RPC and SQS", () => {
         const body = textsTo(slow)[0]?.body
         assert.deepStrictEqual(typeof body === "object" && body !== null && "context" in body ? body.context : undefined, { message_id: slowWamid })
         assert.match(survivor.output(), /took over conversations/)
-        yield* Effect.promise(() => survivor.stop("SIGTERM"))
+
+        // a worker's health follows the API's
+        const health = () => fetch(`http://127.0.0.1:${survivor.port}/health`).then(async (r) => ({ status: r.status, body: await r.json() }))
+        assert.deepStrictEqual(yield* Effect.promise(health), { status: 200, body: { status: "ok", role: "worker", api: "ok", inbox: "sqs" } })
         yield* Effect.promise(() => api.stop("SIGTERM"))
+        assert.deepStrictEqual(yield* Effect.promise(health), { status: 503, body: { status: "degraded", role: "worker", api: "unreachable", inbox: "sqs" } })
+        const stopped = yield* Effect.promise(() => survivor.stop("SIGTERM"))
+        assert.strictEqual(stopped.code, 0, "a worker stops cleanly even with the API gone")
       }), { timeout: 240_000 })
   })
 })
