@@ -3,18 +3,21 @@
  * sandbox transport per channel). Failures carry WhatsApp's error code.
  */
 import { Context, type Effect, Schema } from "effect"
-import type { ChannelId, OrganizationId } from "../domain/ids.ts"
+import { ChannelId, OrganizationId } from "../domain/ids.ts"
 
-export interface SendTarget {
-  readonly organizationId: OrganizationId
-  readonly channelId: ChannelId
-  readonly waId: string | null
-  readonly userId: string | null
-}
+export const SendTarget = Schema.Struct({
+  organizationId: OrganizationId,
+  channelId: ChannelId,
+  waId: Schema.NullOr(Schema.String),
+  userId: Schema.NullOr(Schema.String)
+})
+export type SendTarget = typeof SendTarget.Type
 
-export type OutboundBody =
-  | { readonly _tag: "text"; readonly text: string; readonly replyTo: string | null }
-  | { readonly _tag: "template"; readonly name: string; readonly language: string; readonly parameters: ReadonlyArray<string> }
+export const OutboundBody = Schema.Union([
+  Schema.TaggedStruct("text", { text: Schema.String, replyTo: Schema.NullOr(Schema.String) }),
+  Schema.TaggedStruct("template", { name: Schema.String, language: Schema.String, parameters: Schema.Array(Schema.String) })
+])
+export type OutboundBody = typeof OutboundBody.Type
 
 export class SendFailed extends Schema.TaggedError<SendFailed>()("SendFailed", {
   code: Schema.NullOr(Schema.Int),

@@ -38,22 +38,25 @@ export const TurnContext = Schema.Struct({
 })
 export type TurnContext = typeof TurnContext.Type
 
-export type StepName = "analyze" | "knowledge" | "decide" | "generate" | "summarize"
+export const StepName = Schema.Literals(["analyze", "knowledge", "decide", "generate", "summarize"])
+export type StepName = typeof StepName.Type
 /** ok, retried (HTTP retries), repaired (one repair request), violation (guardrails), failed, discarded (speculative draft not used). */
-export type StepOutcome = "ok" | "retried" | "repaired" | "violation" | "failed" | "discarded"
+export const StepOutcome = Schema.Literals(["ok", "retried", "repaired", "violation", "failed", "discarded"])
+export type StepOutcome = typeof StepOutcome.Type
 
 /** One row of audit per step; written to `conversation_events` by `HtlAudit`. */
-export interface StepRecord {
-  readonly step: StepName
-  readonly outcome: StepOutcome
-  readonly latencyMs: number
-  readonly tokensIn: number
-  readonly tokensOut: number
-  readonly model: string | null
-  readonly inputSummary: string
-  readonly outputSummary: string
-  readonly details: Readonly<Record<string, unknown>>
-}
+export const StepRecord = Schema.Struct({
+  step: StepName,
+  outcome: StepOutcome,
+  latencyMs: Schema.Finite,
+  tokensIn: Schema.Finite,
+  tokensOut: Schema.Finite,
+  model: Schema.NullOr(Schema.String),
+  inputSummary: Schema.String,
+  outputSummary: Schema.String,
+  details: Schema.Record(Schema.String, Schema.Unknown)
+})
+export type StepRecord = typeof StepRecord.Type
 
 export interface Violation {
   readonly rule: "max_words" | "max_questions" | "language" | "claims_human" | "guarantee" | "unlisted_price" | "empty"

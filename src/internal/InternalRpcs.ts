@@ -7,16 +7,18 @@
 import { Schema } from "effect"
 import { Rpc, RpcGroup } from "effect/rpc"
 import { Acquired, LeaseKey, Lessee, Released, Renewed } from "../conversations/leases.ts"
-import { SendFailed } from "../conversations/sender.ts"
+import { OutboundBody, SendFailed, SendTarget } from "../conversations/sender.ts"
 import { Snapshot } from "../conversations/snapshot.ts"
 import { Recovered } from "../conversations/store.ts"
 import { StoreError } from "../conversations/StoreError.ts"
 import { BotTurnState, Commit, FollowUpRow, Outbound, SendError } from "../conversations/writes.ts"
 import { DomainEvent } from "../domain/events.ts"
-import { ChannelId, MessageId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
+import { MessageId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
 import { Claimed, ClaimRequest } from "../followups/store.ts"
+import { StepRecord } from "../htl/types.ts"
 import { KnowledgeUnavailable } from "../knowledge/Knowledge.ts"
 import { BusinessProfile, KnowledgeExcerpt } from "../knowledge/types.ts"
+import { IngestOutcome } from "../whatsapp/Ingest.ts"
 
 export const INTERNAL_RPC_PATH = "/internal/rpc"
 export const INTERNAL_SECRET_HEADER = "x-internal-secret"
@@ -27,35 +29,6 @@ const lease = { key: LeaseKey, lessee: Lessee }
 /** One engine-store operation: fails only with StoreError. */
 const store = <const Tag extends string, P extends Schema.Struct.Fields, S extends Schema.Top>(tag: Tag, payload: P, success: S) =>
   Rpc.make(tag, { payload, success, error: StoreError })
-
-export const StepRecord = Schema.Struct({
-  step: Schema.Literals(["analyze", "knowledge", "decide", "generate", "summarize"]),
-  outcome: Schema.Literals(["ok", "retried", "repaired", "violation", "failed", "discarded"]),
-  latencyMs: Schema.Finite,
-  tokensIn: Schema.Finite,
-  tokensOut: Schema.Finite,
-  model: Schema.NullOr(Schema.String),
-  inputSummary: Schema.String,
-  outputSummary: Schema.String,
-  details: Schema.Record(Schema.String, Schema.Unknown)
-})
-
-export const SendTarget = Schema.Struct({
-  organizationId: OrganizationId,
-  channelId: ChannelId,
-  waId: Schema.NullOr(Schema.String),
-  userId: Schema.NullOr(Schema.String)
-})
-
-export const OutboundBody = Schema.Union([
-  Schema.TaggedStruct("text", { text: Schema.String, replyTo: Schema.NullOr(Schema.String) }),
-  Schema.TaggedStruct("template", { name: Schema.String, language: Schema.String, parameters: Schema.Array(Schema.String) })
-])
-
-export const IngestOutcome = Schema.Union([
-  Schema.TaggedStruct("Processed", {}),
-  Schema.TaggedStruct("Undecodable", { reason: Schema.String })
-])
 
 export class InternalRpcs extends RpcGroup.make(
   store("store.snapshot", key, Schema.NullOr(Snapshot)),

@@ -17,7 +17,11 @@ import { decodeChangeValue, decodeMessage, decodeStatus, EnvelopeFromJson, Statu
 import { describe } from "./payload/describe.ts"
 import { WebhookSecrets } from "./WebhookSecrets.ts"
 
-export type IngestOutcome = { readonly _tag: "Processed" } | { readonly _tag: "Undecodable"; readonly reason: string }
+export const IngestOutcome = Schema.Union([
+  Schema.TaggedStruct("Processed", {}),
+  Schema.TaggedStruct("Undecodable", { reason: Schema.String })
+])
+export type IngestOutcome = typeof IngestOutcome.Type
 
 /** What one delivery did: the outcome and the events it published (in order). */
 export interface Ingested {
