@@ -18,8 +18,7 @@ export const boundLeases = Effect.gen(function*() {
     lessee,
     acquire: (key) => store.acquireLease(key, lessee),
     renew: (key) => store.renewLease(key, lessee),
-    release: (key) => store.releaseLease(key, lessee),
-    takeExpired: (limit) => store.takeExpiredLeases(lessee, limit)
+    release: (key) => store.releaseLease(key, lessee)
   } satisfies Leases
 })
 

@@ -5,15 +5,12 @@
  */
 import { Effect, Layer, Option, Stream } from "effect"
 import { EventBus } from "../events/EventBus.ts"
-import { FollowUps } from "../followups/FollowUps.ts"
 import { publisherOf } from "../observability/traceContext.ts"
 import { SchedulerLive } from "../followups/Scheduler.ts"
 import { Conversations, Turns } from "./Conversations.ts"
 import { makeFollowUpTurn } from "./followUpTurn.ts"
 import { RecoveryLive } from "./recovery.ts"
-import { EngineStore } from "./store.ts"
 import { makeLeadTurn } from "./turn.ts"
-import { OutboundSenderLive } from "./whatsappSender.ts"
 
 export const TurnsLive = Layer.effect(
   Turns,
@@ -47,17 +44,10 @@ const DispatchLive = Layer.effectDiscard(Effect.gen(function*() {
 }))
 
 /**
- * The engine on whatever store, follow-ups and sender the role provides: the database here
- * (`EngineLive`), or the API's internal RPC in a worker (`src/internal/worker.ts`).
+ * The engine on whatever store, follow-ups and sender the role provides: the database
+ * (`src/app.ts`), or the API's internal RPC in a worker (`src/internal/worker.ts`).
  */
 export const EngineCore = Layer.mergeAll(DispatchLive, SchedulerLive, RecoveryLive).pipe(
   Layer.provideMerge(Conversations.layer),
   Layer.provide(TurnsLive)
-)
-
-/** One process with the database: the engine on direct SQL and the WhatsApp service. */
-export const EngineLive = EngineCore.pipe(
-  Layer.provide(OutboundSenderLive),
-  Layer.provideMerge(FollowUps.layer),
-  Layer.provideMerge(EngineStore.sql)
 )

@@ -3,7 +3,7 @@
  * lease when work for the conversation arrives, renews it while the work lasts and lets it go
  * when idle; a process that finds the lease held by a live owner pokes it instead, and the owner
  * looks at the conversation again before it lets go. An expired lease (its owner died) is taken
- * over by another process, which resumes the conversation. See README "Several workers".
+ * over by another process, which resumes the conversation. See README "Who runs a conversation's turn".
  */
 import { Effect, Schema } from "effect"
 import { SqlClient } from "effect/sql"
@@ -30,14 +30,12 @@ export type Released = typeof Released.Type
 
 export const LeaseKey = Schema.Struct({ organizationId: OrganizationId, conversationId: ConversationId })
 
-/** The lease operations of one owner (an engine process). */
+/** The lease operations an actor uses, for one owner (an engine process). */
 export interface Leases {
   readonly lessee: Lessee
   readonly acquire: (key: ConversationKey) => Effect.Effect<Acquired, StoreError>
   readonly renew: (key: ConversationKey) => Effect.Effect<Renewed, StoreError>
   readonly release: (key: ConversationKey) => Effect.Effect<Released, StoreError>
-  /** Takes over leases whose owners stopped renewing them: those conversations need a look. */
-  readonly takeExpired: (limit: number) => Effect.Effect<ReadonlyArray<ConversationKey>, StoreError>
 }
 
 /** A single engine with nobody to share with (actor tests). */
@@ -45,8 +43,7 @@ export const soleOwner: Leases = {
   lessee: { owner: "sole", ttlMs: 30_000 },
   acquire: () => Effect.succeed("acquired"),
   renew: () => Effect.succeed({ held: true, poked: false }),
-  release: () => Effect.succeed("released"),
-  takeExpired: () => Effect.succeed([])
+  release: () => Effect.succeed("released")
 }
 
 /** The lease SQL; every statement is one round trip, safe against concurrent owners. */

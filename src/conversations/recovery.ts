@@ -2,7 +2,7 @@
  * Resuming conversations nobody is looking after. At start: bot messages left `pending` by a
  * process that is gone become `unknown` (never resent) and unanswered conversations get their
  * turn. While running: leases whose owner stopped renewing them (it died) are taken over and
- * those conversations resumed (README "Several workers").
+ * those conversations resumed (README "Who runs a conversation's turn").
  */
 import { Duration, Effect, Layer, Schedule } from "effect"
 import { Conversations } from "./Conversations.ts"
@@ -14,8 +14,7 @@ export const recover = (options: { readonly pendingOlderThan: Duration.Duration 
     const store = yield* EngineStore
     const conversations = yield* Conversations
     const { unknownSends, unanswered } = yield* store.recover(options.pendingOlderThan)
-    yield* Effect.forEach(unanswered, (row) =>
-      conversations.tell({ organizationId: row.organizationId, conversationId: row.conversationId }, { _tag: "Resume" }), { discard: true })
+    yield* Effect.forEach(unanswered, (key) => conversations.tell(key, { _tag: "Resume" }), { discard: true })
     if (unknownSends > 0 || unanswered.length > 0) {
       yield* Effect.logInfo("recovered after restart").pipe(
         Effect.annotateLogs({ sendsOfUnknownOutcome: unknownSends, conversationsResumed: unanswered.length })

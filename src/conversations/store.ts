@@ -7,18 +7,15 @@
 import { PgClient } from "@effect/sql-pg"
 import { Context, Duration, Effect, Layer, type Option, Schema, Stream } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
-import { ConversationId, MessageId, OrganizationId, type ScheduledActionId } from "../domain/ids.ts"
+import type { MessageId, ScheduledActionId } from "../domain/ids.ts"
 import { FOLLOWUP_CHANNEL, makeFollowUpStore, type Claimed, type ClaimRequest } from "../followups/store.ts"
-import { type Acquired, type Lessee, makeLeaseSql, type Released, type Renewed } from "./leases.ts"
+import { type Acquired, LeaseKey, type Lessee, makeLeaseSql, type Released, type Renewed } from "./leases.ts"
 import type { ConversationKey } from "./mailbox.ts"
 import { makeSnapshots, type Snapshot } from "./snapshot.ts"
 import { StoreError } from "./StoreError.ts"
 import { type BotTurnState, type Commit, type FollowUpRow, makeWrites, type Outbound, type SendError } from "./writes.ts"
 
-export const Unanswered = Schema.Struct({ organizationId: OrganizationId, conversationId: ConversationId, messageId: MessageId })
-export type Unanswered = typeof Unanswered.Type
-
-export const Recovered = Schema.Struct({ unknownSends: Schema.Int, unanswered: Schema.Array(Unanswered) })
+export const Recovered = Schema.Struct({ unknownSends: Schema.Int, unanswered: Schema.Array(LeaseKey) })
 export type Recovered = typeof Recovered.Type
 
 type Op<A> = Effect.Effect<A, StoreError>
@@ -71,9 +68,9 @@ export class EngineStore extends Context.Service<EngineStore, EngineStoreShape>(
 
       const unanswered = SqlSchema.findAll({
         Request: Schema.Void,
-        Result: Unanswered,
+        Result: LeaseKey,
         execute: () => sql`
-          SELECT c.organization_id, c.id AS conversation_id, last.id AS message_id
+          SELECT c.organization_id, c.id AS conversation_id
           FROM conversations c
           CROSS JOIN LATERAL (SELECT id, message_from FROM messages m WHERE m.conversation_id = c.id
                               ORDER BY m.created_at DESC, m.id DESC LIMIT 1) last

@@ -80,7 +80,7 @@ export class InternalRpcs extends RpcGroup.make(
     signedBy: Schema.String,
     attempts: Schema.Int,
     traceparent: Schema.optional(Schema.String),
-    lessee: Lessee
+    lessee: Schema.NullOr(Lessee)
   }, Schema.Struct({ outcome: IngestOutcome, events: Schema.Array(DomainEvent) })),
   /** Events that happened in a worker, for dashboards and audits on the API. */
   Rpc.make("events.publish", { payload: { events: Schema.Array(DomainEvent) } }),

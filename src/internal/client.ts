@@ -135,7 +135,7 @@ export const RemoteIngest = Layer.effect(Ingest, Effect.gen(function*() {
         signedBy: item.signedBy,
         attempts: item.attempts,
         ...(item.traceparent === undefined ? {} : { traceparent: item.traceparent }),
-        lessee: lessee ?? { owner: "", ttlMs: 0 }
+        lessee
       })).pipe(Effect.tap(({ events }) => Effect.forEach(events, bus.publishLocal, { discard: true })))
   })
 }))
