@@ -72,10 +72,12 @@ const refusedWith = (e: RpcClientError.RpcClientError): number | undefined => {
     : undefined
 }
 
+/** A cheap round trip through the API to its database: is the API there for this worker? */
+const pingApi = Effect.flatMap(InternalClient, (rpc) => rpc["store.nextFollowUpWake"]({ claimTtlMs: 0 }))
+
 /** Start-up waits for the API (it may start after us) and stops at once when the API refuses us. */
 const ApiReachable = Layer.effectDiscard(Effect.gen(function*() {
-  const rpc = yield* InternalClient
-  yield* rpc["store.nextFollowUpWake"]({ claimTtlMs: 0 }).pipe(
+  yield* pingApi.pipe(
     Effect.retry({ schedule: backoff, times: 20, while: (e) => e._tag !== "RpcClientError" || refusedWith(e) === undefined }),
     Effect.mapError((e) => {
       const status = e._tag === "RpcClientError" ? refusedWith(e) : undefined
@@ -101,8 +103,7 @@ const Remote = Layer.mergeAll(RemoteEngineStore, RemoteFollowUps, RemoteHtlAudit
  * (a worker that cannot reach the API can do nothing). No other route.
  */
 const WorkerHealth = HttpRouter.add("GET", "/health", Effect.gen(function*() {
-  const rpc = yield* InternalClient
-  const api = yield* rpc["store.nextFollowUpWake"]({ claimTtlMs: 0 }).pipe(
+  const api = yield* pingApi.pipe(
     Effect.timeout("2 seconds"),
     Effect.as("ok" as const),
     Effect.catchCause(() => Effect.succeed("unreachable" as const))
