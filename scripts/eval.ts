@@ -1,94 +1,69 @@
 /**
- * `npm run eval`: replays the scripted conversations of test/fixtures/conversations/ against the
- * configured LLM (LLM_API_KEY, LLM_BASE_URL, LLM_MODEL, …) and prints, per turn, the decision,
- * the reply, guardrail violations, tokens and latency. Not part of CI: it calls a real model.
- * `npm run eval -- pricing` replays only the fixtures whose name starts with "pricing".
+ * `npm run eval`: replays the scripted conversations of test/fixtures/conversations/ through the
+ * real HTL and prints a scorecard — false handoffs, wrong messages sent, guardrail catches per
+ * rule, results per language, tokens and latency — and writes it to bench/results/eval.json.
+ *
+ * With LLM_API_KEY set it runs live against the configured model (LLM_BASE_URL, LLM_MODEL, …);
+ * without one, or with `--replay`, on the model answers recorded in the fixtures (what CI runs).
+ * `--record` (live) writes the live answers into the fixtures. `npm run eval -- clinica` runs only
+ * the conversations whose name starts with "clinica". Exits 1 when any turn failed.
  */
-import { readdir, readFile } from "node:fs/promises"
-import { join } from "node:path"
-import { DateTime, Effect, Layer, Schema } from "effect"
+import { mkdir, writeFile } from "node:fs/promises"
+import { Effect, Option } from "effect"
 import { AppConfig } from "../src/config/AppConfig.ts"
-import { ConversationId, OrganizationId } from "../src/domain/ids.ts"
-import { Htl } from "../src/htl/Htl.ts"
-import type { TurnContext, TurnMessage } from "../src/htl/types.ts"
-import { defaultProfile, Knowledge } from "../src/knowledge/Knowledge.ts"
-import { Faq, Product } from "../src/knowledge/types.ts"
-import { Llm } from "../src/llm/Llm.ts"
+import { loadConversations } from "./eval/fixtures.ts"
+import { runEval } from "./eval/run.ts"
+import type { Scorecard, TurnScore } from "./eval/score.ts"
 
-const DIR = "test/fixtures/conversations"
+const args = process.argv.slice(2)
+const flag = (name: string) => args.includes(name)
+const prefix = args.find((a) => !a.startsWith("--"))
+const out = "bench/results/eval.json"
 
-const Conversation = Schema.Struct({
-  name: Schema.String,
-  business: Schema.Struct({
-    businessName: Schema.String,
-    description: Schema.String,
-    tone: Schema.String,
-    languages: Schema.Array(Schema.String),
-    policies: Schema.String,
-    timezone: Schema.String
-  }),
-  products: Schema.Array(Product),
-  faqs: Schema.Array(Faq),
-  turns: Schema.Array(Schema.Struct({ lead: Schema.Array(Schema.String), windowOpen: Schema.optional(Schema.Boolean) }))
-})
-type Conversation = typeof Conversation.Type
-const decode = Schema.decodeUnknownEffect(Schema.fromJsonString(Conversation))
+const printTurn = (t: TurnScore) => {
+  const mark = t.failures.length === 0 ? "ok  " : "FAIL"
+  console.log(`${mark} ${t.conversation} #${t.turn} [${t.language}] ${t.action}${t.handoff === null ? "" : ` (${t.handoff})`}` +
+    `${t.caught.length > 0 ? `  caught: ${t.caught.join(", ")}` : ""}`)
+  if (t.reply !== null) console.log(`       › ${t.reply}`)
+  for (const f of t.failures) console.log(`       ✗ ${f.kind}: ${f.detail}`)
+}
 
-const ORG = OrganizationId.make("00000000-0000-4000-8000-00000000e001")
-const CONVERSATION = ConversationId.make("00000000-0000-4000-8000-00000000e0c1")
-
-const replay = Effect.fn("eval.replay")(function*(conv: Conversation) {
-  const profile = {
-    ...defaultProfile(ORG),
-    ...conv.business,
-    hasFollowupTemplate: true,
-    catalogPrices: conv.products.flatMap((p) => (p.price === null ? [] : [{ amount: p.price, currency: p.currency }]))
-  }
-  const htl = yield* Effect.service(Htl).pipe(Effect.provide(Htl.layer.pipe(
-    Layer.provide(Knowledge.layerMemory(profile, conv.products, conv.faqs)),
-    Layer.provide(Llm.layer)
-  )))
-  console.log(`\n=== ${conv.name} (${conv.turns.length} turns)`)
-  let history: Array<TurnMessage> = []
-  let summary = ""
-  let stage: TurnContext["stage"] = "greeting"
-  let intentLevel: TurnContext["intentLevel"] = "unknown"
-  let sentiment: TurnContext["sentiment"] = "neutral"
-  for (const [i, turn] of conv.turns.entries()) {
-    const now = yield* DateTime.now
-    const burst = turn.lead.map((text): TurnMessage => ({ from: "LEAD", text, at: now }))
-    const ctx: TurnContext = {
-      organizationId: ORG, conversationId: CONVERSATION, trigger: "lead_message", profile, leadName: null,
-      rollingSummary: summary, history, burst, stage, intentLevel, sentiment,
-      timing: { now, windowOpen: turn.windowOpen ?? true }, nudges: { followupCount24h: 0, totalNudges: 0 }
-    }
-    const r = yield* htl.runTurn(ctx)
-    console.log(`\n#${i + 1} lead: ${turn.lead.join(" / ")}`)
-    console.log(`   ${r.action} — ${r.reason}`)
-    if (r.reply !== null) console.log(`   reply [${r.reply.language}]: ${r.reply.text}`)
-    for (const v of r.violations) console.log(`   violation ${v.rule}: ${v.detail}`)
-    for (const s of r.steps) console.log(`   · ${s.step.padEnd(9)} ${s.outcome.padEnd(9)} ${String(s.latencyMs).padStart(5)} ms  in ${s.tokensIn} out ${s.tokensOut}`)
-    const s = yield* htl.summarize(ctx, r)
-    console.log(`   · summarize ${s.step.outcome.padEnd(9)} ${String(s.step.latencyMs).padStart(5)} ms  in ${s.step.tokensIn} out ${s.step.tokensOut}`)
-    console.log(`   tokens: prompt ${r.usage.promptTokens + s.step.tokensIn}, completion ${r.usage.completionTokens + s.step.tokensOut}, wasted ${r.usage.wastedTokens}; reply ready in ${r.latencyMs} ms`)
-    summary = s.summary
-    stage = r.nextStage
-    intentLevel = r.statePatch.intentLevel
-    sentiment = r.statePatch.sentiment
-    history = [...history, ...burst, ...(r.reply === null ? [] : [{ from: "BOT" as const, text: r.reply.text, at: now }])]
-  }
-})
+const printScorecard = (mode: string, model: string, s: Scorecard) => {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`
+  console.log(`\n== Scorecard (${mode}, ${model})`)
+  console.log(`turns passed            ${s.passed}/${s.turns} in ${s.conversations} conversations`)
+  console.log(`false handoffs          ${s.falseHandoffs.count}/${s.falseHandoffs.of} turns that needed an answer (${pct(s.falseHandoffs.rate)})`)
+  console.log(`wrong messages sent     ${s.wrongMessagesSent}`)
+  console.log(`missed handoffs         ${s.missedHandoffs}`)
+  console.log(`wrong action            ${s.wrongAction}`)
+  console.log(`missing mentions        ${s.missingMentions}`)
+  console.log(`guardrail catches       ${Object.entries(s.guardrailCatches).map(([r, n]) => `${r} ${n}`).join(", ") || "none"} (drafts held back and regenerated)`)
+  console.log(`per language            ${Object.entries(s.perLanguage).sort().map(([l, v]) => `${l} ${v.passed}/${v.turns}`).join(", ")}`)
+  console.log(`tokens per turn         prompt ${s.tokensPerTurn.prompt}, completion ${s.tokensPerTurn.completion}`)
+  console.log(`reply ready             p50 ${s.replyReadyMs.p50} ms, p95 ${s.replyReadyMs.p95} ms`)
+}
 
 const main = Effect.gen(function*() {
   const config = yield* AppConfig
-  const only = process.argv[2]
-  console.log(`LLM ${config.llm.model} at ${config.llm.baseUrl}; speculative=${config.htl.speculative}`)
-  if (config.llm.apiKey._tag === "None") console.log("No LLM_API_KEY: every turn will be handed to a human (that is the expected behaviour).")
-  const files = (yield* Effect.promise(() => readdir(DIR))).filter((f) => f.endsWith(".json") && (only === undefined || f.startsWith(only))).sort()
-  for (const file of files) {
-    const conv = yield* decode(yield* Effect.promise(() => readFile(join(DIR, file), "utf8")))
-    yield* replay(conv)
-  }
+  const live = !flag("--replay") && Option.isSome(config.llm.apiKey)
+  if (flag("--record") && !live) return yield* Effect.die(new Error("--record needs a live model (LLM_API_KEY)"))
+  const conversations = loadConversations(prefix)
+  const model = live ? `${config.llm.model} at ${config.llm.baseUrl}` : "recorded answers"
+  console.log(`${conversations.length} conversation(s); ${live ? "live" : "replay"}: ${model}`)
+  const result = yield* runEval(conversations, {
+    mode: live ? "live" : "replay",
+    record: flag("--record"),
+    live: { llm: config.llm, htl: config.htl },
+    onTurn: printTurn
+  })
+  printScorecard(live ? "live" : "replay", model, result.scorecard)
+  yield* Effect.promise(async () => {
+    await mkdir("bench/results", { recursive: true })
+    await writeFile(out, `${JSON.stringify({ mode: live ? "live" : "replay", model, at: new Date().toISOString(), ...result.scorecard, turns: result.turns }, null, 2)}\n`)
+  })
+  console.log(`written ${out}`)
+  return result.scorecard.passed === result.scorecard.turns
 }).pipe(Effect.provide(AppConfig.layer))
 
-await Effect.runPromise(main)
+const passed = await Effect.runPromise(main)
+process.exitCode = passed ? 0 : 1

@@ -34,6 +34,7 @@ export const buildTurnContext = (options: {
     stage: c.stage,
     intentLevel: c.intentLevel,
     sentiment: c.userSentiment,
+    conversationLanguage: c.language,
     timing: { now: DateTime.makeUnsafe(options.now), windowOpen: windowOpen(c.lastUserMessageAt, options.now) },
     nudges: {
       followupCount24h: within24h(c.followupWindowStart, options.now) ? c.followupCount24h : 0,

@@ -40,7 +40,9 @@ export const ConversationRow = Schema.Struct({
   followupTemplateName: Schema.NullOr(Schema.String),
   followupTemplateLanguage: Schema.NullOr(Schema.String),
   /** the newest lead message a turn decided on without answering it (it scheduled a follow-up) */
-  decidedMessageId: Schema.NullOr(MessageId)
+  decidedMessageId: Schema.NullOr(MessageId),
+  /** the lead's language as earlier turns detected it with confidence */
+  language: Schema.NullOr(Schema.String)
 })
 export type ConversationRow = typeof ConversationRow.Type
 
@@ -85,7 +87,7 @@ export const makeSnapshots = Effect.gen(function*() {
              coalesce(p.followup_max_total, 5) AS followup_max_total,
              coalesce(p.followup_min_minutes, 30) AS followup_min_minutes,
              coalesce(p.followup_max_minutes, 2880) AS followup_max_minutes,
-             p.followup_template_name, p.followup_template_language, c.decided_message_id
+             p.followup_template_name, p.followup_template_language, c.decided_message_id, c.language
       FROM conversations c
       JOIN leads l ON l.id = c.lead_id AND l.organization_id = c.organization_id
       JOIN channels ch ON ch.id = c.channel_id AND ch.organization_id = c.organization_id

@@ -39,7 +39,7 @@ export const makeLeadTurn = Effect.gen(function*() {
       yield* bus.publish(new ModeChanged({ ...key, at: yield* DateTime.now, mode: "human", kind: "handoff", reason, byUserId: null }))
     })
 
-    const optOut = Effect.fn("Engine.optOut")(function*(key: ConversationKey, snapshot: Snapshot) {
+    const optOut = Effect.fn("Engine.optOut")(function*(key: ConversationKey, snapshot: Snapshot, context: TurnContext) {
       const first = yield* store.optOut(key)
       yield* followUps.cancelPending(key, "lead opted out")
       const last = snapshot.burst.at(-1)
@@ -47,7 +47,7 @@ export const makeLeadTurn = Effect.gen(function*() {
       yield* deliver({
         key,
         conversation: snapshot.conversation,
-        body: { _tag: "text", text: optOutAcknowledgement(last.content), replyTo: last.wamid },
+        body: { _tag: "text", text: optOutAcknowledgement(last.content, htl.language(context).code), replyTo: last.wamid },
         from: "BOT",
         answers: last.id
       })
@@ -98,7 +98,8 @@ export const makeLeadTurn = Effect.gen(function*() {
             stage: result.nextStage,
             intentLevel: result.statePatch.intentLevel,
             userSentiment: result.statePatch.sentiment,
-            recommendedCta: result.recommendedCta
+            recommendedCta: result.recommendedCta,
+            language: result.language?.source === "lead" ? result.language.code : null
           })
           // off the reply's critical path: read receipts and the rolling summary
           if (last.wamid !== null) yield* markRead(key, snapshot.conversation, last.wamid)
@@ -122,14 +123,14 @@ export const makeLeadTurn = Effect.gen(function*() {
       if (snapshot.conversation.mode !== "bot" || last === undefined) return
       // decided already (a follow-up is scheduled): resuming the conversation does not decide again
       if (snapshot.conversation.decidedMessageId === last.id) return
-      // (a lead who opted out and writes again is answered: that is consent to talk, not to nudges)
-      if (isOptOut(last.content)) return yield* optOut(key, snapshot)
       const context = yield* Effect.sync(() =>
         buildTurnContext({ snapshot, profile, trigger: "lead_message", now: startedAt })
       ).pipe(
         Effect.tap((c) => Effect.annotateCurrentSpan({ "wa.context.history": c.history.length, "wa.context.burst": c.burst.length, "wa.context.window_open": c.timing.windowOpen })),
         Effect.withSpan("Engine.context")
       )
+      // (a lead who opted out and writes again is answered: that is consent to talk, not to nudges)
+      if (isOptOut(last.content)) return yield* optOut(key, snapshot, context)
       const result = yield* htl.runTurn(context)
       yield* bus.publish(new TurnDecided({ ...key, at: yield* DateTime.now, action: result.action, why: result.reason }))
       // the audit is written after the action: off the reply's critical path

@@ -35,7 +35,9 @@ export const BotTurnState = Schema.Struct({
   stage: Stage,
   intentLevel: IntentLevel,
   userSentiment: Sentiment,
-  recommendedCta: Schema.NullOr(Schema.String)
+  recommendedCta: Schema.NullOr(Schema.String),
+  /** The lead's language when this turn detected it with confidence (kept otherwise). */
+  language: Schema.NullOr(Schema.String)
 })
 export type BotTurnState = typeof BotTurnState.Type
 
@@ -100,7 +102,7 @@ export const makeWrites = Effect.gen(function*() {
         WHERE id = (SELECT lead_id FROM conversations WHERE id = ${key.conversationId}) AND organization_id = ${key.organizationId}`
       yield* sql`UPDATE conversations SET stage = ${state.stage}, intent_level = ${state.intentLevel},
           user_sentiment = ${state.userSentiment}, recommended_cta = ${state.recommendedCta},
-          last_bot_message_at = now(), updated_at = now()
+          language = coalesce(${state.language}, language), last_bot_message_at = now(), updated_at = now()
         WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId}`
     }))
 

@@ -9,6 +9,8 @@ import { AppConfig } from "../config/AppConfig.ts"
 import { Knowledge } from "../knowledge/Knowledge.ts"
 import { Llm } from "../llm/Llm.ts"
 import { count, decisions } from "../observability/metrics.ts"
+import { LanguageDetector } from "./policy/detector.ts"
+import { evidenceOf, type LanguageTarget, replyLanguage } from "./policy/replyLanguage.ts"
 import { makeSpeculation, type SpeculationMode } from "./speculation.ts"
 import { summarize as summarizeStep } from "./steps/summarize.ts"
 import { runTurn } from "./turn.ts"
@@ -30,6 +32,8 @@ export interface HtlShape {
   readonly summarize: (context: TurnContext, turn: string | SummarizeTurn) => Effect.Effect<SummaryResult>
   /** Share of recent turns Decide answered SEND_NOW (null before the first turn). */
   readonly sendNowShare: Effect.Effect<number | null>
+  /** The language a reply in this context must be in (what runTurn decides too). */
+  readonly language: (context: TurnContext) => LanguageTarget
 }
 
 export type SummarizeTurn = Pick<TurnResult, "action" | "reply" | "nextStage">
@@ -46,7 +50,8 @@ export const makeHtl = Effect.fnUntraced(function*(settings: HtlSettings) {
   const llm = yield* Llm
   const knowledge = yield* Knowledge
   const speculation = yield* makeSpeculation(settings.speculative)
-  const deps = { llm, knowledge, speculation, minConfidence: settings.minConfidence }
+  const scorer = yield* LanguageDetector
+  const deps = { llm, knowledge, speculation, minConfidence: settings.minConfidence, scorer }
 
   const summarize = Effect.fn("Htl.summarizeTurn")(function*(context: TurnContext, turn: string | SummarizeTurn) {
     const outcome = typeof turn === "string"
@@ -78,19 +83,24 @@ export const makeHtl = Effect.fnUntraced(function*(settings: HtlSettings) {
               violations: [],
               steps: [],
               usage: { promptTokens: 0, completionTokens: 0, wastedTokens: 0 },
-              latencyMs: 0
+              latencyMs: 0,
+              language: null
             })
           )
         ),
         Effect.tap((r) => count(decisions, { action: r.action, handoff: r.handoff?.code ?? "none" }))
       ),
     summarize,
-    sendNowShare: speculation.sendNowShare
+    sendNowShare: speculation.sendNowShare,
+    language: (context: TurnContext) => replyLanguage(scorer, evidenceOf(context))
   } satisfies HtlShape
 })
 
 export class Htl extends Context.Service<Htl, HtlShape>()("wa/Htl") {
   /** Settings from AppConfig (`HTL_SPECULATIVE`, `HTL_MIN_CONFIDENCE`); needs Llm and Knowledge. */
-  static readonly layer = Layer.effect(Htl, Effect.flatMap(AppConfig, (config) => Effect.map(makeHtl(config.htl), Htl.of)))
-  static readonly layerWith = (settings: HtlSettings) => Layer.effect(Htl, Effect.map(makeHtl(settings), Htl.of))
+  static readonly layer = Layer.effect(Htl, Effect.flatMap(AppConfig, (config) => Effect.map(makeHtl(config.htl), Htl.of))).pipe(
+    Layer.provide(LanguageDetector.layer)
+  )
+  static readonly layerWith = (settings: HtlSettings) =>
+    Layer.effect(Htl, Effect.map(makeHtl(settings), Htl.of)).pipe(Layer.provide(LanguageDetector.layer))
 }

@@ -8,7 +8,8 @@ import { count, guardrailViolations } from "../observability/metrics.ts"
 import { emptyExcerpt, type KnowledgeExcerpt } from "../knowledge/types.ts"
 import type { LlmError } from "../llm/errors.ts"
 import type { LlmShape } from "../llm/Llm.ts"
-import { checkDraft } from "./policy/guardrails.ts"
+import { checkDraft, guardrailContext } from "./policy/guardrails.ts"
+import type { Scorer } from "./policy/language.ts"
 import { generate, type GenerateInput } from "./steps/generate.ts"
 import { summarizeText } from "./steps/run.ts"
 import type { AnalyzeOutput, GenerateOutput } from "./steps/schemas.ts"
@@ -47,22 +48,9 @@ export type DraftRun =
   | { readonly ok: true; readonly output: GenerateOutput; readonly violations: ReadonlyArray<Violation>; readonly record: StepRecord }
   | { readonly ok: false; readonly error: LlmError; readonly record: StepRecord }
 
-/** The business's own words the prompt carried: a % or a guarantee stated there may be repeated. */
-export const businessText = (ctx: TurnContext, k: KnowledgeExcerpt) =>
-  [
-    ctx.profile.description,
-    ctx.profile.policies,
-    ...k.products.map((p) => `${p.name} ${p.description}`),
-    ...k.faqs.map((f) => `${f.question} ${f.answer}`)
-  ].join("\n")
-
 /** The guardrail checks on a draft, in code; the span says which rules broke, never the text. */
-const guardrails = Effect.fn("Htl.guardrails")(function*(text: string, input: GenerateInput, ctx: TurnContext) {
-  const violations = checkDraft(text, {
-    language: input.language,
-    catalogPrices: ctx.profile.catalogPrices,
-    businessText: businessText(ctx, input.knowledge)
-  })
+const guardrails = Effect.fn("Htl.guardrails")(function*(text: string, input: GenerateInput, ctx: TurnContext, scorer: Scorer) {
+  const violations = checkDraft(text, guardrailContext(ctx, input.knowledge, input.language, scorer))
   yield* Effect.annotateCurrentSpan({
     "htl.guardrails.violations": violations.length,
     "htl.guardrails.rules": [...new Set(violations.map((v) => v.rule))].join(",")
@@ -70,10 +58,16 @@ const guardrails = Effect.fn("Htl.guardrails")(function*(text: string, input: Ge
   return violations
 })
 
-export const draftAndCheck = (llm: LlmShape, ctx: TurnContext, input: GenerateInput, details: Readonly<Record<string, unknown>>) =>
+export const draftAndCheck = (
+  llm: LlmShape,
+  scorer: Scorer,
+  ctx: TurnContext,
+  input: GenerateInput,
+  details: Readonly<Record<string, unknown>>
+) =>
   Effect.tap(Effect.flatMap(generate(llm, ctx, input), (run) => Effect.gen(function*() {
     if (!run.ok) return { ok: false, error: run.error, record: { ...run.record, details: { ...run.record.details, ...details } } } satisfies DraftRun
-    const violations = yield* guardrails(run.value.message_text, input, ctx)
+    const violations = yield* guardrails(run.value.message_text, input, ctx, scorer)
     const record: StepRecord = violations.length === 0
       ? { ...run.record, details: { ...run.record.details, ...details } }
       : { ...run.record, outcome: "violation", details: { ...run.record.details, ...details, violations } }

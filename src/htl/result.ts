@@ -31,6 +31,7 @@ export interface HandoffInput {
   readonly violations?: ReadonlyArray<Violation>
   readonly nextStage?: TurnResult["nextStage"]
   readonly recommendedCta?: string | null
+  readonly language?: TurnResult["language"]
 }
 
 export const handoffResult = (ctx: TurnContext, input: HandoffInput, steps: ReadonlyArray<StepRecord>, latencyMs: number): TurnResult => ({
@@ -49,5 +50,6 @@ export const handoffResult = (ctx: TurnContext, input: HandoffInput, steps: Read
   violations: input.violations ?? [],
   steps,
   usage: usageOf(steps),
-  latencyMs
+  latencyMs,
+  language: input.language ?? null
 })

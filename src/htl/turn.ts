@@ -10,7 +10,8 @@ import type { LlmShape } from "../llm/Llm.ts"
 import { type DraftRun, draftAndCheck, type KnowledgeLookup, lookupKnowledge } from "./draft.ts"
 import { applyDecidePolicy } from "./policy/decide.ts"
 import { describeViolations } from "./policy/guardrails.ts"
-import { leadLanguage } from "./policy/language.ts"
+import type { Scorer } from "./policy/language.ts"
+import { evidenceOf, replyLanguage } from "./policy/replyLanguage.ts"
 import { generateSystem, generateUser } from "./prompts/generate.ts"
 import { handoffCodeFor, handoffResult, usageOf } from "./result.ts"
 import type { Speculation } from "./speculation.ts"
@@ -24,18 +25,14 @@ export interface TurnDeps {
   readonly knowledge: KnowledgeShape
   readonly speculation: Speculation
   readonly minConfidence: number
+  /** The language detector (fastText), for the reply language and the language guardrail. */
+  readonly scorer: Scorer
 }
 
 interface Spec {
   readonly lookup: KnowledgeLookup
   readonly draft: DraftRun
 }
-
-const languageOf = (ctx: TurnContext) =>
-  leadLanguage(
-    [...ctx.history, ...ctx.burst].filter((m) => m.from === "LEAD").map((m) => m.text).reverse(),
-    ctx.profile.languages[0] ?? "en"
-  )
 
 /** A speculative draft nobody will send: audited as discarded, its tokens counted as wasted. */
 const discard = Effect.fnUntraced(function*(fiber: Fiber.Fiber<Spec>, estimatedPromptTokens: number, model: string) {
@@ -62,7 +59,7 @@ const discard = Effect.fnUntraced(function*(fiber: Fiber.Fiber<Spec>, estimatedP
 })
 
 export const runTurn = Effect.fn("Htl.runTurn")(function*(deps: TurnDeps, ctx: TurnContext) {
-  const { llm, knowledge, speculation, minConfidence } = deps
+  const { llm, knowledge, speculation, minConfidence, scorer } = deps
   const started = yield* Clock.currentTimeMillis
   const elapsed = Effect.map(Clock.currentTimeMillis, (now) => now - started)
   const steps: Array<StepRecord> = []
@@ -72,7 +69,7 @@ export const runTurn = Effect.fn("Htl.runTurn")(function*(deps: TurnDeps, ctx: T
   steps.push(a.record)
   if (!a.ok) return yield* fail({ code: handoffCodeFor(a.error), detail: a.error.message, analysis: null })
   const analysis: AnalyzeOutput = { ...a.value, confidence: Math.min(1, Math.max(0, a.value.confidence)) }
-  const language = languageOf(ctx)
+  const language = replyLanguage(scorer, evidenceOf(ctx))
 
   const canSpeculate = ctx.timing.windowOpen && analysis.confidence >= minConfidence &&
     analysis.risk_flags.policy_risk !== "high" && analysis.risk_flags.spam_risk !== "high" && (yield* speculation.shouldSpeculate)
@@ -80,7 +77,7 @@ export const runTurn = Effect.fn("Htl.runTurn")(function*(deps: TurnDeps, ctx: T
   const specFiber = canSpeculate
     ? yield* Effect.forkChild(Effect.gen(function*() {
       const lookup = yield* lookupKnowledge(knowledge, ctx, analysis)
-      const draft = yield* draftAndCheck(llm, ctx, { analysis, knowledge: lookup.excerpt, plan: specPlan, language, violations: null }, { speculative: true })
+      const draft = yield* draftAndCheck(llm, scorer, ctx, { analysis, knowledge: lookup.excerpt, plan: specPlan, language, violations: null }, { speculative: true })
       return { lookup, draft } satisfies Spec
     }))
     : null
@@ -120,7 +117,8 @@ export const runTurn = Effect.fn("Htl.runTurn")(function*(deps: TurnDeps, ctx: T
       violations: [],
       steps,
       usage: usageOf(steps),
-      latencyMs: yield* elapsed
+      latencyMs: yield* elapsed,
+      language
     } satisfies TurnResult
   }
 
@@ -133,14 +131,14 @@ export const runTurn = Effect.fn("Htl.runTurn")(function*(deps: TurnDeps, ctx: T
     draft = spec.draft
   } else {
     lookup = lookupFiber === null ? yield* lookupKnowledge(knowledge, ctx, analysis) : yield* Fiber.join(lookupFiber)
-    draft = yield* draftAndCheck(llm, ctx, { analysis, knowledge: lookup.excerpt, plan, language, violations: null }, {})
+    draft = yield* draftAndCheck(llm, scorer, ctx, { analysis, knowledge: lookup.excerpt, plan, language, violations: null }, {})
   }
   if (lookup.record !== null) steps.push(lookup.record)
   steps.push(draft.record)
 
   if (draft.ok && draft.violations.length > 0) {
     const first = draft.violations
-    draft = yield* draftAndCheck(llm, ctx, { analysis, knowledge: lookup.excerpt, plan, language, violations: describeViolations(first) }, { regenerated: true })
+    draft = yield* draftAndCheck(llm, scorer, ctx, { analysis, knowledge: lookup.excerpt, plan, language, violations: describeViolations(first) }, { regenerated: true })
     steps.push(draft.record)
     if (draft.ok && draft.violations.length > 0) {
       return yield* fail({
@@ -159,7 +157,7 @@ export const runTurn = Effect.fn("Htl.runTurn")(function*(deps: TurnDeps, ctx: T
     action: "SEND_NOW",
     reason: policy.why,
     handoff: null,
-    reply: { text: draft.output.message_text.trim(), language, ctaType: draft.output.cta_type },
+    reply: { text: draft.output.message_text.trim(), language: language.code, ctaType: draft.output.cta_type },
     nextStage: policy.nextStage,
     statePatch: { intentLevel: draft.output.state_patch.intent_level, sentiment: draft.output.state_patch.user_sentiment },
     recommendedCta: policy.recommendedCta,
@@ -168,6 +166,7 @@ export const runTurn = Effect.fn("Htl.runTurn")(function*(deps: TurnDeps, ctx: T
     violations: [],
     steps,
     usage: usageOf(steps),
-    latencyMs: yield* elapsed
+    latencyMs: yield* elapsed,
+    language
   } satisfies TurnResult
 })

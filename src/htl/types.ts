@@ -6,6 +6,7 @@ import { Schema } from "effect"
 import { Action, IntentLevel, MessageFrom, Sentiment, Stage } from "../domain/enums.ts"
 import { ConversationId, OrganizationId } from "../domain/ids.ts"
 import { BusinessProfile } from "../knowledge/types.ts"
+import type { LanguageTarget } from "./policy/replyLanguage.ts"
 
 export const TurnMessage = Schema.Struct({
   from: MessageFrom,
@@ -29,6 +30,8 @@ export const TurnContext = Schema.Struct({
   stage: Stage,
   intentLevel: IntentLevel,
   sentiment: Sentiment,
+  /** The language earlier turns settled on (ISO 639-1, or "hi-Latn"), null before the first one. */
+  conversationLanguage: Schema.NullOr(Schema.String),
   timing: Schema.Struct({
     now: Schema.DateTimeUtc,
     /** The 24-hour customer-service window is open: free text may be sent. */
@@ -80,7 +83,7 @@ export type HandoffCode =
 
 export interface Reply {
   readonly text: string
-  /** ISO 639-1 code of the text, as detected. */
+  /** The language it was asked to be in and checked against: ISO 639-1, or "hi-Latn". */
   readonly language: string
   readonly ctaType: string | null
 }
@@ -109,6 +112,8 @@ export interface TurnResult {
   }
   /** From the start of the turn to the moment the result (the reply) is ready. */
   readonly latencyMs: number
+  /** The reply language decided for this turn (null when the turn ended before Analyze answered). */
+  readonly language: LanguageTarget | null
 }
 
 export interface SummaryResult {

@@ -34,8 +34,13 @@ export const defaultProfile = (organizationId: OrganizationId): BusinessProfile 
   followupMinMinutes: 30,
   followupMaxMinutes: 2880,
   hasFollowupTemplate: false,
-  catalogPrices: []
+  catalogPrices: [],
+  faqs: [],
+  products: []
 })
+
+/** FAQs and products a profile carries (the rest stay searchable, not quotable by the guardrails). */
+const MAX_ITEMS = 200
 
 const ProfileRow = Schema.Struct({
   businessName: Schema.String,
@@ -59,6 +64,13 @@ const ProductRow = Schema.Struct({
   currency: Schema.NullOr(Schema.String)
 })
 const FaqRow = Schema.Struct({ question: Schema.String, answer: Schema.String })
+/** The organization with its profile row (when there is one) and all it wrote, in one round trip. */
+const OrganizationRow = Schema.Struct({
+  profile: Schema.NullOr(ProfileRow),
+  prices: Schema.Array(PriceRow),
+  faqs: Schema.Array(FaqRow),
+  products: Schema.Array(ProductRow)
+})
 const SearchRequest = Schema.Struct({ organizationId: OrganizationId, tsquery: Schema.String, limit: Schema.Int })
 
 const unavailable = (e: { readonly message: string }) => new KnowledgeUnavailable({ reason: e.message.slice(0, 200) })
@@ -66,20 +78,28 @@ const unavailable = (e: { readonly message: string }) => new KnowledgeUnavailabl
 export const makeSqlKnowledge = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
 
-  const profileRow = SqlSchema.findOneOption({
+  const organization = SqlSchema.findOneOption({
     Request: OrganizationId,
-    Result: ProfileRow,
+    Result: OrganizationRow,
     execute: (organizationId) => sql`
-      SELECT business_name, description, tone, languages, policies, timezone, followup_max_24h AS followup_max24h,
-             followup_max_total, followup_min_minutes, followup_max_minutes, followup_template_name
-      FROM business_profiles WHERE organization_id = ${organizationId}`
-  })
-  const prices = SqlSchema.findAll({
-    Request: OrganizationId,
-    Result: PriceRow,
-    execute: (organizationId) => sql`
-      SELECT DISTINCT price::text AS price, currency FROM business_products
-      WHERE organization_id = ${organizationId} AND price IS NOT NULL`
+      SELECT
+        (SELECT json_build_object(
+            'businessName', p.business_name, 'description', p.description, 'tone', p.tone, 'languages', p.languages,
+            'policies', p.policies, 'timezone', p.timezone, 'followupMax24h', p.followup_max_24h,
+            'followupMaxTotal', p.followup_max_total, 'followupMinMinutes', p.followup_min_minutes,
+            'followupMaxMinutes', p.followup_max_minutes, 'followupTemplateName', p.followup_template_name)
+         FROM business_profiles p WHERE p.organization_id = o.id) AS profile,
+        (SELECT coalesce(json_agg(json_build_object('price', x.price::text, 'currency', x.currency)), '[]')
+         FROM (SELECT DISTINCT price, currency FROM business_products
+               WHERE organization_id = o.id AND price IS NOT NULL) x) AS prices,
+        (SELECT coalesce(json_agg(json_build_object('question', f.question, 'answer', f.answer)), '[]')
+         FROM (SELECT question, answer FROM business_faqs WHERE organization_id = o.id
+               ORDER BY created_at, id LIMIT ${MAX_ITEMS}) f) AS faqs,
+        (SELECT coalesce(json_agg(json_build_object('name', b.name, 'description', b.description,
+                                                    'price', b.price::text, 'currency', b.currency)), '[]')
+         FROM (SELECT name, description, price, currency FROM business_products WHERE organization_id = o.id
+               ORDER BY created_at, id LIMIT ${MAX_ITEMS}) b) AS products
+      FROM organizations o WHERE o.id = ${organizationId}`
   })
   const products = SqlSchema.findAll({
     Request: SearchRequest,
@@ -102,12 +122,18 @@ export const makeSqlKnowledge = Effect.gen(function*() {
   })
 
   const profile = Effect.fn("Knowledge.profile")(function*(organizationId: OrganizationId) {
-    const row = yield* profileRow(organizationId)
-    const catalogPrices = (yield* prices(organizationId)).map((p) => ({ amount: p.price, currency: p.currency }))
     const base = defaultProfile(organizationId)
-    if (Option.isNone(row)) return { ...base, catalogPrices }
-    const { followupTemplateName, ...rest } = row.value
-    return { ...base, ...rest, languages: [...rest.languages], hasFollowupTemplate: followupTemplateName !== null, catalogPrices }
+    const found = yield* organization(organizationId)
+    if (Option.isNone(found)) return base
+    const { profile: row, prices, faqs, products } = found.value
+    const written = {
+      catalogPrices: prices.map((p) => ({ amount: p.price, currency: p.currency })),
+      faqs,
+      products
+    }
+    if (row === null) return { ...base, ...written }
+    const { followupTemplateName, ...rest } = row
+    return { ...base, ...rest, languages: [...rest.languages], hasFollowupTemplate: followupTemplateName !== null, ...written }
   }, Effect.mapError(unavailable))
 
   const search = Effect.fn("Knowledge.search")(function*(organizationId: OrganizationId, query: string, limit = 3) {
@@ -133,7 +159,7 @@ export const makeMemoryKnowledge = (profile: BusinessProfile, products: Readonly
     items.map((a) => ({ a, score: matches(query, text(a)) })).filter((x) => x.score > 0)
       .sort((x, y) => y.score - x.score).slice(0, limit).map((x) => x.a)
   return {
-    profile: (organizationId) => Effect.succeed({ ...profile, organizationId }),
+    profile: (organizationId) => Effect.succeed({ ...profile, organizationId, faqs: faqs.slice(0, MAX_ITEMS), products: products.slice(0, MAX_ITEMS) }),
     search: (_, query, limit = 3) =>
       Effect.succeed({
         products: top(products, (p) => `${p.name} ${p.description}`, query, limit),

@@ -30,8 +30,12 @@ export const BusinessProfile = Schema.Struct({
   followupMaxMinutes: Schema.Int,
   /** A template exists for messages outside the 24-hour window. */
   hasFollowupTemplate: Schema.Boolean,
-  /** Every price of the catalog: the Generate guardrail accepts no other amount. */
-  catalogPrices: Schema.Array(CatalogPrice)
+  /** Every price of the catalog (product rows). */
+  catalogPrices: Schema.Array(CatalogPrice),
+  /** The business's FAQs (the first 200): prices, offers and facts it wrote there may be quoted. */
+  faqs: Schema.Array(Faq),
+  /** The business's products (the first 200): their names are not language evidence, their words may be quoted. */
+  products: Schema.Array(Product)
 })
 export type BusinessProfile = typeof BusinessProfile.Type
 

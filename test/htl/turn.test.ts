@@ -148,7 +148,22 @@ describe("Htl.runTurn", () => {
       const htl = yield* htlFor(fake)
       const r = yield* htl.runTurn(context({ burst: [lead("Hola, ¿cuánto cuesta el plan premium para mi panadería?")] }))
       assert.deepStrictEqual(r.reply, { text: es, language: "es", ctaType: null })
-      assert.include(fake.stepRequests("generate")[0]?.system ?? "", `language "es"`)
+      assert.include(fake.stepRequests("generate")[0]?.system ?? "", "write in Spanish (es), the lead's language")
+      assert.deepInclude(r.language, { code: "es", source: "lead" })
+    }).pipe(Effect.scoped))
+
+  it.live("a regenerated draft is asked for the lead's language, and the Knowledge block carries the profile's price facts", () =>
+    Effect.gen(function*() {
+      const es = "El plan Premium cuesta 49 USD al mes, con usuarios ilimitados. ¿Quieres probarlo gratis 14 días?"
+      const fake = yield* startFakeLlm(goodDefaults)
+      fake.script("generate", { kind: "json", body: draft(GOOD_REPLY) }, { kind: "json", body: draft(es, "es") })
+      const htl = yield* htlFor(fake)
+      const described = { ...profile, description: "CRM for shops. Pro plan: 59 USD per month with unlimited users." }
+      const r = yield* htl.runTurn(context({ profile: described, burst: [lead("hola, cuanto sale el plan premium para mi panaderia?")] }))
+      assert.strictEqual(r.reply?.text, es)
+      const [first, second] = fake.stepRequests("generate")
+      assert.include(first?.user ?? "", "- Pro plan: 59 USD per month with unlimited users.")
+      assert.include(second?.user ?? "", "language: written in English (en); the lead writes in Spanish (es)")
     }).pipe(Effect.scoped))
 
   it.effect("without an LLM key every turn goes to a human with a visible reason", () =>

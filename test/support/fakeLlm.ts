@@ -34,6 +34,8 @@ export interface FakeLlm {
   /** Requests whose client went away before an answer (aborted on timeout/interrupt). */
   readonly aborted: () => number
   readonly script: (step: string, ...replies: ReadonlyArray<FakeReply>) => void
+  /** Drops every scripted reply not used yet. */
+  readonly clearScripts: () => void
   readonly respond: (step: string, responder: Responder) => void
   /** Extra latency per step (benchmarks). */
   readonly latency: Record<string, number>
@@ -127,6 +129,7 @@ export const startFakeLlm = (defaults: Readonly<Record<string, Responder>> = {})
     requests,
     aborted: () => aborted,
     script: (step, ...replies) => void queues.set(step, [...(queues.get(step) ?? []), ...replies]),
+    clearScripts: () => queues.clear(),
     respond: (step, responder) => void responders.set(step, responder),
     latency,
     stepRequests: (step) => requests.filter((r) => r.step === step),

@@ -35,7 +35,9 @@ export const profile: BusinessProfile = {
   followupMinMinutes: 30,
   followupMaxMinutes: 2880,
   hasFollowupTemplate: true,
-  catalogPrices: products.flatMap((p) => (p.price === null ? [] : [{ amount: p.price, currency: p.currency }]))
+  catalogPrices: products.flatMap((p) => (p.price === null ? [] : [{ amount: p.price, currency: p.currency }])),
+  faqs,
+  products
 }
 
 const at = (minute: number) => DateTime.makeUnsafe(Date.UTC(2026, 0, 15, 10, minute))
@@ -54,6 +56,7 @@ export const context = (overrides: Partial<TurnContext> = {}): TurnContext => ({
   stage: "qualification",
   intentLevel: "medium",
   sentiment: "neutral",
+  conversationLanguage: null,
   timing: { now: at(11), windowOpen: true },
   nudges: { followupCount24h: 0, totalNudges: 0 },
   ...overrides

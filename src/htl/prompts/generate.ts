@@ -3,6 +3,8 @@
  * condensed it), the selected knowledge, the recent messages and the rules it will be checked on.
  */
 import type { KnowledgeExcerpt } from "../../knowledge/types.ts"
+import { priceFacts } from "../policy/facts.ts"
+import { languageInstruction, type LanguageTarget } from "../policy/replyLanguage.ts"
 import type { AnalyzeOutput } from "../steps/schemas.ts"
 import type { TurnContext } from "../types.ts"
 import { clip, conversationBlock, DATA_RULE, neutralise } from "./render.ts"
@@ -12,15 +14,19 @@ export interface GeneratePlan {
   readonly cta: string | null
 }
 
-export const generateSystem = (ctx: TurnContext, language: string) =>
+export const generateSystem = (ctx: TurnContext, language: LanguageTarget) =>
   [
     `Task: generate the next WhatsApp message of ${ctx.profile.businessName || "the business"}'s AI sales assistant. Tone: ${clip(ctx.profile.tone, 80)}.`,
-    `Rules: at most 80 words; at most one question; write in language "${language}"; you are an AI assistant, never claim to be human;`,
-    "never guarantee or promise outcomes; quote only prices, discounts and facts listed under Knowledge; if unsure, say a colleague will confirm.",
+    `Rules: at most 80 words; at most one question; ${languageInstruction(language)}.`,
+    "You are an AI assistant: never claim or imply to be a person (no personal name, no \"I'm at the desk\", no \"I'll call you\"); asked if you are a bot, say you are the AI assistant.",
+    "Never guarantee or promise outcomes. Quote only prices, percentages and facts listed under Knowledge, exactly, without adding them up; if unsure, say a colleague will confirm.",
     DATA_RULE
   ].join("\n")
 
 const price = (p: KnowledgeExcerpt["products"][number]) => (p.price === null ? "price on request" : `${p.price} ${p.currency ?? ""}`.trim())
+
+/** Price facts of the profile shown on every turn (description, policies, FAQ answers), at most this many characters. */
+const PRICE_FACTS_CHARS = 360
 
 export const knowledgeBlock = (ctx: TurnContext, k: KnowledgeExcerpt) => {
   const lines = [
@@ -28,6 +34,14 @@ export const knowledgeBlock = (ctx: TurnContext, k: KnowledgeExcerpt) => {
     ...k.faqs.map((f) => `- Q: ${clip(f.question, 100)} A: ${clip(f.answer, 200)}`)
   ]
   if (ctx.profile.policies.trim() !== "") lines.push(`- Policies: ${clip(ctx.profile.policies, 240)}`)
+  // the business's own price statements, whatever this turn's search found (not repeated when already shown)
+  const shown = lines.join("\n")
+  let budget = PRICE_FACTS_CHARS
+  for (const fact of priceFacts(ctx.profile)) {
+    if (shown.includes(fact) || budget < fact.length) continue
+    budget -= fact.length
+    lines.push(`- ${fact}`)
+  }
   return lines.length === 0 ? "Knowledge: none (do not quote prices)" : `Knowledge:\n${lines.join("\n")}`
 }
 

@@ -1,0 +1,77 @@
+/**
+ * Matching phrases in chat text, in several languages: Unicode word boundaries, clauses, and
+ * negation ("we can't guarantee", "no podemos garantizar", "guarantee hum nahi de sakte").
+ */
+
+const W = "[\\p{L}\\p{N}]"
+
+/** `\b` is ASCII-only in JS regexps, even with /u: make it a Unicode letter/digit boundary. */
+export const unicodeWords = (p: RegExp) =>
+  new RegExp(p.source.replaceAll("\\b", `(?:(?<=${W})(?!${W})|(?<!${W})(?=${W}))`), p.flags.includes("u") ? p.flags : `${p.flags}u`)
+
+/** Words that negate what follows them in the same clause. */
+const NEGATIONS = new Set(
+  ("not no never cannot can't cant don't dont won't wont isn't doesn't didn't nobody nothing neither nor without " +
+    "nunca ni tampoco nadie nada ningún ninguna ninguno " +
+    "não nao nem nenhum nenhuma ninguém " +
+    "ne n' pas jamais rien aucun aucune sans " +
+    "nicht kein keine keinen keiner keinem nie niemals niemand ohne " +
+    "non nn mai nessun nessuno nessuna niente senza " +
+    "tidak tak ga gak nggak enggak engga gk bukan belum tanpa " +
+    "nahi nahin nhi mat").split(" ")
+)
+/** Hindi puts the negation after the verb ("guarantee hum nahi de sakte", "bot nahi hoon"). */
+const HINDI_AFTER = ["nahi", "nahin", "nhi", "mat"]
+/** So does German, after a verb ("garantieren können wir keinen Platz") — not after a noun ("KI-Assistent … nicht"). */
+const GERMAN_AFTER = ["nicht", "kein", "keine", "keinen", "keiner", "keinem"]
+export const AFTER_NOUN: ReadonlySet<string> = new Set(HINDI_AFTER)
+export const AFTER_VERB: ReadonlySet<string> = new Set([...HINDI_AFTER, ...GERMAN_AFTER])
+/** Words after a phrase searched for a negation, within its clause. */
+const WINDOW_AFTER = 8
+
+/** Clause marks: punctuation, and emoji (chat's full stop). */
+const CLAUSE_END = /[.!?;:,\n…]|\p{Extended_Pictographic}/u
+const CLAUSE_TAIL = new RegExp(`(?:${CLAUSE_END.source})(?:(?!${CLAUSE_END.source})[\\s\\S])*$`, "u")
+
+const wordsOf = (s: string) =>
+  s.toLowerCase().replace(/’/g, "'").split(/[^\p{L}\p{M}']+/u).flatMap((w) => (w.startsWith("n'") ? ["n'", w.slice(2)] : [w])).filter((w) => w !== "")
+
+/** The clause around a match: its text before the match, and after it up to the next clause mark. */
+const clauseAround = (text: string, start: number, end: number) => {
+  const head = text.slice(0, start)
+  const tail = text.slice(end)
+  const lastMark = CLAUSE_TAIL.exec(head)
+  const nextMark = CLAUSE_END.exec(tail)
+  return {
+    before: lastMark === null ? head : head.slice(lastMark.index),
+    after: nextMark === null ? tail : tail.slice(0, nextMark.index)
+  }
+}
+
+/** Whether the phrase at [start, end) is negated: a negation up to `window` words before it in its clause (Hindi, German: after it). */
+export const isNegated = (text: string, start: number, end: number, after: ReadonlySet<string> = AFTER_VERB, window = 4) => {
+  const clause = clauseAround(text, start, end)
+  const b = wordsOf(clause.before).slice(-window)
+  const a = wordsOf(clause.after).slice(0, WINDOW_AFTER)
+  return b.some((w) => NEGATIONS.has(w) || w.endsWith("n't")) || a.some((w) => after.has(w))
+}
+
+/** Whether the match at `index` starts its sentence (after optional interjection-like emoji or punctuation). */
+export const startsSentence = (text: string, index: number) => {
+  let i = index - 1
+  while (i >= 0 && !/[.!?\n…]/u.test(text[i] ?? "") && !/[\p{L}\p{N}]/u.test(text[i] ?? "")) i--
+  return i < 0 || /[.!?\n…]/u.test(text[i] ?? "")
+}
+
+export interface Found {
+  readonly phrase: string
+  readonly start: number
+  readonly end: number
+}
+
+/** Every match of every pattern (global matching), in text order. */
+export const findAll = (patterns: ReadonlyArray<RegExp>, text: string): ReadonlyArray<Found> =>
+  patterns
+    .flatMap((p) => [...text.matchAll(new RegExp(p.source, p.flags.includes("g") ? p.flags : `${p.flags}g`))])
+    .map((m) => ({ phrase: m[0].trim(), start: m.index, end: m.index + m[0].length }))
+    .sort((a, b) => a.start - b.start)
