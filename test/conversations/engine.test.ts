@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
 import { recover } from "../../src/conversations/recovery.ts"
 import { FakeGraphServer } from "../support/fakeGraph.ts"
-import { analysis, decision, GOOD_REPLY } from "../support/htlFixtures.ts"
+import { analysis, decision, draft, GOOD_REPLY, goodDefaults } from "../support/htlFixtures.ts"
 import {
   conversationOf,
   dueNow,
@@ -70,6 +70,26 @@ describe("conversation engine, end to end", () => {
         assert.deepStrictEqual(rows.map((m) => m.messageFrom), ["LEAD", "LEAD", "LEAD", "BOT"])
         const state = yield* poll(conversationState("15550000001"), (s) => (s?.rollingSummary ?? "") !== "")
         assert.include(state?.rollingSummary ?? "", "49 USD")
+      }))
+
+    it.effect("the lead's language is kept: a Spanish lead is answered in Spanish, and the conversation remembers it", () =>
+      Effect.gen(function*() {
+        const llm = yield* FakeLlmServer
+        const es = "El plan Premium cuesta 49 USD al mes, con usuarios ilimitados. ¿Quieres probarlo 14 días gratis?"
+        llm.respond("generate", (request) => ({ kind: "json", body: draft(request.system.includes("Spanish (es)") ? es : GOOD_REPLY) }))
+        yield* say("15550000031", "Hola, ¿cuánto cuesta el plan premium para mi tienda?")
+        const sent = yield* poll(sentTo("15550000031"), (s) => s.length > 0)
+        assert.include(sent[0]?.json ?? "", es)
+        const [row] = yield* poll(
+          rowsOf<{ language: string | null }>((sql) =>
+            sql`SELECT c.language FROM conversations c JOIN leads l ON l.id = c.lead_id WHERE l.wa_id = '15550000031'`),
+          (rows) => rows[0]?.language !== null
+        )
+        assert.strictEqual(row?.language, "es")
+        yield* say("15550000031", "ok 👍")
+        const again = yield* poll(sentTo("15550000031"), (s) => s.length > 1)
+        assert.include(again[1]?.json ?? "", es) // "ok 👍" shows no language: still Spanish
+        llm.respond("generate", goodDefaults.generate ?? (() => ({ kind: "json", body: draft(GOOD_REPLY) })))
       }))
 
     it.effect("a message during a running turn: the stale draft is dropped, one reply covers both", () =>

@@ -5,7 +5,7 @@ import { SqlClient } from "effect/sql"
 import { ConversationId, OrganizationId } from "../../src/domain/ids.ts"
 import { HtlAudit } from "../../src/htl/audit.ts"
 import { Htl } from "../../src/htl/Htl.ts"
-import { Knowledge } from "../../src/knowledge/Knowledge.ts"
+import { defaultProfile, Knowledge } from "../../src/knowledge/Knowledge.ts"
 import { toTsQuery } from "../../src/knowledge/query.ts"
 import { Llm } from "../../src/llm/Llm.ts"
 import { fakeSettings, startFakeLlm } from "../support/fakeLlm.ts"
@@ -75,9 +75,15 @@ describe("knowledge and audit on Postgres", () => {
         assert.isTrue(profile.hasFollowupTemplate)
         assert.strictEqual(profile.followupMax24h, 1)
         assert.sameDeepMembers([...profile.catalogPrices], [{ amount: 19, currency: "USD" }, { amount: 49, currency: "USD" }, { amount: 299, currency: "USD" }])
+        // everything the business wrote comes with the profile (one query): the guardrails quote from all of it
+        assert.sameMembers(profile.faqs.map((f) => f.answer), ["Yes, 14 days.", "Monthly; annual plans get 10% off."])
+        assert.sameMembers(profile.products.map((p) => p.name), ["Starter plan", "Premium plan", "Onboarding service", "Premium support"])
+        assert.deepInclude(profile.products, { name: "Premium support", description: "Phone support add-on", price: null, currency: null })
         const bare = yield* knowledge.profile(other)
         assert.strictEqual(bare.timezone, "UTC") // no profile row: defaults, own prices only
         assert.deepStrictEqual(bare.catalogPrices, [{ amount: 999, currency: "EUR" }])
+        assert.deepStrictEqual(bare.faqs, [{ question: "Is there a free trial?", answer: "No." }])
+        assert.deepStrictEqual(yield* knowledge.profile(OrganizationId.make("00000000-0000-4000-8000-00000000dead")), defaultProfile(OrganizationId.make("00000000-0000-4000-8000-00000000dead")))
       }))
 
     it.effect("a turn on database knowledge carries only the selected items; its steps are audited", () =>
