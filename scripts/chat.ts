@@ -99,7 +99,7 @@ const session = ({ baseUrl, sandbox, from, name, wait }: Session) => Effect.gen(
     })
 
   // which conversation is this lead's, and whether the bot or a person has it
-  const lead = { conversationId: Option.none<string>(), human: false, others: new Set<string>() }
+  const lead = { conversationId: Option.none<string>(), human: false, handingOver: false, others: new Set<string>() }
   const lookUp = rpc["conversations.list"]({ search: from }).pipe(
     Effect.map((page) => Option.fromNullishOr(page.items.find((c) => c.lead.phone === `+${from}`))),
     Effect.tap(Option.match({
@@ -126,9 +126,10 @@ const session = ({ baseUrl, sandbox, from, name, wait }: Session) => Effect.gen(
       Effect.gen(function*() {
         if (!(yield* isMine(event))) return
         if (event._tag === "ModeChanged") lead.human = event.mode === "human"
+        if (event._tag === "TurnDecided") lead.handingOver = event.action === "HANDOFF_HUMAN"
         const line = describeEvent(event)
         if (line !== undefined) yield* say(line)
-        if (answers(event)) yield* answered.open
+        if (answers(event, lead.handingOver)) yield* answered.open
       })
     ),
     Effect.catch((e) => say(`· event stream ended: ${e._tag}`)),

@@ -7,6 +7,7 @@ import { Context, Effect, Layer, Redacted } from "effect"
 import { Authorization, type Caller, CurrentUser } from "../domain/dashboard/auth.ts"
 import { Forbidden, Unauthorized } from "../domain/dashboard/errors.ts"
 import { Accounts } from "./Accounts.ts"
+import { Presence } from "./Presence.ts"
 import { Tokens } from "./Tokens.ts"
 
 export class Authenticator extends Context.Service<Authenticator, {
@@ -17,12 +18,15 @@ export class Authenticator extends Context.Service<Authenticator, {
     Effect.gen(function*() {
       const tokens = yield* Tokens
       const accounts = yield* Accounts
+      const presence = yield* Presence
       return Authenticator.of({
         authenticate: Effect.fn("Authenticator.authenticate")(function*(token: string) {
           const claims = yield* tokens.verify(token)
           const account = yield* accounts.find(claims.sub, claims.org)
           if (account === undefined) return yield* new Unauthorized({ message: "Account not found or inactive" })
-          return { id: account.id, organizationId: account.organizationId, role: account.role }
+          const caller: Caller = { id: account.id, organizationId: account.organizationId, role: account.role }
+          yield* presence.seen(caller)
+          return caller
         })
       })
     })

@@ -4,6 +4,7 @@
  * scheduler and restart recovery.
  */
 import { Effect, Layer, Option, Stream } from "effect"
+import { asksForHuman } from "../htl/policy/asksForHuman.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { publisherOf } from "../observability/traceContext.ts"
 import { SchedulerLive } from "../followups/Scheduler.ts"
@@ -28,7 +29,13 @@ const DispatchLive = Layer.effectDiscard(Effect.gen(function*() {
       const key = { organizationId: event.organizationId, conversationId: event.conversationId }
       switch (event._tag) {
         case "MessageStored":
-          return event.from === "LEAD" ? conversations.tell(key, { _tag: "LeadMessage", messageId: event.messageId, origin: Option.getOrUndefined(publisherOf(event)) })
+          return event.from === "LEAD"
+            ? conversations.tell(key, {
+              _tag: "LeadMessage",
+              messageId: event.messageId,
+              origin: Option.getOrUndefined(publisherOf(event)),
+              urgent: asksForHuman([event.content]) !== null
+            })
             : event.from === "HUMAN" ? conversations.tellIfActive(key, { _tag: "HumanMessageSent" })
             : Effect.void
         case "ModeChanged":

@@ -41,7 +41,7 @@ export const runActor = <R>(options: {
     const { key, mailbox, handlers, timing } = options
     const quiet = Duration.toMillis(timing.quiet)
     const maxWait = Duration.toMillis(timing.maxWait)
-    let burst: Option.Option<{ readonly first: number; last: number }> = Option.none()
+    let burst: Option.Option<{ readonly first: number; last: number; urgent: boolean }> = Option.none()
     /** the spans that stored the open burst's messages (its turn links to them) */
     let origins: Array<Tracer.AnySpan> = []
     let running: Option.Option<Fiber.Fiber<void>> = Option.none()
@@ -92,10 +92,13 @@ export const runActor = <R>(options: {
       yield* disown
     })
 
-    const openBurst = (origin: Tracer.AnySpan | undefined) =>
+    const openBurst = (origin: Tracer.AnySpan | undefined, urgent: boolean) =>
       Effect.gen(function*() {
         const at = yield* Clock.currentTimeMillis
-        burst = Option.some(Option.match(burst, { onNone: () => ({ first: at, last: at }), onSome: (b) => ({ ...b, last: at }) }))
+        burst = Option.some(Option.match(burst, {
+          onNone: () => ({ first: at, last: at, urgent }),
+          onSome: (b) => ({ ...b, last: at, urgent: b.urgent || urgent })
+        }))
         if (origin !== undefined && origins.length < MAX_LINKS) origins.push(origin)
         followUps.length = 0 // the lead wrote: a pending nudge is moot (the store cancels it too)
       })
@@ -114,7 +117,7 @@ export const runActor = <R>(options: {
       })
 
     /** When the next burst closes, if one is open. */
-    const deadline = () => Option.map(burst, (b) => Math.min(b.last + quiet, b.first + maxWait))
+    const deadline = () => Option.map(burst, (b) => (b.urgent ? b.last : Math.min(b.last + quiet, b.first + maxWait)))
 
     const loop = Effect.gen(function*() {
       while (true) {
@@ -143,7 +146,9 @@ export const runActor = <R>(options: {
         switch (mail.value._tag) {
           case "LeadMessage":
           case "Resume":
-            if (yield* own(mail.value)) yield* openBurst(mail.value._tag === "LeadMessage" ? mail.value.origin : undefined)
+            if (yield* own(mail.value)) {
+              yield* openBurst(mail.value._tag === "LeadMessage" ? mail.value.origin : undefined, mail.value._tag === "LeadMessage" && mail.value.urgent === true)
+            }
             break
           case "FollowUpDue":
             if (yield* own(mail.value)) followUps.push(mail.value)

@@ -3,8 +3,11 @@ import type { Effect, Tracer } from "effect"
 import type { ConversationId, MessageId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
 
 export type Mail =
-  /** `origin`: the span that stored the message (the delivery's trace), for the turn's span links */
-  | { readonly _tag: "LeadMessage"; readonly messageId: MessageId; readonly origin?: Tracer.AnySpan | undefined }
+  /**
+   * `origin`: the span that stored the message (the delivery's trace), for the turn's span links;
+   * `urgent`: the lead asked for a person — the burst closes now, no quiet window
+   */
+  | { readonly _tag: "LeadMessage"; readonly messageId: MessageId; readonly origin?: Tracer.AnySpan | undefined; readonly urgent?: boolean }
   /** something may be unanswered (restart, a lease taken over, a poke from another process): look again */
   | { readonly _tag: "Resume" }
   | { readonly _tag: "FollowUpDue"; readonly scheduledActionId: ScheduledActionId }

@@ -13,7 +13,7 @@ import { type Acquired, LeaseKey, type Lessee, makeLeaseSql, type Released, type
 import type { ConversationKey } from "./mailbox.ts"
 import { makeSnapshots, type Snapshot } from "./snapshot.ts"
 import { StoreError } from "./StoreError.ts"
-import { type BotTurnState, type Commit, type FollowUpRow, makeWrites, type Outbound, type SendError } from "./writes.ts"
+import { type BotTurnState, type Commit, type FollowUpRow, type HandoffOutcome, makeWrites, type Outbound, type SendError } from "./writes.ts"
 
 export const Recovered = Schema.Struct({ unknownSends: Schema.Int, unanswered: Schema.Array(LeaseKey) })
 export type Recovered = typeof Recovered.Type
@@ -28,8 +28,8 @@ export interface EngineStoreShape {
   readonly markFailed: (messageId: MessageId, error: typeof SendError.Type) => Op<void>
   readonly recordBotTurn: (key: ConversationKey, state: BotTurnState) => Op<void>
   readonly markDecided: (key: ConversationKey, messageId: MessageId) => Op<void>
-  /** Bot → human. False when it already was in human mode. */
-  readonly handoff: (key: ConversationKey, reason: string) => Op<boolean>
+  /** Bot → human, assigned to an online person if any, the staff webhook queued. Not when already human. */
+  readonly handoff: (key: ConversationKey, reason: string) => Op<HandoffOutcome>
   readonly saveSummary: (key: ConversationKey, summary: string) => Op<void>
   readonly countNudge: (key: ConversationKey) => Op<void>
   /** True the first time the lead opts out. */

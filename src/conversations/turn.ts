@@ -5,10 +5,11 @@
  * failure ends in a handoff.
  */
 import { Clock, DateTime, Effect, Option, type Tracer } from "effect"
-import { ModeChanged, TurnDecided } from "../domain/events.ts"
+import { TurnDecided } from "../domain/events.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { FollowUps } from "../followups/FollowUps.ts"
 import { isOptOut } from "../followups/optOut.ts"
+import { asksForHuman } from "../htl/policy/asksForHuman.ts"
 import { Htl } from "../htl/Htl.ts"
 import { HtlAudit } from "../htl/audit.ts"
 import type { TurnContext, TurnResult } from "../htl/types.ts"
@@ -16,6 +17,7 @@ import { Knowledge } from "../knowledge/Knowledge.ts"
 import { engineOverheadMs, record, turnLatencyMs } from "../observability/metrics.ts"
 import { buildTurnContext } from "./context.ts"
 import { type Delivery, makeDeliver, sendTargetOf } from "./deliver.ts"
+import { makeHandoff } from "./handoff.ts"
 import type { ConversationKey } from "./mailbox.ts"
 import { OutboundSender } from "./sender.ts"
 import { optOutAcknowledgement } from "./optOutReply.ts"
@@ -33,11 +35,9 @@ export const makeLeadTurn = Effect.gen(function*() {
     const deliver = yield* makeDeliver
     const sender = yield* OutboundSender
 
-    const handoff = Effect.fn("Engine.handoff")(function*(key: ConversationKey, reason: string) {
-      if (!(yield* store.handoff(key, reason))) return
-      yield* followUps.cancelPending(key, "handed to a human")
-      yield* bus.publish(new ModeChanged({ ...key, at: yield* DateTime.now, mode: "human", kind: "handoff", reason, byUserId: null }))
-    })
+    const handoffWithNotice = yield* makeHandoff
+    /** Every lead-turn handoff tells the lead (a failed send was not seen by them: no notice then either). */
+    const handoff = (key: ConversationKey, reason: string) => handoffWithNotice(key, reason, { notify: !reason.startsWith("send_failed") })
 
     const optOut = Effect.fn("Engine.optOut")(function*(key: ConversationKey, snapshot: Snapshot, context: TurnContext) {
       const first = yield* store.optOut(key)
@@ -131,6 +131,13 @@ export const makeLeadTurn = Effect.gen(function*() {
       )
       // (a lead who opted out and writes again is answered: that is consent to talk, not to nudges)
       if (isOptOut(last.content)) return yield* optOut(key, snapshot, context)
+      // "I want a person": at once, by code, without the model
+      const request = asksForHuman(snapshot.burst.map((m) => m.content))
+      if (request !== null) {
+        const reason = `lead_asked_for_human: "${request}"`
+        yield* bus.publish(new TurnDecided({ ...key, at: yield* DateTime.now, action: "HANDOFF_HUMAN", why: reason }))
+        return yield* handoff(key, reason)
+      }
       const result = yield* htl.runTurn(context)
       yield* bus.publish(new TurnDecided({ ...key, at: yield* DateTime.now, action: result.action, why: result.reason }))
       // the audit is written after the action: off the reply's critical path

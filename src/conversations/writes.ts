@@ -9,6 +9,8 @@ import { SqlClient } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
 import { IntentLevel, Sentiment, Stage } from "../domain/enums.ts"
 import { MessageId, UserId } from "../domain/ids.ts"
+import { pickAssignee } from "../handoffs/assignment.ts"
+import { enqueueHandoffWebhook } from "../handoffs/webhookQueue.ts"
 import type { ConversationKey } from "./mailbox.ts"
 import { newestLeadMessage } from "./snapshot.ts"
 
@@ -40,6 +42,9 @@ export const BotTurnState = Schema.Struct({
   language: Schema.NullOr(Schema.String)
 })
 export type BotTurnState = typeof BotTurnState.Type
+
+export const HandoffOutcome = Schema.Struct({ handedOff: Schema.Boolean, assignedTo: Schema.NullOr(UserId) })
+export type HandoffOutcome = typeof HandoffOutcome.Type
 
 export const SendError = Schema.Struct({ code: Schema.NullOr(Schema.Int), title: Schema.String, details: Schema.String })
 
@@ -106,12 +111,25 @@ export const makeWrites = Effect.gen(function*() {
         WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId}`
     }))
 
-  /** Bot → human. False when it already was in human mode. */
+  /**
+   * Bot → human, in one transaction: the mode, the assignee (an online person, round robin) and the
+   * staff webhook's delivery row. Not handed off when it already was in human mode.
+   */
   const handoff = (key: ConversationKey, reason: string) =>
-    sql<{ id: string }>`UPDATE conversations SET mode = 'human', mode_reason = ${reason}, mode_changed_by = NULL,
-          mode_changed_at = now(), updated_at = now()
-        WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId} AND mode = 'bot'
-        RETURNING id`.pipe(Effect.map((rows) => rows.length > 0))
+    sql.withTransaction(Effect.gen(function*() {
+      const switched = yield* sql<{ id: string }>`UPDATE conversations SET mode = 'human', mode_reason = ${reason},
+            mode_changed_by = NULL, mode_changed_at = now(), updated_at = now()
+          WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId} AND mode = 'bot'
+          RETURNING id`
+      if (switched.length === 0) return { handedOff: false, assignedTo: null } satisfies HandoffOutcome
+      const assignedTo = yield* pickAssignee(sql, key.organizationId)
+      if (assignedTo !== null) {
+        yield* sql`UPDATE conversations SET assigned_to = ${assignedTo}
+          WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId}`
+      }
+      yield* enqueueHandoffWebhook(sql, key, reason, assignedTo)
+      return { handedOff: true, assignedTo } satisfies HandoffOutcome
+    }))
 
   const saveSummary = (key: ConversationKey, summary: string) =>
     sql`UPDATE conversations SET rolling_summary = ${summary}, updated_at = now()

@@ -4,6 +4,7 @@ import { Accounts } from "../auth/Accounts.ts"
 import { AuthorizationLive, Authenticator } from "../auth/Authentication.ts"
 import { AuthHttpLive, MeHttpLive } from "../auth/http.ts"
 import { LoginThrottle } from "../auth/LoginThrottle.ts"
+import { Presence } from "../auth/Presence.ts"
 import { Tokens } from "../auth/Tokens.ts"
 import { Analytics } from "./analytics/Analytics.ts"
 import { AnalyticsHttpLive } from "./analytics/http.ts"
@@ -15,12 +16,15 @@ import { LeadsHttpLive } from "./leads/http.ts"
 import { Leads } from "./leads/Leads.ts"
 import { DashboardRpcLive } from "./rpc/server.ts"
 import { SettingsHttpLive } from "./settings/http.ts"
+import { WebhooksHttpLive } from "./settings/webhooks.ts"
 import { Settings } from "./settings/Settings.ts"
 import { RequestValidationLive } from "./validation.ts"
+import { OverdueMetricsLive } from "../handoffs/overdueMetrics.ts"
+import { Webhooks } from "../handoffs/Webhooks.ts"
 
 const AuthServices = Authenticator.layer.pipe(
   Layer.provideMerge(Accounts.layer),
-  Layer.provideMerge(Layer.mergeAll(Tokens.layer, LoginThrottle.layer))
+  Layer.provideMerge(Layer.mergeAll(Tokens.layer, LoginThrottle.layer, Presence.layer))
 )
 
 /** Needs SqlClient, EventBus, AppConfig and the WhatsApp services (Channels, WebhookSecrets, WhatsApp). */
@@ -29,6 +33,8 @@ export const DashboardServices = Layer.mergeAll(
   Leads.layer,
   Analytics.layer,
   Settings.layer,
+  Webhooks.dispatcher.pipe(Layer.provideMerge(Webhooks.layer)),
+  OverdueMetricsLive,
   ModeAuditLive
 ).pipe(Layer.provideMerge(AuthServices))
 
@@ -39,7 +45,8 @@ export const DashboardHttpLive = Layer.mergeAll(
   ConversationsHttpLive,
   LeadsHttpLive,
   AnalyticsHttpLive,
-  SettingsHttpLive
+  SettingsHttpLive,
+  WebhooksHttpLive
 ).pipe(
   Layer.provideMerge(Layer.mergeAll(AuthorizationLive, RequestValidationLive)),
   Layer.provideMerge(DashboardServices)

@@ -38,7 +38,16 @@ export class ModeChanged extends Schema.TaggedClass<ModeChanged>()("ModeChanged"
   /** handoff (by the bot), takeover or release (by a user) */
   kind: Schema.Literals(["handoff", "takeover", "release"]),
   reason: Schema.NullOr(Schema.String),
-  byUserId: Schema.NullOr(UserId)
+  byUserId: Schema.NullOr(UserId),
+  /** Who has the conversation now: the assignee of a handoff, the user who took over; null on release. */
+  assignedTo: Schema.optional(Schema.NullOr(UserId))
+}) {}
+
+/** An admin gave the conversation to someone else (or to nobody). */
+export class AssignmentChanged extends Schema.TaggedClass<AssignmentChanged>()("AssignmentChanged", {
+  ...base,
+  assignedTo: Schema.NullOr(UserId),
+  byUserId: UserId
 }) {}
 
 export class FollowUpChanged extends Schema.TaggedClass<FollowUpChanged>()("FollowUpChanged", {
@@ -49,5 +58,5 @@ export class FollowUpChanged extends Schema.TaggedClass<FollowUpChanged>()("Foll
   reason: Schema.NullOr(Schema.String)
 }) {}
 
-export const DomainEvent = Schema.Union([MessageStored, MessageStatusChanged, TurnDecided, ModeChanged, FollowUpChanged])
+export const DomainEvent = Schema.Union([MessageStored, MessageStatusChanged, TurnDecided, ModeChanged, AssignmentChanged, FollowUpChanged])
 export type DomainEvent = typeof DomainEvent.Type

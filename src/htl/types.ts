@@ -80,6 +80,7 @@ export type HandoffCode =
   | "guardrail_violation"
   | "model_decision"
   | "internal_error"
+  | "lead_asked_for_human"
 
 export interface Reply {
   readonly text: string

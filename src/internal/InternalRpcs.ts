@@ -11,7 +11,7 @@ import { OutboundBody, SendFailed, SendTarget } from "../conversations/sender.ts
 import { Snapshot } from "../conversations/snapshot.ts"
 import { Recovered } from "../conversations/store.ts"
 import { StoreError } from "../conversations/StoreError.ts"
-import { BotTurnState, Commit, FollowUpRow, Outbound, SendError } from "../conversations/writes.ts"
+import { BotTurnState, Commit, FollowUpRow, HandoffOutcome, Outbound, SendError } from "../conversations/writes.ts"
 import { DomainEvent } from "../domain/events.ts"
 import { MessageId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
 import { Claimed, ClaimRequest } from "../followups/store.ts"
@@ -38,7 +38,7 @@ export class InternalRpcs extends RpcGroup.make(
   store("store.markFailed", { messageId: MessageId, error: SendError }, Schema.Void),
   store("store.recordBotTurn", { key: LeaseKey, state: BotTurnState }, Schema.Void),
   store("store.markDecided", { key: LeaseKey, messageId: MessageId }, Schema.Void),
-  store("store.handoff", { key: LeaseKey, reason: Schema.String }, Schema.Boolean),
+  store("store.handoff", { key: LeaseKey, reason: Schema.String }, HandoffOutcome),
   store("store.saveSummary", { key: LeaseKey, summary: Schema.String }, Schema.Void),
   store("store.countNudge", key, Schema.Void),
   store("store.optOut", key, Schema.Boolean),

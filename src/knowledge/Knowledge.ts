@@ -36,7 +36,8 @@ export const defaultProfile = (organizationId: OrganizationId): BusinessProfile 
   hasFollowupTemplate: false,
   catalogPrices: [],
   faqs: [],
-  products: []
+  products: [],
+  handoffMessages: {}
 })
 
 /** FAQs and products a profile carries (the rest stay searchable, not quotable by the guardrails). */
@@ -53,7 +54,8 @@ const ProfileRow = Schema.Struct({
   followupMaxTotal: Schema.Int,
   followupMinMinutes: Schema.Int,
   followupMaxMinutes: Schema.Int,
-  followupTemplateName: Schema.NullOr(Schema.String)
+  followupTemplateName: Schema.NullOr(Schema.String),
+  handoffMessages: Schema.Record(Schema.String, Schema.String)
 })
 /** numeric(14,2) comes back as text: decoded to a number here, at the edge. */
 const PriceRow = Schema.Struct({ price: Schema.FiniteFromString, currency: Schema.NullOr(Schema.String) })
@@ -87,7 +89,8 @@ export const makeSqlKnowledge = Effect.gen(function*() {
             'businessName', p.business_name, 'description', p.description, 'tone', p.tone, 'languages', p.languages,
             'policies', p.policies, 'timezone', p.timezone, 'followupMax24h', p.followup_max_24h,
             'followupMaxTotal', p.followup_max_total, 'followupMinMinutes', p.followup_min_minutes,
-            'followupMaxMinutes', p.followup_max_minutes, 'followupTemplateName', p.followup_template_name)
+            'followupMaxMinutes', p.followup_max_minutes, 'followupTemplateName', p.followup_template_name,
+            'handoffMessages', p.handoff_messages)
          FROM business_profiles p WHERE p.organization_id = o.id) AS profile,
         (SELECT coalesce(json_agg(json_build_object('price', x.price::text, 'currency', x.currency)), '[]')
          FROM (SELECT DISTINCT price, currency FROM business_products

@@ -35,7 +35,9 @@ export const BusinessProfile = Schema.Struct({
   /** The business's FAQs (the first 200): prices, offers and facts it wrote there may be quoted. */
   faqs: Schema.Array(Faq),
   /** The business's products (the first 200): their names are not language evidence, their words may be quoted. */
-  products: Schema.Array(Product)
+  products: Schema.Array(Product),
+  /** Its own acknowledgement when a lead is handed to a person, per language ({"es": "…"}); defaults otherwise. */
+  handoffMessages: Schema.Record(Schema.String, Schema.String)
 })
 export type BusinessProfile = typeof BusinessProfile.Type
 

@@ -38,6 +38,9 @@ export const followUps = Metric.counter("wa.followups", {
   incremental: true
 })
 export const sendErrors = Metric.counter("wa.send.errors", { description: "Graph API send failures by code", incremental: true })
+export const overdueHandoffs = Metric.gauge("wa.handoffs.overdue", {
+  description: "conversations handed to a person who has not written for longer than the business allows"
+})
 export const activeActors = Metric.gauge("wa.engine.active_actors", { description: "conversation actors in memory" })
 
 /** `counter` + 1 with the given labels. */

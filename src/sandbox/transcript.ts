@@ -20,15 +20,19 @@ export const describeEvent = (event: DomainEvent): string | undefined => {
         ? `· follow-up scheduled for ${DateTime.formatIso(event.dueAt)}`
         : `· follow-up ${event.change}${reason(event.reason)}`
     case "MessageStatusChanged":
+    case "AssignmentChanged":
       return undefined
   }
 }
 
-/** Whether the event ends the wait for an answer to the lead's last message. */
-export const answers = (event: DomainEvent): boolean => {
+/**
+ * Whether the event ends the wait for an answer to the lead's last message. After a decision to
+ * hand over (`handingOver`), the lead's notice is not the end: the handoff itself is.
+ */
+export const answers = (event: DomainEvent, handingOver: boolean): boolean => {
   switch (event._tag) {
     case "MessageStored":
-      return event.from !== "LEAD"
+      return event.from !== "LEAD" && !handingOver
     case "ModeChanged":
       return event.kind === "handoff"
     case "FollowUpChanged":

@@ -65,6 +65,12 @@ describe("tenant isolation", () => {
           )
         }
         sameAsMissing(
+          yield* as("POST", "/conversations/{id}/assign", `/conversations/${aConv.conversationId}/assign`, { user_id: null }),
+          yield* as("POST", "/conversations/{id}/assign", `/conversations/${MISSING}/assign`, { user_id: null })
+        )
+        // nor can A's conversation be given to a person of B, nor B's to a person of A
+        assert.strictEqual((yield* as("POST", "/conversations/{id}/assign", `/conversations/${bConv.conversationId}/assign`, { user_id: a.userId })).status, 400)
+        sameAsMissing(
           yield* as("POST", "/messages/send", "/messages/send", { conversation_id: aConv.conversationId, text: "hi" }),
           yield* as("POST", "/messages/send", "/messages/send", { conversation_id: MISSING, text: "hi" })
         )
@@ -96,6 +102,15 @@ describe("tenant isolation", () => {
         const invite = yield* as("GET", "/organization/invite", "/organization/invite")
         assert.notStrictEqual(invite.body.invite_code, a.inviteCode)
         assert.notStrictEqual((yield* as("POST", "/organization/invite/rotate", "/organization/invite/rotate")).body.invite_code, a.inviteCode)
+
+        // the staff webhook is B's own: A's stays as it was, A's delivery log is never listed
+        assert.strictEqual((yield* call("PUT", "/organization/webhook", { token: a.token, body: { url: "http://127.0.0.1:9/a-hook", secret: "a-secret-0123456789" } })).status, 200)
+        assert.deepStrictEqual((yield* as("GET", "/organization/webhook", "/organization/webhook")).body, { url: null, has_secret: false })
+        assert.strictEqual((yield* as("POST", "/organization/webhook/test", "/organization/webhook/test")).status, 400) // B has none
+        assert.strictEqual((yield* as("PUT", "/organization/webhook", "/organization/webhook", { url: "http://127.0.0.1:9/b-hook" })).status, 200)
+        assert.deepStrictEqual((yield* as("GET", "/organization/webhook/deliveries", "/organization/webhook/deliveries")).body.items, [])
+        assert.strictEqual((yield* as("DELETE", "/organization/webhook", "/organization/webhook")).status, 204)
+        assert.deepStrictEqual((yield* call("GET", "/organization/webhook", { token: a.token })).body, { url: "http://127.0.0.1:9/a-hook", has_secret: true })
 
         // every response above was free of A's data, and A's rows are exactly as before
         assert.deepStrictEqual(yield* snapshot(a.orgId), before)

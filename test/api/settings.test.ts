@@ -17,7 +17,8 @@ const profile = {
     { name: "City bike", description: "7 gears", price: 499.9, currency: "EUR" },
     { name: "Tune-up", description: "", price: null, currency: null }
   ],
-  faqs: [{ question: "Do you deliver?", answer: "Yes, in Madrid." }]
+  faqs: [{ question: "Do you deliver?", answer: "Yes, in Madrid." }],
+  handoff: { messages: { es: "¡Gracias! Te escribe alguien de la tienda enseguida." }, overdue_minutes: 30 }
 }
 
 describe("settings", () => {
@@ -61,6 +62,7 @@ describe("settings", () => {
         assert.strictEqual(initial.status, 200)
         assert.strictEqual(initial.body.timezone, "UTC")
         assert.deepStrictEqual(initial.body.products, [])
+        assert.deepStrictEqual(initial.body.handoff, { messages: {}, overdue_minutes: 15 })
         assert.strictEqual((yield* call("PUT", "/organization/profile", { token: agent.token, body: profile })).status, 403)
         const saved = yield* call("PUT", "/organization/profile", { token: admin.token, body: profile })
         assert.strictEqual(saved.status, 200)
@@ -68,6 +70,9 @@ describe("settings", () => {
         assert.deepStrictEqual((yield* call("GET", "/organization/profile", { token: agent.token })).body, profile)
         const fewer = { ...profile, products: [], faqs: [] }
         assert.deepStrictEqual((yield* call("PUT", "/organization/profile", { token: admin.token, body: fewer })).body, fewer)
+        // a PUT without `handoff` leaves the handoff settings as they are
+        const { handoff: _, ...withoutHandoff } = fewer
+        assert.deepStrictEqual((yield* call("PUT", "/organization/profile", { token: admin.token, body: withoutHandoff })).body.handoff, profile.handoff)
 
         const invalid: Array<[unknown, string]> = [
           [{ ...profile, timezone: "Mars/Olympus" }, "timezone"],
@@ -75,7 +80,9 @@ describe("settings", () => {
           [{ ...profile, quiet_hours_end: null }, "quiet_hours_end"],
           [{ ...profile, followup: { ...profile.followup, max_total: -1 } }, "followup.max_total"],
           [{ ...profile, followup: { ...profile.followup, min_minutes: 500, max_minutes: 100 } }, "followup.max_minutes"],
-          [{ ...profile, products: [{ name: "x", description: "", price: 1, currency: "euro" }] }, "products.0.currency"]
+          [{ ...profile, products: [{ name: "x", description: "", price: 1, currency: "euro" }] }, "products.0.currency"],
+          [{ ...profile, handoff: { messages: {}, overdue_minutes: 0 } }, "handoff.overdue_minutes"],
+          [{ ...profile, handoff: { messages: { es: "" }, overdue_minutes: 15 } }, "handoff.messages.es"]
         ]
         for (const [body, field] of invalid) {
           const r = yield* call("PUT", "/organization/profile", { token: admin.token, body })

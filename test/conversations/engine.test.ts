@@ -147,7 +147,10 @@ describe("conversation engine, end to end", () => {
         yield* say("15550000007", "LLM-DOWN please")
         const state = yield* poll(conversationState("15550000007"), (s) => s?.mode === "human", "20 seconds")
         assert.match(state?.modeReason ?? "", /llm_unavailable/)
-        assert.lengthOf(yield* sentTo("15550000007"), 0)
+        // no answer from the model; the lead is told a person will reply (README "Handoffs")
+        const sent = yield* sentTo("15550000007")
+        assert.lengthOf(sent, 1)
+        assert.include(sent[0]?.json ?? "", "A colleague from our team will reply here shortly")
       }))
 
     it.effect("WAIT_SCHEDULE: the follow-up fires once; a reply cancels the next one", () =>

@@ -37,7 +37,8 @@ export const profile: BusinessProfile = {
   hasFollowupTemplate: true,
   catalogPrices: products.flatMap((p) => (p.price === null ? [] : [{ amount: p.price, currency: p.currency }])),
   faqs,
-  products
+  products,
+  handoffMessages: {}
 }
 
 const at = (minute: number) => DateTime.makeUnsafe(Date.UTC(2026, 0, 15, 10, minute))

@@ -7,9 +7,11 @@ import { Clock, Context, DateTime, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import type { Caller } from "../../domain/dashboard/auth.ts"
 import type { ConversationItem, ConversationPage, ConversationQuery, MessagePage, PageQuery } from "../../domain/dashboard/conversations.ts"
-import { NotFound, ValidationError } from "../../domain/dashboard/errors.ts"
-import { ModeChanged } from "../../domain/events.ts"
-import { ConversationId } from "../../domain/ids.ts"
+import { type Forbidden, NotFound, ValidationError } from "../../domain/dashboard/errors.ts"
+import { AssignmentChanged, ModeChanged } from "../../domain/events.ts"
+import { ConversationId, UserId } from "../../domain/ids.ts"
+import { requireAdmin } from "../../auth/Authentication.ts"
+import { overdueCondition } from "../../handoffs/overdue.ts"
 import { EventBus } from "../../events/EventBus.ts"
 import { DEFAULT_LIMIT, decodeCursor, decodeRows, page } from "../sql.ts"
 import { ConversationRow, MessageRow, toConversationItem, toMessageItem } from "./rows.ts"
@@ -22,6 +24,7 @@ export class ConversationsView extends Context.Service<ConversationsView, {
   readonly get: (caller: Caller, id: string) => Effect.Effect<ConversationItem, NotFound>
   readonly messages: (caller: Caller, id: string, query: PageQuery) => Effect.Effect<MessagePage, NotFound | ValidationError>
   readonly setMode: (caller: Caller, id: string, mode: "human" | "bot") => Effect.Effect<ConversationItem, NotFound>
+  readonly assign: (caller: Caller, id: string, userId: string | null) => Effect.Effect<ConversationItem, NotFound | Forbidden | ValidationError>
 }>()("wa/dashboard/ConversationsView") {
   static readonly layer = Layer.effect(
     ConversationsView,
@@ -34,9 +37,10 @@ export class ConversationsView extends Context.Service<ConversationsView, {
                    l.id AS lead_id, l.name AS lead_name, l.phone AS lead_phone,
                    c.mode, c.stage, c.intent_level, c.user_sentiment, c.last_message, c.last_message_at,
                    c.last_user_message_at, c.followup_count_24h, c.total_nudges,
-                   c.mode_changed_by, c.mode_changed_at, c.mode_reason
+                   c.mode_changed_by, c.mode_changed_at, c.mode_reason, c.assigned_to, ${overdueCondition(sql)} AS overdue
             FROM conversations c
             JOIN leads l ON l.id = c.lead_id AND l.organization_id = c.organization_id
+            LEFT JOIN business_profiles p ON p.organization_id = c.organization_id
             WHERE ${where} AND l.deleted_at IS NULL
             ORDER BY coalesce(c.last_message_at, c.created_at) DESC, c.id DESC
             LIMIT ${limit}`.pipe(decodeRows(ConversationRow), Effect.orDie)
@@ -53,6 +57,12 @@ export class ConversationsView extends Context.Service<ConversationsView, {
           ...(query.stage === undefined ? [] : [sql`c.stage = ${query.stage}`]),
           ...(query.intent === undefined ? [] : [sql`c.intent_level = ${query.intent}`]),
           ...(pattern === undefined ? [] : [sql`(l.name ILIKE ${pattern} OR l.phone LIKE ${pattern} OR l.wa_id LIKE ${pattern})`]),
+          ...(query.assigned_to === undefined
+            ? []
+            : query.assigned_to === "none"
+            ? [sql`c.assigned_to IS NULL`]
+            : [sql`c.assigned_to = ${query.assigned_to === "me" ? caller.id : query.assigned_to}`]),
+          ...(query.overdue === undefined ? [] : [query.overdue === "true" ? overdueCondition(sql) : sql`NOT ${overdueCondition(sql)}`]),
           ...(cursor === undefined
             ? []
             : [sql`(coalesce(c.last_message_at, c.created_at), c.id) < (${cursor.k}::timestamptz, ${cursor.id}::uuid)`])
@@ -85,7 +95,7 @@ export class ConversationsView extends Context.Service<ConversationsView, {
         const kind = mode === "human" ? "takeover" : "release"
         const updated = yield* sql<{ id: string }>`
           UPDATE conversations c SET mode = ${mode}, mode_reason = ${kind}, mode_changed_by = ${caller.id},
-                 mode_changed_at = now(), updated_at = now()
+                 mode_changed_at = now(), updated_at = now(), assigned_to = ${mode === "human" ? caller.id : null}
           FROM leads l
           WHERE c.id = ${id} AND c.organization_id = ${caller.organizationId}
             AND l.id = c.lead_id AND l.organization_id = c.organization_id AND l.deleted_at IS NULL
@@ -106,12 +116,38 @@ export class ConversationsView extends Context.Service<ConversationsView, {
           mode,
           kind,
           reason: null,
+          byUserId: caller.id,
+          assignedTo: mode === "human" ? caller.id : null
+        }))
+        return yield* get(caller, id)
+      })
+
+      /** An admin gives the conversation to a person of the organization (or to nobody). */
+      const assign = Effect.fn("ConversationsView.assign")(function*(caller: Caller, id: string, userId: string | null) {
+        yield* requireAdmin(caller)
+        if (userId !== null) {
+          const [user] = yield* sql<{ id: string }>`SELECT id FROM users
+            WHERE id = ${userId} AND organization_id = ${caller.organizationId} AND is_active`.pipe(Effect.orDie)
+          if (user === undefined) return yield* new ValidationError({ message: "user_id: is not an active user of this organization" })
+        }
+        const updated = yield* sql<{ id: string }>`
+          UPDATE conversations c SET assigned_to = ${userId}, updated_at = now()
+          FROM leads l
+          WHERE c.id = ${id} AND c.organization_id = ${caller.organizationId}
+            AND l.id = c.lead_id AND l.organization_id = c.organization_id AND l.deleted_at IS NULL
+          RETURNING c.id`.pipe(Effect.orDie)
+        if (updated.length === 0) return yield* conversationNotFound
+        yield* bus.publish(new AssignmentChanged({
+          organizationId: caller.organizationId,
+          conversationId: ConversationId.make(id),
+          at: DateTime.makeUnsafe(yield* Clock.currentTimeMillis),
+          assignedTo: userId === null ? null : UserId.make(userId),
           byUserId: caller.id
         }))
         return yield* get(caller, id)
       })
 
-      return ConversationsView.of({ list, get, messages, setMode })
+      return ConversationsView.of({ list, get, messages, setMode, assign })
     })
   )
 }

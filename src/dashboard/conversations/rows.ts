@@ -21,7 +21,9 @@ export const ConversationRow = Schema.Struct({
   totalNudges: Schema.Int,
   modeChangedBy: Schema.NullOr(Schema.String),
   modeChangedAt: Schema.NullOr(Schema.Date),
-  modeReason: Schema.NullOr(Schema.String)
+  modeReason: Schema.NullOr(Schema.String),
+  assignedTo: Schema.NullOr(Schema.String),
+  overdue: Schema.Boolean
 })
 export type ConversationRow = typeof ConversationRow.Type
 
@@ -38,7 +40,9 @@ export const toConversationItem = (row: ConversationRow): ConversationItem => ({
   total_nudges: row.totalNudges,
   mode_changed_by: row.modeChangedBy,
   mode_changed_at: isoOrNull(row.modeChangedAt),
-  mode_reason: row.modeReason
+  mode_reason: row.modeReason,
+  assigned_to: row.assignedTo,
+  overdue: row.overdue
 })
 
 export const MessageRow = Schema.Struct({

@@ -3,6 +3,7 @@ import { Effect, Schema } from "effect"
 import type { SqlClient } from "effect/sql"
 import type { BusinessProfile } from "../../domain/dashboard/settings.ts"
 import type { OrganizationId } from "../../domain/ids.ts"
+import { DEFAULT_OVERDUE_MINUTES } from "../../handoffs/overdue.ts"
 import { decodeRows } from "../sql.ts"
 
 const ProfileRow = Schema.Struct({
@@ -19,7 +20,9 @@ const ProfileRow = Schema.Struct({
   followupMinMinutes: Schema.Int,
   followupMaxMinutes: Schema.Int,
   followupTemplateName: Schema.NullOr(Schema.String),
-  followupTemplateLanguage: Schema.NullOr(Schema.String)
+  followupTemplateLanguage: Schema.NullOr(Schema.String),
+  handoffMessages: Schema.Record(Schema.String, Schema.String),
+  handoffOverdueMinutes: Schema.Int
 })
 const ProductRow = Schema.Struct({
   name: Schema.String,
@@ -44,7 +47,9 @@ const DEFAULTS = {
   followupMinMinutes: 30,
   followupMaxMinutes: 2880,
   followupTemplateName: null,
-  followupTemplateLanguage: null
+  followupTemplateLanguage: null,
+  handoffMessages: {},
+  handoffOverdueMinutes: DEFAULT_OVERDUE_MINUTES
 }
 
 export const readProfile = Effect.fn("Settings.readProfile")(function*(sql: SqlClient.SqlClient, org: OrganizationId) {
@@ -52,7 +57,7 @@ export const readProfile = Effect.fn("Settings.readProfile")(function*(sql: SqlC
     SELECT business_name, description, tone, languages, policies, timezone,
            to_char(quiet_hours_start, 'HH24:MI') AS quiet_hours_start, to_char(quiet_hours_end, 'HH24:MI') AS quiet_hours_end,
            followup_max_24h, followup_max_total, followup_min_minutes, followup_max_minutes,
-           followup_template_name, followup_template_language
+           followup_template_name, followup_template_language, handoff_messages, handoff_overdue_minutes
     FROM business_profiles WHERE organization_id = ${org}`.pipe(decodeRows(ProfileRow))
   const products = yield* sql`
     SELECT name, description, price::float8 AS price, currency FROM business_products
@@ -78,7 +83,8 @@ export const readProfile = Effect.fn("Settings.readProfile")(function*(sql: SqlC
       template_language: p.followupTemplateLanguage
     },
     products,
-    faqs
+    faqs,
+    handoff: { messages: p.handoffMessages, overdue_minutes: p.handoffOverdueMinutes }
   }
   return profile
 }, Effect.orDie)
@@ -101,6 +107,10 @@ export const writeProfile = Effect.fn("Settings.writeProfile")(function*(sql: Sq
       followup_max_total = EXCLUDED.followup_max_total, followup_min_minutes = EXCLUDED.followup_min_minutes,
       followup_max_minutes = EXCLUDED.followup_max_minutes, followup_template_name = EXCLUDED.followup_template_name,
       followup_template_language = EXCLUDED.followup_template_language, updated_at = now()`
+  if (p.handoff !== undefined) {
+    yield* sql`UPDATE business_profiles SET handoff_messages = ${JSON.stringify(p.handoff.messages)}::jsonb,
+        handoff_overdue_minutes = ${p.handoff.overdue_minutes} WHERE organization_id = ${org}`
+  }
   yield* sql`DELETE FROM business_products WHERE organization_id = ${org}`
   yield* sql`DELETE FROM business_faqs WHERE organization_id = ${org}`
   // created_at keeps the given order (now() is the same for the whole transaction)

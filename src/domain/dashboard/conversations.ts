@@ -3,7 +3,7 @@ import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "effect/http-api"
 import { ConversationMode, IntentLevel, MessageFrom, MessageStatus, Sentiment, Stage } from "../enums.ts"
 import { Authorization } from "./auth.ts"
-import { NotFoundWire, ValidationErrorWire, WindowClosedWire } from "./errors.ts"
+import { ForbiddenWire, NotFoundWire, ValidationErrorWire, WindowClosedWire } from "./errors.ts"
 import { Cursor, Limit, Page, Text, Uuid } from "./fields.ts"
 import { RequestValidation } from "./validation.ts"
 
@@ -21,7 +21,11 @@ export const ConversationItem = Schema.Struct({
   /** Who changed the mode last (a user id, null for the bot's own handoff), when and why. */
   mode_changed_by: Schema.NullOr(Schema.String),
   mode_changed_at: Schema.NullOr(Schema.String),
-  mode_reason: Schema.NullOr(Schema.String)
+  mode_reason: Schema.NullOr(Schema.String),
+  /** The person it is assigned to: a handoff's online agent, whoever took it over; null when released. */
+  assigned_to: Schema.NullOr(Schema.String),
+  /** Handed off by the bot and no person has written since, for longer than the business allows. */
+  overdue: Schema.Boolean
 })
 export type ConversationItem = typeof ConversationItem.Type
 
@@ -34,7 +38,11 @@ export const ConversationQuery = Schema.Struct({
   mode: Schema.optional(ConversationMode),
   stage: Schema.optional(Stage),
   intent: Schema.optional(IntentLevel),
-  search: Schema.optional(Schema.String)
+  search: Schema.optional(Schema.String),
+  /** "me", "none", or a user id */
+  assigned_to: Schema.optional(Schema.Union([Schema.Literals(["me", "none"]), Uuid])),
+  /** "true": only handoffs waiting too long for a person; "false": none of those */
+  overdue: Schema.optional(Schema.Literals(["true", "false"]))
 })
 export type ConversationQuery = typeof ConversationQuery.Type
 
@@ -57,6 +65,9 @@ export type MessagePage = typeof MessagePage.Type
 
 export const PageQuery = Schema.Struct({ limit: Limit, cursor: Cursor })
 export type PageQuery = typeof PageQuery.Type
+
+export const AssignPayload = Schema.Struct({ user_id: Schema.NullOr(Uuid) })
+export type AssignPayload = typeof AssignPayload.Type
 
 export const TemplatePayload = Schema.Struct({
   name: Text(512),
@@ -91,6 +102,12 @@ export class ConversationsApi extends HttpApiGroup.make("conversations")
       params: idParams,
       success: ConversationItem,
       error: NotFoundWire
+    }),
+    HttpApiEndpoint.post("assign", "/conversations/:id/assign", {
+      params: idParams,
+      payload: AssignPayload,
+      success: ConversationItem,
+      error: [NotFoundWire, ForbiddenWire, ValidationErrorWire]
     }),
     HttpApiEndpoint.post("send", "/messages/send", {
       payload: SendPayload,

@@ -8,11 +8,12 @@ import { Rpc, RpcGroup, RpcMiddleware } from "effect/rpc"
 import { DomainEvent } from "../events.ts"
 import { Analytics, AnalyticsQuery, DashboardStats } from "./analytics.ts"
 import { CurrentUser, Me } from "./auth.ts"
-import { ConversationItem, ConversationPage, ConversationQuery, MessageItem, MessagePage, SendPayload } from "./conversations.ts"
+import { AssignPayload, ConversationItem, ConversationPage, ConversationQuery, MessageItem, MessagePage, SendPayload } from "./conversations.ts"
 import { RpcError, Unauthorized } from "./errors.ts"
 import { Cursor, Limit, Uuid } from "./fields.ts"
 import { CreateLeadPayload, Lead, LeadPage, LeadQuery, UpdateLeadPayload } from "./leads.ts"
 import { BusinessProfile, Channel, CreateChannelPayload, Invite } from "./settings.ts"
+import { DeliveryQuery, WebhookConfigured, WebhookDeliveryPage, WebhookPayload, WebhookSettings, WebhookTestResult } from "./webhooks.ts"
 
 export class RpcAuthentication extends RpcMiddleware.Service<RpcAuthentication, { provides: CurrentUser }>()(
   "wa/dashboard/RpcAuthentication",
@@ -31,6 +32,7 @@ export class DashboardRpcs extends RpcGroup.make(
   }),
   Rpc.make("conversations.takeover", { payload: byId, success: ConversationItem, error: RpcError }),
   Rpc.make("conversations.release", { payload: byId, success: ConversationItem, error: RpcError }),
+  Rpc.make("conversations.assign", { payload: { ...byId, ...AssignPayload.fields }, success: ConversationItem, error: RpcError }),
   Rpc.make("messages.send", { payload: SendPayload.fields, success: MessageItem, error: RpcError }),
   Rpc.make("leads.list", { payload: LeadQuery.fields, success: LeadPage, error: RpcError }),
   Rpc.make("leads.create", { payload: CreateLeadPayload.fields, success: Lead, error: RpcError }),
@@ -44,6 +46,11 @@ export class DashboardRpcs extends RpcGroup.make(
   Rpc.make("organization.putProfile", { payload: { profile: BusinessProfile }, success: BusinessProfile, error: RpcError }),
   Rpc.make("organization.getInvite", { success: Invite, error: RpcError }),
   Rpc.make("organization.rotateInvite", { success: Invite, error: RpcError }),
+  Rpc.make("organization.getWebhook", { success: WebhookSettings, error: RpcError }),
+  Rpc.make("organization.putWebhook", { payload: WebhookPayload.fields, success: WebhookConfigured, error: RpcError }),
+  Rpc.make("organization.deleteWebhook", { error: RpcError }),
+  Rpc.make("organization.testWebhook", { success: WebhookTestResult, error: RpcError }),
+  Rpc.make("organization.webhookDeliveries", { payload: DeliveryQuery.fields, success: WebhookDeliveryPage, error: RpcError }),
   /** Live events of the caller's organization: new messages, status changes, handoffs, takeovers. */
   Rpc.make("events.subscribe", { success: DomainEvent, error: RpcError, stream: true })
 ).middleware(RpcAuthentication) {}

@@ -60,6 +60,18 @@ export const FollowUpPolicy = Schema.Struct({
   template_language: Schema.NullOr(Schema.String)
 })
 
+/** What happens when the bot hands a lead to a person. */
+export const HandoffSettings = Schema.Struct({
+  /** The lead's notice per language ({"es": "…"}); a language without one gets the built-in text. */
+  messages: Schema.Record(
+    Schema.String.check(Schema.isPattern(/^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$/, { message: "must be a language code such as es or hi-Latn" })),
+    Text(500)
+  ),
+  /** A handed-off lead without a person's reply for this long is overdue. */
+  overdue_minutes: Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 10_080 }, { message: "must be between 1 and 10080" }))
+})
+export type HandoffSettings = typeof HandoffSettings.Type
+
 export const BusinessProfile = Schema.Struct({
   business_name: Schema.String,
   description: Schema.String,
@@ -71,7 +83,9 @@ export const BusinessProfile = Schema.Struct({
   quiet_hours_end: Schema.NullOr(TimeOfDay),
   followup: FollowUpPolicy,
   products: Schema.Array(Product),
-  faqs: Schema.Array(Faq)
+  faqs: Schema.Array(Faq),
+  /** Omitted on PUT: left as it is. */
+  handoff: Schema.optional(HandoffSettings)
 })
 export type BusinessProfile = typeof BusinessProfile.Type
 
