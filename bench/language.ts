@@ -34,6 +34,15 @@ const ISO3: Readonly<Record<string, string>> = {
 /** franc and eld score similarity (top ≈ 1 or 0.8, others a little less): made probability-like with a softmax. */
 const SHARPNESS = 20
 
+const BACK = new Map(Object.entries(ISO3).map(([k, v]) => [v, k]))
+
+/** franc's ISO 639-3 scores, restricted to the candidates, made probability-like. */
+const francScorer = (all: typeof francAll): Scorer => (text, langs) =>
+  all(text, { only: langs.flatMap((l) => (ISO3[l] === undefined ? [] : [ISO3[l]])), minLength: 3 }).flatMap(([code, score]) => {
+    const lang = BACK.get(code)
+    return lang === undefined || code === "und" ? [] : [{ lang, score: Math.exp(SHARPNESS * (score - 1)) }]
+  })
+
 interface Candidate {
   readonly name: string
   readonly pkg: string
@@ -62,28 +71,8 @@ const candidates: ReadonlyArray<Candidate> = [
       }
     }
   })),
-  {
-    name: "franc-min (only)", pkg: "franc-min",
-    load: async () => (text, langs) => {
-      const only = langs.flatMap((l) => (ISO3[l] === undefined ? [] : [ISO3[l]]))
-      const back = new Map(Object.entries(ISO3).map(([k, v]) => [v, k]))
-      return francAll(text, { only, minLength: 3 }).flatMap(([code, score]) => {
-        const lang = back.get(code)
-        return lang === undefined || code === "und" ? [] : [{ lang, score: Math.exp(SHARPNESS * (score - 1)) }]
-      })
-    }
-  },
-  {
-    name: "franc (only)", pkg: "franc",
-    load: async () => (text, langs) => {
-      const only = langs.flatMap((l) => (ISO3[l] === undefined ? [] : [ISO3[l]]))
-      const back = new Map(Object.entries(ISO3).map(([k, v]) => [v, k]))
-      return francAllFull(text, { only, minLength: 3 }).flatMap(([code, score]) => {
-        const lang = back.get(code)
-        return lang === undefined || code === "und" ? [] : [{ lang, score: Math.exp(SHARPNESS * (score - 1)) }]
-      })
-    }
-  },
+  { name: "franc-min (only)", pkg: "franc-min", load: async () => francScorer(francAll) },
+  { name: "franc (only)", pkg: "franc", load: async () => francScorer(francAllFull) },
   {
     name: "cld3-asm", pkg: "cld3-asm",
     load: async () => {
