@@ -64,7 +64,8 @@ const login = (baseUrl: string, sandbox: SandboxFile) =>
 const postMessage = (baseUrl: string, sandbox: SandboxFile, from: string, name: string | undefined, text: string) =>
   Effect.gen(function*() {
     const { body, signature } = signedDelivery(sandbox.appSecret, leadTextEnvelope({ phoneNumberId: sandbox.phoneNumberId, from, name, text }))
-    const response = yield* HttpClientRequest.post(new URL("/webhooks/whatsapp", baseUrl)).pipe(
+    // the sandbox channel's own route: its app secret is checked there, and only there
+    const response = yield* HttpClientRequest.post(new URL(`/webhooks/whatsapp/${encodeURIComponent(sandbox.channelId)}`, baseUrl)).pipe(
       HttpClientRequest.bodyUint8Array(body, "application/json"),
       HttpClientRequest.setHeader("x-hub-signature-256", signature),
       HttpClient.execute

@@ -4,7 +4,6 @@
  * actors and the follow-up scheduler over the API's internal RPC, with no database
  * (src/internal/worker.ts). `main.ts` serves the chosen one; tests serve the same layers.
  */
-import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
@@ -20,8 +19,11 @@ import { OutboundSenderLive } from "./conversations/whatsappSender.ts"
 import { EventBus } from "./events/EventBus.ts"
 import { FollowUps } from "./followups/FollowUps.ts"
 import { HealthLive } from "./health/Health.ts"
+import { BodyLimit, PROFILE_MAX_BODY_BYTES } from "./http/bodyLimit.ts"
+import { createGatedServer } from "./http/gatedServer.ts"
 import { HtlLive } from "./htl/layer.ts"
-import { InternalRpcRoutes } from "./internal/server.ts"
+import { InboxRetentionLive } from "./inbox/retention.ts"
+import { InternalServerLive } from "./internal/server.ts"
 import { WorkerLive } from "./internal/worker.ts"
 import { EventMetricsLive } from "./observability/eventMetrics.ts"
 import { LoggingLive } from "./observability/Logging.ts"
@@ -35,11 +37,13 @@ const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pi
   Layer.provide([HealthLive, DashboardHttpLive, WhatsAppHttpLive])
 )
 
-/** Public routes, the dashboard's RPC, and the internal RPC (only with INTERNAL_SECRET set). */
-export const Routes = Layer.mergeAll(ApiRoutes, HttpApiScalar.layer(Api, { path: "/docs" }), DashboardRpcRoutes, InternalRpcRoutes)
+/** Public routes and the dashboard's RPC; bodies bounded per route. (The internal RPC has its own listener: InternalServerLive.) */
+export const Routes = Layer.mergeAll(ApiRoutes, HttpApiScalar.layer(Api, { path: "/docs" }), DashboardRpcRoutes).pipe(
+  Layer.provide(BodyLimit.layer)
+)
 
 /** What every database-holding process has: WhatsApp, events, the HTL's services, the database. */
-const DataServices = Layer.mergeAll(EventMetricsLive, SandboxLive).pipe(
+const DataServices = Layer.mergeAll(EventMetricsLive, SandboxLive, InboxRetentionLive).pipe(
   Layer.provideMerge(WhatsAppLive),
   Layer.provideMerge(Layer.mergeAll(EventBus.layer, HtlLive, EngineInstance.layer)),
   Layer.provideMerge(DatabaseLive)
@@ -57,20 +61,21 @@ export const ApiServices = Backends.pipe(Layer.provideMerge(DataServices))
 /** Cross-cutting layers every other layer is built under (logs, traces). */
 const Observability = Layer.mergeAll(LoggingLive, TelemetryLive)
 
-/** The HTTP app and its services (role `all`); needs an HttpServer and AppConfig. */
-export const HttpApp = HttpRouter.serve(Routes).pipe(
+/** The HTTP app and its services (role `all`); needs an HttpServer and AppConfig. The internal API listens on INTERNAL_PORT. */
+export const HttpApp = Layer.merge(HttpRouter.serve(Routes), InternalServerLive).pipe(
   Layer.provide(Services),
   Layer.provide(Observability)
 )
 
 /** The HTTP app of the `api` role. */
-export const ApiHttpApp = HttpRouter.serve(Routes).pipe(
+export const ApiHttpApp = Layer.merge(HttpRouter.serve(Routes), InternalServerLive).pipe(
   Layer.provide(ApiServices),
   Layer.provide(Observability)
 )
 
 const ServerLive = Layer.unwrap(Effect.map(AppConfig, (config) =>
-  NodeHttpServer.layer(createServer, { port: config.port })
+  // a WebSocket message (the dashboard's RPC) is bounded like an HTTP body
+  NodeHttpServer.layer(createGatedServer, { port: config.port, websocket: { maxPayload: PROFILE_MAX_BODY_BYTES } })
 ))
 
 const WorkerMain = WorkerLive.pipe(Layer.provide(Observability))

@@ -16,6 +16,7 @@ describe("configuration", () => {
     Effect.gen(function*() {
       const c = yield* load({})
       assert.strictEqual(c.port, 8000)
+      assert.strictEqual(c.internalPort, 8001)
       assert.strictEqual(c.role, "all")
       assert.isTrue(Option.isNone(c.databaseUrl))
       assert.isTrue(Option.isNone(c.llm.apiKey))
@@ -65,7 +66,10 @@ describe("configuration", () => {
         [{ APP_ENV: "production" }, "JWT_SECRET"],
         [{ JWT_SECRET: "short" }, "JWT_SECRET"],
         [{ ROLE: "api" }, "INTERNAL_SECRET"],
-        [{ ROLE: "worker", INTERNAL_SECRET: "0123456789abcdef" }, "INTERNAL_API_URL"],
+        [{ INTERNAL_SECRET: "0123456789abcdef0123" }, "INTERNAL_SECRET"], // 20 characters: at least 32
+        [{ ROLE: "worker", INTERNAL_SECRET: "0123456789abcdef0123456789abcdef" }, "INTERNAL_API_URL"],
+        [{ INTERNAL_PORT: "http" }, "INTERNAL_PORT"],
+        [{ INTERNAL_SECRET: "0123456789abcdef0123456789abcdef", PORT: "9000", INTERNAL_PORT: "9000" }, "INTERNAL_PORT"],
         [{ OTEL_EXPORTER_OTLP_ENDPOINT: "not a url" }, "OTEL_EXPORTER_OTLP_ENDPOINT"]
       ]
       for (const [env, variable] of cases) {
@@ -74,6 +78,21 @@ describe("configuration", () => {
         assert.include(e.message, variable)
       }
       assert.strictEqual((yield* failure({}, ["--role=boss"])).variable, "--role")
+    }))
+
+  it.effect("INTERNAL_PORT is read; only a process serving the internal API needs it apart from PORT", () =>
+    Effect.gen(function*() {
+      const secret = "0123456789abcdef0123456789abcdef"
+      const api = yield* load({ ROLE: "api", INTERNAL_SECRET: secret, INTERNAL_PORT: "9101", SQS_QUEUE_URL: "http://127.0.0.1:4566/000/inbox.fifo" })
+      assert.strictEqual(api.internalPort, 9101)
+      // a worker serves no internal API: its PORT may be anything
+      const worker = yield* load({
+        ROLE: "worker", PORT: "8001", INTERNAL_SECRET: secret,
+        INTERNAL_API_URL: "http://api:8001", SQS_QUEUE_URL: "http://127.0.0.1:4566/000/inbox.fifo"
+      })
+      assert.strictEqual(worker.port, 8001)
+      const short = yield* failure({ INTERNAL_SECRET: "0123456789abcdef0123" })
+      assert.strictEqual(short.message, "Invalid configuration: INTERNAL_SECRET must be at least 32 characters long")
     }))
 
   it.effect("errors never echo secrets", () =>

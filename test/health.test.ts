@@ -13,6 +13,13 @@ const getHealth = Effect.gen(function*() {
   return { status: response.status, body: yield* response.json }
 }).pipe(Effect.scoped)
 
+/** Runs `f` on the test server's own database. */
+const onTestDb = <A, E>(f: (sql: SqlClient.SqlClient) => Effect.Effect<A, E>) =>
+  Effect.gen(function*() {
+    const db = yield* TestDatabase
+    return yield* Effect.flatMap(SqlClient.SqlClient, f).pipe(Effect.provide(pgClientLayer(db.url)))
+  })
+
 /** Runs `statement`s on the maintenance database of the test server. */
 const admin = (...statements: Array<string>) =>
   Effect.gen(function*() {
@@ -29,6 +36,24 @@ describe("GET /health", () => {
         const { status, body } = yield* getHealth
         assert.strictEqual(status, 200)
         assert.deepStrictEqual(body, { status: "ok", db: "ok", llm: "not_configured", inbox: "postgres" })
+      }))
+
+    it.effect("an unhealthy channel degrades it, but the public body names no number and no Graph API error", () =>
+      Effect.gen(function*() {
+        const phoneNumberId = "109555000111222"
+        const reason = "access token rejected (190): Error validating access token: Session has expired"
+        yield* onTestDb((sql) =>
+          sql`WITH org AS (INSERT INTO organizations (name, invite_code) VALUES ('Tenant', 'health-tenant') RETURNING id)
+            INSERT INTO channels (organization_id, phone_number_id, display_phone_number, transport, health, health_reason, health_changed_at)
+            SELECT id, ${phoneNumberId}, '+1 555 0100', 'cloud', 'unhealthy', ${reason}, now() FROM org`
+        )
+        const { status, body } = yield* getHealth
+        assert.strictEqual(status, 200)
+        assert.deepStrictEqual(body, { status: "degraded", db: "ok", llm: "not_configured", inbox: "postgres", channels: { unhealthy: 1 } })
+        const text = JSON.stringify(body)
+        for (const secret of [phoneNumberId, "+1 555 0100", "190", "access token", "Session"]) assert.notInclude(text, secret)
+        yield* onTestDb((sql) => sql`UPDATE channels SET health = 'ok', health_reason = NULL WHERE phone_number_id = ${phoneNumberId}`)
+        assert.deepStrictEqual((yield* getHealth).body, { status: "ok", db: "ok", llm: "not_configured", inbox: "postgres" })
       }))
 
     it.effect("answers 503 while the database is unreachable, and recovers", () =>

@@ -46,6 +46,38 @@ describe("the service process", () => {
       }), { timeout: 60_000 })
   })
 
+  it.layer(TestDatabase.layer)((it) => {
+    it.effect("every request during start-up gets an answer (503 + Retry-After until ready), none hangs", () =>
+      Effect.gen(function*() {
+        const db = yield* TestDatabase
+        const service = yield* Effect.promise(() => startService({ DATABASE_URL: Redacted.value(db.url) }))
+        const outcomes: Array<string> = []
+        let healthy = false
+        const hammer = async () => {
+          while (!healthy && outcomes.length < 2_000) {
+            const started = Date.now()
+            const outcome = await fetch(`http://127.0.0.1:${service.port}/health`, { signal: AbortSignal.timeout(2_000) }).then(
+              async (r) => {
+                if (r.status === 503) assert.strictEqual(r.headers.get("retry-after"), "1")
+                await r.arrayBuffer()
+                if (r.status === 200) healthy = true
+                return String(r.status)
+              },
+              (e: unknown) => (e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError") ? `hung ${Date.now() - started} ms` : "refused")
+            )
+            outcomes.push(outcome)
+            if (outcome === "refused") await new Promise((r) => setTimeout(r, 5))
+          }
+        }
+        yield* Effect.promise(() => Promise.all([hammer(), hammer(), hammer()]))
+        assert.isTrue(healthy, service.output())
+        assert.deepStrictEqual(outcomes.filter((o) => o.startsWith("hung")), [], "no request left unanswered")
+        const { code, ms } = yield* Effect.promise(() => service.stop("SIGTERM"))
+        assert.strictEqual(code, 0)
+        assert.isBelow(ms, 5_000)
+      }), { timeout: 60_000 })
+  })
+
   it("embedded default: data survives a restart and a crash; the orphaned postmaster is recovered", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "wa-embedded-"))
     const env = { DATABASE_URL: undefined, DATA_DIR: dataDir }

@@ -1,4 +1,8 @@
-/** Signup (new organization → admin, invite code → agent), login and the current account. */
+/**
+ * Signup (new organization → admin, invite code → agent), login and the current account.
+ * Every signup and login attempt is counted against the client's address first (LoginThrottle);
+ * passwords are hashed before any transaction starts (a hash takes a while: no connection waits on it).
+ */
 import { randomBytes } from "node:crypto"
 import { Context, Effect, Layer, Redacted, Schema } from "effect"
 import { SqlClient } from "effect/sql"
@@ -9,7 +13,7 @@ import { Role } from "../domain/enums.ts"
 import { OrganizationId, UserId } from "../domain/ids.ts"
 import { decodeRows } from "../dashboard/sql.ts"
 import { LoginThrottle } from "./LoginThrottle.ts"
-import { hashPassword, verifyPassword } from "./Passwords.ts"
+import { hashPassword, needsRehash, verifyPassword } from "./Passwords.ts"
 import { TOKEN_TTL_SECONDS, Tokens } from "./Tokens.ts"
 
 const AccountRow = Schema.Struct({
@@ -33,9 +37,10 @@ export const newInviteCode = () => {
 const emailTaken = new Conflict({ message: "email: an account with this email already exists" })
 
 export class Accounts extends Context.Service<Accounts, {
-  readonly createOrg: (input: CreateOrgPayload) => Effect.Effect<AuthResponse, Conflict>
-  readonly joinOrg: (input: JoinOrgPayload) => Effect.Effect<AuthResponse, Conflict | NotFound>
-  readonly login: (input: LoginPayload, ip: string) => Effect.Effect<AuthResponse, Unauthorized | TooManyAttempts>
+  /** `address`: the client's (src/auth/clientAddress.ts), what attempts are counted against. */
+  readonly createOrg: (input: CreateOrgPayload, address: string) => Effect.Effect<AuthResponse, Conflict | TooManyAttempts>
+  readonly joinOrg: (input: JoinOrgPayload, address: string) => Effect.Effect<AuthResponse, Conflict | NotFound | TooManyAttempts>
+  readonly login: (input: LoginPayload, address: string) => Effect.Effect<AuthResponse, Unauthorized | TooManyAttempts>
   /** The caller's account, if still active (token checks go through here). */
   readonly find: (userId: string, organizationId: string) => Effect.Effect<AccountRow | undefined>
   readonly me: (caller: Caller) => Effect.Effect<Me, Unauthorized>
@@ -64,12 +69,13 @@ export class Accounts extends Context.Service<Accounts, {
         }
       })
 
+      /** `hashedPassword`: hashed by the caller, before its transaction. */
       const insertUser = Effect.fn("Accounts.insertUser")(function*(
         organizationId: string,
-        input: { readonly name: string; readonly email: string; readonly password: string },
+        input: { readonly name: string; readonly email: string },
+        hashedPassword: string,
         role: Role
       ) {
-        const hashedPassword = yield* hashPassword(Redacted.make(input.password))
         const email = normalizeEmail(input.email)
         const inserted = yield* sql<{ id: string }>`
           INSERT INTO users ${sql.insert({ organizationId, name: input.name.trim(), email, hashedPassword, role })}
@@ -80,34 +86,48 @@ export class Accounts extends Context.Service<Accounts, {
         return row === undefined ? yield* Effect.die("user vanished after insert") : row
       })
 
-      const createOrg = Effect.fn("Accounts.createOrg")(function*(input: CreateOrgPayload) {
+      const createOrg = Effect.fn("Accounts.createOrg")(function*(input: CreateOrgPayload, address: string) {
+        yield* throttle.signup(address)
+        const hashedPassword = yield* hashPassword(Redacted.make(input.password))
         const row = yield* Effect.gen(function*() {
           const [org] = yield* sql<{ id: string }>`
             INSERT INTO organizations ${sql.insert({ name: input.organization_name.trim(), inviteCode: newInviteCode() })}
             RETURNING id`.pipe(Effect.orDie)
           if (org === undefined) return yield* Effect.die("organization insert returned nothing")
-          return yield* insertUser(org.id, input, "admin")
+          return yield* insertUser(org.id, input, hashedPassword, "admin")
         }).pipe(sql.withTransaction, Effect.catchTag("SqlError", Effect.die))
         return yield* respond(row)
       })
 
-      const joinOrg = Effect.fn("Accounts.joinOrg")(function*(input: JoinOrgPayload) {
+      const joinOrg = Effect.fn("Accounts.joinOrg")(function*(input: JoinOrgPayload, address: string) {
+        yield* throttle.signup(address)
         const [org] = yield* sql<{ id: string }>`
           SELECT id FROM organizations WHERE upper(invite_code) = ${input.invite_code.trim().toUpperCase()} AND is_active`.pipe(Effect.orDie)
         if (org === undefined) return yield* new NotFound({ message: "invite_code: no organization has this invite code" })
-        return yield* respond(yield* insertUser(org.id, input, "agent"))
+        const hashedPassword = yield* hashPassword(Redacted.make(input.password))
+        return yield* respond(yield* insertUser(org.id, input, hashedPassword, "agent"))
       })
 
-      const login = Effect.fn("Accounts.login")(function*(input: LoginPayload, ip: string) {
+      /**
+       * A hash made with an older, cheaper scrypt cost is replaced by one of today's, while the
+       * password is at hand. Only if nobody changed it meanwhile; a failure leaves the old hash.
+       */
+      const upgradeHash = Effect.fn("Accounts.upgradeHash")(function*(row: AccountRow, password: Redacted.Redacted<string>) {
+        const upgraded = yield* hashPassword(password)
+        yield* sql`UPDATE users SET hashed_password = ${upgraded}, updated_at = now()
+                   WHERE id = ${row.id} AND hashed_password = ${row.hashedPassword}`
+      }, Effect.catch((e) => Effect.logWarning("password hash not upgraded", e)))
+
+      const login = Effect.fn("Accounts.login")(function*(input: LoginPayload, address: string) {
         const email = normalizeEmail(input.email)
-        yield* throttle.check(email, ip)
+        // counted before the check: parallel guesses cannot all get through
+        yield* throttle.login(email, address)
         const [row] = yield* selectAccount(sql.and([sql`u.email = ${email}`]))
-        const ok = yield* verifyPassword(Redacted.make(input.password), row?.hashedPassword)
-        if (!ok || row === undefined) {
-          yield* throttle.failed(email, ip)
-          return yield* new Unauthorized({ message: "Invalid email or password" })
-        }
-        yield* throttle.succeeded(email)
+        const password = Redacted.make(input.password)
+        const ok = yield* verifyPassword(password, row?.hashedPassword)
+        if (!ok || row === undefined) return yield* new Unauthorized({ message: "Invalid email or password" })
+        yield* throttle.loginSucceeded(email, address)
+        if (needsRehash(row.hashedPassword)) yield* upgradeHash(row, password)
         return yield* respond(row)
       })
 

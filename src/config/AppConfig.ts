@@ -16,6 +16,7 @@ import {
   parse,
   port,
   postgresUrl,
+  proxyHops,
   required,
   secret,
   text,
@@ -39,9 +40,15 @@ export interface AppConfigShape {
   readonly environment: Environment
   readonly role: Role
   readonly port: number
+  /** Reverse proxies in front of the app (TRUST_PROXY): 0 ignores X-Forwarded-For (src/auth/clientAddress.ts). */
+  readonly trustProxy: number
   readonly dataDir: string
   /** Unset → embedded PostgreSQL under `${dataDir}/pg`. */
   readonly databaseUrl: Option.Option<Redacted.Redacted>
+  /** The connection pool: its size, and how long a connection attempt or one statement may take. */
+  readonly db: { readonly poolSize: number; readonly connectTimeout: Duration.Duration; readonly statementTimeout: Duration.Duration }
+  /** Raw webhook deliveries (personal data) are deleted this long after they were processed. */
+  readonly inboxRetention: Duration.Duration
   readonly llm: {
     readonly apiKey: Option.Option<Redacted.Redacted>
     readonly baseUrl: string
@@ -57,6 +64,8 @@ export interface AppConfigShape {
   readonly whatsapp: {
     readonly apiBaseUrl: string
     readonly quickSetup: Option.Option<WhatsAppQuickSetup>
+    /** Bad webhook signatures one client address may send to one route per window (0: no limit). */
+    readonly badSignatures: { readonly limit: number; readonly window: Duration.Duration }
   }
   readonly sqs: Option.Option<{
     readonly queueUrl: string
@@ -69,6 +78,8 @@ export interface AppConfigShape {
   /** Encrypts channel secrets at rest (AES-256-GCM); dev keeps a generated one in DATA_DIR. */
   readonly secretsKey: Redacted.Redacted
   readonly internalSecret: Option.Option<Redacted.Redacted>
+  /** The internal API's own listener (roles `all`/`api`, with INTERNAL_SECRET): never the public PORT. */
+  readonly internalPort: number
   readonly internalApiUrl: Option.Option<string>
   readonly debounce: { readonly quiet: Duration.Duration; readonly maxWait: Duration.Duration }
   readonly engine: {
@@ -76,6 +87,8 @@ export interface AppConfigShape {
     readonly actorIdleTtl: Duration.Duration
     /** a conversation's lease lapses this long after its owner's last renewal (renewed every third of it) */
     readonly leaseTtl: Duration.Duration
+    /** how often unanswered conversations nobody holds are looked for and resumed */
+    readonly recoverySweep: Duration.Duration
   }
   readonly otel: {
     readonly endpoint: Option.Option<string>
@@ -127,7 +140,11 @@ const load = (argv: ReadonlyArray<string>) =>
     }
     const whatsapp = {
       apiBaseUrl: yield* withDefault("WHATSAPP_API_BASE_URL", httpUrl, DEFAULT_GRAPH_API_BASE_URL),
-      quickSetup: Option.map(phoneNumberId, (id) => ({ phoneNumberId: id, accessToken, appSecret, verifyToken }))
+      quickSetup: Option.map(phoneNumberId, (id) => ({ phoneNumberId: id, accessToken, appSecret, verifyToken })),
+      badSignatures: {
+        limit: yield* withDefault("WEBHOOK_BAD_SIGNATURE_LIMIT", integer(0, 1_000_000), 20),
+        window: yield* withDefault("WEBHOOK_BAD_SIGNATURE_WINDOW", duration, Duration.minutes(1))
+      }
     }
 
     const queueUrl = yield* optional("SQS_QUEUE_URL", httpUrl)
@@ -150,8 +167,13 @@ const load = (argv: ReadonlyArray<string>) =>
     const jwtSecret = yield* devKeptSecret("JWT_SECRET", devJwtSecret(dataDir))
     const secretsKey = yield* devKeptSecret("SECRETS_KEY", devSecretsKey(dataDir))
 
-    const internalSecret = yield* secret("INTERNAL_SECRET", { minLength: 16 })
+    const internalSecret = yield* secret("INTERNAL_SECRET", { minLength: 32 })
     if (role !== "all") yield* required("INTERNAL_SECRET", internalSecret, `when ROLE is ${role}`)
+    const httpPort = yield* withDefault("PORT", port, 8000)
+    const internalPort = yield* withDefault("INTERNAL_PORT", port, 8001)
+    if (role !== "worker" && Option.isSome(internalSecret) && internalPort === httpPort) {
+      yield* invalid("INTERNAL_PORT", `must differ from PORT (${httpPort}): the internal API never listens on the public port`)
+    }
     const internalApiUrl = yield* optional("INTERNAL_API_URL", httpUrl)
     if (role === "worker") yield* required("INTERNAL_API_URL", internalApiUrl, "when ROLE is worker")
     // split roles share work through SQS: a worker has no database, so no Postgres inbox
@@ -166,10 +188,17 @@ const load = (argv: ReadonlyArray<string>) =>
     return {
       environment,
       role,
-      port: yield* withDefault("PORT", port, 8000),
+      port: httpPort,
+      trustProxy: yield* withDefault("TRUST_PROXY", proxyHops, 0),
       dataDir,
       // a worker never connects to the database, whatever the environment says
       databaseUrl: role === "worker" ? Option.none() : yield* optional("DATABASE_URL", postgresUrl),
+      db: {
+        poolSize: yield* withDefault("DB_POOL_SIZE", integer(1, 500), 20),
+        connectTimeout: yield* withDefault("DB_CONNECT_TIMEOUT", duration, Duration.seconds(5)),
+        statementTimeout: yield* withDefault("DB_STATEMENT_TIMEOUT", duration, Duration.seconds(30))
+      },
+      inboxRetention: yield* withDefault("INBOX_RETENTION", duration, Duration.days(7)),
       llm,
       htl,
       whatsapp,
@@ -177,12 +206,14 @@ const load = (argv: ReadonlyArray<string>) =>
       jwtSecret,
       secretsKey,
       internalSecret,
+      internalPort,
       internalApiUrl,
       debounce: { quiet, maxWait },
       engine: {
         turnConcurrency: yield* withDefault("TURN_CONCURRENCY", integer(1, 1000), 16),
         actorIdleTtl: yield* withDefault("ACTOR_IDLE_TTL", duration, Duration.minutes(10)),
-        leaseTtl: yield* withDefault("LEASE_TTL", duration, Duration.seconds(30))
+        leaseTtl: yield* withDefault("LEASE_TTL", duration, Duration.seconds(30)),
+        recoverySweep: yield* withDefault("RECOVERY_SWEEP", duration, Duration.seconds(60))
       },
       otel: {
         endpoint: yield* optional("OTEL_EXPORTER_OTLP_ENDPOINT", httpUrl),

@@ -78,6 +78,14 @@ export const decimal = (min: number, max: number) => (s: string): number | Parse
 
 export const port = integer(1, 65535)
 
+/** Trusted reverse-proxy hops: an integer from 0 to 10, or off / false (0). */
+export const proxyHops = (s: string): number | ParseFailure => {
+  if (["off", "false", "no"].includes(s.toLowerCase())) return 0
+  return /^\d+$/.test(s) && Number(s) <= 10
+    ? Number(s)
+    : new ParseFailure(`must be the number of reverse proxies in front of the app, from 0 to 10 (or "off")`)
+}
+
 export const oneOf = <const L extends ReadonlyArray<string>>(values: L) => (s: string): L[number] | ParseFailure => {
   const found = values.find((v) => v === s.toLowerCase())
   return found ?? new ParseFailure(`must be one of ${values.join(", ")}`)

@@ -2,9 +2,12 @@
  * Resuming conversations nobody is looking after. At start: bot messages left `pending` by a
  * process that is gone become `unknown` (never resent) and unanswered conversations get their
  * turn. While running: leases whose owner stopped renewing them (it died) are taken over and
- * those conversations resumed (README "Who runs a conversation's turn").
+ * those conversations resumed (README "Who runs a conversation's turn"); and every
+ * RECOVERY_SWEEP, conversations whose last lead message nobody holds (a turn that failed while
+ * the database was down, and its handoff with it) get their turn again — a bounded batch a pass.
  */
 import { Duration, Effect, Layer, Schedule } from "effect"
+import { AppConfig } from "../config/AppConfig.ts"
 import { Conversations } from "./Conversations.ts"
 import { EngineInstance } from "./instance.ts"
 import { EngineStore } from "./store.ts"
@@ -16,7 +19,7 @@ export const recover = (options: { readonly pendingOlderThan: Duration.Duration 
     const { unknownSends, unanswered } = yield* store.recover(options.pendingOlderThan)
     yield* Effect.forEach(unanswered, (key) => conversations.tell(key, { _tag: "Resume" }), { discard: true })
     if (unknownSends > 0 || unanswered.length > 0) {
-      yield* Effect.logInfo("recovered after restart").pipe(
+      yield* Effect.logInfo("recovered conversations nobody was looking after").pipe(
         Effect.annotateLogs({ sendsOfUnknownOutcome: unknownSends, conversationsResumed: unanswered.length })
       )
     }
@@ -49,7 +52,19 @@ const watchLeases = Effect.gen(function*() {
   )
 })
 
+/** A pass over what nobody holds: the same recovery, only for sends older than two lease TTLs. */
+const sweep = Effect.gen(function*() {
+  const { lessee } = yield* EngineInstance
+  const every = (yield* AppConfig).engine.recoverySweep
+  yield* recover({ pendingOlderThan: Duration.millis(lessee.ttlMs * 2) }).pipe(
+    Effect.catch((e) => Effect.logWarning("recovery sweep failed", e)),
+    Effect.repeat(Schedule.spaced(every)),
+    Effect.delay(every)
+  )
+})
+
 export const RecoveryLive = Layer.effectDiscard(Effect.gen(function*() {
   yield* Effect.forkScoped(startUp)
   yield* Effect.forkScoped(watchLeases)
+  yield* Effect.forkScoped(sweep)
 }))

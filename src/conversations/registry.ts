@@ -10,6 +10,9 @@ import { type ActorTiming, runActor } from "./actor.ts"
 import type { Leases } from "./leases.ts"
 import type { ConversationKey, Mail, TurnHandlers } from "./mailbox.ts"
 
+/** Mail waiting in one mailbox beyond which further lead-message signals are coalesced (memory stays bounded). */
+export const MAILBOX_SIGNALS = 256
+
 export interface ActorRegistry {
   /** Delivers the mail, starting the conversation's actor if it has none. */
   readonly tell: (key: ConversationKey, mail: Mail) => Effect.Effect<void>
@@ -69,6 +72,11 @@ export const makeActorRegistry = <R>(options: {
     const tell = (key: ConversationKey, mail: Mail) =>
       lock.withPermits(1)(Effect.gen(function*() {
         const mailbox = mailboxes.get(key.conversationId) ?? (yield* spawn(key))
+        // "look at the conversation" signals coalesce: the actor reads the burst from the store anyway
+        if ((mail._tag === "LeadMessage" || mail._tag === "Resume") && (yield* Queue.size(mailbox)) >= MAILBOX_SIGNALS) {
+          if (mail._tag === "LeadMessage" && mail.urgent === true) yield* Queue.offer(mailbox, mail)
+          return
+        }
         yield* Queue.offer(mailbox, mail)
       }))
 

@@ -20,6 +20,9 @@ export type Recovered = typeof Recovered.Type
 
 type Op<A> = Effect.Effect<A, StoreError>
 
+/** Unanswered conversations resumed per recovery pass (the next pass takes the next ones). */
+export const RECOVER_BATCH = 500
+
 export interface EngineStoreShape {
   readonly snapshot: (key: ConversationKey) => Op<Option.Option<Snapshot>>
   readonly newestLeadMessage: (key: ConversationKey) => Op<MessageId | null>
@@ -76,7 +79,9 @@ export class EngineStore extends Context.Service<EngineStore, EngineStoreShape>(
                               ORDER BY m.created_at DESC, m.id DESC LIMIT 1) last
           WHERE c.mode = 'bot' AND c.opted_out_at IS NULL AND last.message_from = 'LEAD'
             AND last.id IS DISTINCT FROM c.decided_message_id
-            AND NOT EXISTS (SELECT 1 FROM conversation_leases l WHERE l.conversation_id = c.id AND l.expires_at >= now())`
+            AND NOT EXISTS (SELECT 1 FROM conversation_leases l WHERE l.conversation_id = c.id AND l.expires_at >= now())
+          ORDER BY c.last_user_message_at NULLS LAST
+          LIMIT ${RECOVER_BATCH}`
       })
 
       const recover = (pendingOlderThan: Duration.Duration) =>

@@ -6,10 +6,12 @@ export const HealthReport = Schema.Struct({
   db: Schema.Literals(["ok", "down"]),
   llm: Schema.Literals(["configured", "not_configured"]),
   inbox: Schema.Literals(["postgres", "sqs"]),
-  /** Present only while a WhatsApp channel is unhealthy (e.g. its token was rejected). */
-  channels: Schema.optionalKey(Schema.Struct({
-    unhealthy: Schema.Array(Schema.Struct({ phone_number_id: Schema.String, reason: Schema.String, since: Schema.String }))
-  }))
+  /**
+   * Present only while WhatsApp channels are unhealthy (e.g. a token was rejected): how many.
+   * Public: no tenant's number or Graph API error here (each organization sees its channels'
+   * health in `GET /channels`).
+   */
+  channels: Schema.optionalKey(Schema.Struct({ unhealthy: Schema.Int }))
 })
 export type HealthReport = typeof HealthReport.Type
 

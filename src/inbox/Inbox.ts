@@ -14,11 +14,26 @@ export class InboxError extends Schema.TaggedError<InboxError>()("InboxError", {
   }
 }
 
+/** The queue cannot carry a delivery this large (SQS: 256 KiB a message); it must be kept another way. */
+export class DeliveryTooLarge extends Schema.TaggedError<DeliveryTooLarge>()("DeliveryTooLarge", {
+  bytes: Schema.Int,
+  maxBytes: Schema.Int
+}) {
+  override get message() {
+    return `the delivery is ${this.bytes} bytes; the queue takes at most ${this.maxBytes}`
+  }
+}
+
 export interface Delivery {
   /** The raw body, exactly as signed. */
   readonly body: Uint8Array
   /** Fingerprint of the app secret that verified it. */
   readonly signedBy: string
+  /**
+   * The `X-Hub-Signature-256` it arrived with: a worker forwards it with the bytes, and the API
+   * checks it again (the internal RPC does not take a worker's word for `signedBy`).
+   */
+  readonly signature?: string | undefined
   /** W3C `traceparent` of the intake span: the consumer's span becomes its child. */
   readonly traceparent?: string | undefined
 }
@@ -55,7 +70,7 @@ export const defaultInboxOptions: InboxOptions = {
 export interface InboxShape {
   readonly kind: "postgres" | "sqs"
   /** Durably stores a delivery; when this succeeds the webhook may answer 200. */
-  readonly put: (delivery: Delivery) => Effect.Effect<void, InboxError>
+  readonly put: (delivery: Delivery) => Effect.Effect<void, InboxError | DeliveryTooLarge>
   /** Waits (on a signal or a long poll, never a sleep loop) until at least one item is visible. */
   readonly take: (max: number) => Effect.Effect<ReadonlyArray<InboxItem>, InboxError>
   /** Processed: never offered again. */

@@ -12,6 +12,8 @@ import { type Delivery, Inbox, InboxError, type InboxItem, type InboxOptions, de
 
 const CHANNEL = "webhook_inbox"
 const MAX_WAIT = Duration.seconds(30)
+/** Deliveries waiting for the next group commit, at most. */
+const MAX_PENDING_PUTS = 4_096
 
 const ItemRow = Schema.Struct({
   id: Schema.String,
@@ -40,8 +42,9 @@ export const makePostgresInbox = (options: InboxOptions = defaultInboxOptions) =
     const vtMs = Duration.toMillis(options.visibilityTimeout)
     const retryMs = Duration.toMillis(options.retryDelay)
 
-    // group commit: every put waiting while a batch commits goes into the next one
-    const pending = yield* Queue.unbounded<Pending>()
+    // group commit: every put waiting while a batch commits goes into the next one; a full queue
+    // makes further puts wait (the webhook's answer waits too): memory stays bounded under a flood
+    const pending = yield* Queue.bounded<Pending>(MAX_PENDING_PUTS)
     const writeBatch = Effect.gen(function*() {
       const batch = yield* Queue.takeBetween(pending, 1, 512)
       if (!Arr.isArrayNonEmpty(batch)) return

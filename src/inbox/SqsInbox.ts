@@ -16,10 +16,23 @@ import {
   type SQSClient
 } from "@aws-sdk/client-sqs"
 import { Duration, Effect, Option, Schema } from "effect"
-import { type Delivery, Inbox, InboxError, type InboxItem, type InboxOptions, defaultInboxOptions } from "./Inbox.ts"
+import { type Delivery, DeliveryTooLarge, Inbox, InboxError, type InboxItem, type InboxOptions, defaultInboxOptions } from "./Inbox.ts"
 
-const aws = <A>(what: string, f: (signal: AbortSignal) => Promise<A>) =>
-  Effect.tryPromise({ try: f, catch: (e) => new InboxError({ reason: `${what}: ${e instanceof Error ? e.message : String(e)}` }) })
+/** An SQS call that answers within `timeout` or is aborted (a hung connection never holds intake). */
+const aws = <A>(what: string, f: (signal: AbortSignal) => Promise<A>, timeout: Duration.Input = CALL_TIMEOUT) =>
+  Effect.tryPromise({ try: f, catch: (e) => new InboxError({ reason: `${what}: ${e instanceof Error ? e.message : String(e)}` }) }).pipe(
+    Effect.timeoutOrElse({
+      duration: timeout,
+      orElse: () => Effect.fail(new InboxError({ reason: `${what}: no answer within ${Duration.format(Duration.fromInputUnsafe(timeout))}` }))
+    })
+  )
+
+/** SQS's limit for one message (body and attributes). */
+export const SQS_MAX_MESSAGE_BYTES = 256 * 1024
+const ATTRIBUTES_ALLOWANCE = 2 * 1024
+
+/** Most calls; a long-polling receive gets its wait on top. */
+const CALL_TIMEOUT = Duration.seconds(10)
 
 /** Just enough of the envelope to pick the FIFO group: the number and the first sender. */
 const Routing = Schema.fromJsonString(Schema.Struct({
@@ -100,6 +113,7 @@ export const makeSqsInbox = (config: SqsInboxConfig, options: InboxOptions = def
           MessageAttributes: {
             enc: { DataType: "String", StringValue: body.enc },
             signed_by: { DataType: "String", StringValue: item.signedBy || "-" },
+            ...(item.signature === undefined ? {} : { signature: { DataType: "String", StringValue: item.signature } }),
             park_reason: { DataType: "String", StringValue: reason.slice(0, 1000) || "parked" },
             attempts: { DataType: "Number", StringValue: String(item.attempts) }
           }
@@ -111,6 +125,7 @@ export const makeSqsInbox = (config: SqsInboxConfig, options: InboxOptions = def
       id: m.MessageId ?? "",
       body: decodeBody(m),
       signedBy: attr(m, "signed_by") ?? "",
+      signature: attr(m, "signature"),
       attempts: Number(m.Attributes?.ApproximateReceiveCount ?? "1"),
       receipt: m.ReceiptHandle ?? "",
       traceparent: attr(m, "traceparent")
@@ -125,12 +140,15 @@ export const makeSqsInbox = (config: SqsInboxConfig, options: InboxOptions = def
           VisibilityTimeout: visibility,
           MessageSystemAttributeNames: ["ApproximateReceiveCount"],
           MessageAttributeNames: ["All"]
-        }), { abortSignal })).pipe(Effect.map((r) => r.Messages ?? []))
+        }), { abortSignal }), Duration.sum(CALL_TIMEOUT, Duration.seconds(wait))).pipe(Effect.map((r) => r.Messages ?? []))
 
     return Inbox.of({
       kind: "sqs",
       put: Effect.fn("Inbox.put")(function*(delivery: Delivery) {
         const body = encodeBody(delivery.body)
+        // body and attributes count; a few KiB are left for the attributes and their names
+        const bytes = Buffer.byteLength(body.text, "utf8") + ATTRIBUTES_ALLOWANCE
+        if (bytes > SQS_MAX_MESSAGE_BYTES) return yield* new DeliveryTooLarge({ bytes, maxBytes: SQS_MAX_MESSAGE_BYTES })
         yield* aws("SendMessage", (abortSignal) =>
           client.send(new SendMessageCommand({
             QueueUrl: queueUrl,
@@ -140,6 +158,7 @@ export const makeSqsInbox = (config: SqsInboxConfig, options: InboxOptions = def
             MessageAttributes: {
               enc: { DataType: "String", StringValue: body.enc },
               signed_by: { DataType: "String", StringValue: delivery.signedBy || "-" },
+              ...(delivery.signature === undefined ? {} : { signature: { DataType: "String", StringValue: delivery.signature } }),
               ...(delivery.traceparent === undefined ? {} : { traceparent: { DataType: "String", StringValue: delivery.traceparent } })
             }
           }), { abortSignal }))
@@ -173,6 +192,7 @@ export const makeSqsInbox = (config: SqsInboxConfig, options: InboxOptions = def
             id: m.MessageId ?? "",
             body: decodeBody(m),
             signedBy: attr(m, "signed_by") ?? "",
+            signature: attr(m, "signature"),
             attempts: Number(attr(m, "attempts") ?? m.Attributes?.ApproximateReceiveCount ?? "0"),
             reason: attr(m, "park_reason") ?? "maxReceiveCount exceeded"
           })))

@@ -1,8 +1,10 @@
 /**
  * The internal RPC group: what a `worker` (no database) asks of the `api` role. Served at
- * `/internal/rpc` (HTTP, ndjson) behind `X-Internal-Secret`; never part of the public OpenAPI
- * document. One procedure per operation of the engine store, follow-ups, knowledge, the HTL
- * audit, the sender and intake, plus the event bridge (worker → API, API → workers).
+ * `/internal/rpc` (HTTP, ndjson) on its own port (INTERNAL_PORT, never the public one) behind
+ * `X-Internal-Secret`; never part of the public OpenAPI document. One procedure per operation
+ * of the engine store, follow-ups, knowledge, the HTL audit, the sender and intake, plus the
+ * event bridge (worker → API, API → workers). What a call may name is checked by the API
+ * (src/internal/guard.ts): a refusal is `Refused`.
  */
 import { Schema } from "effect"
 import { Rpc, RpcGroup } from "effect/rpc"
@@ -13,7 +15,7 @@ import { Recovered } from "../conversations/store.ts"
 import { StoreError } from "../conversations/StoreError.ts"
 import { BotTurnState, Commit, FollowUpRow, HandoffOutcome, Outbound, SendError } from "../conversations/writes.ts"
 import { DomainEvent } from "../domain/events.ts"
-import { MessageId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
+import { ChannelId, MessageId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
 import { Claimed, ClaimRequest } from "../followups/store.ts"
 import { StepRecord } from "../htl/types.ts"
 import { KnowledgeUnavailable } from "../knowledge/Knowledge.ts"
@@ -23,19 +25,32 @@ import { IngestOutcome } from "../whatsapp/Ingest.ts"
 export const INTERNAL_RPC_PATH = "/internal/rpc"
 export const INTERNAL_SECRET_HEADER = "x-internal-secret"
 
+/**
+ * The API would not do what a worker asked: the call names things that do not belong together
+ * (another organization's conversation or channel), a send with no pending reply under a live
+ * lease, or a forwarded delivery whose signature does not verify.
+ */
+export class Refused extends Schema.TaggedError<Refused>()("Refused", { reason: Schema.String }) {
+  override get message() {
+    return this.reason
+  }
+}
+
 const key = { key: LeaseKey }
 const lease = { key: LeaseKey, lessee: Lessee }
 
-/** One engine-store operation: fails only with StoreError. */
+const StoreFailure = Schema.Union([StoreError, Refused])
+
+/** One engine-store operation: fails with StoreError, or Refused when it names what is not the caller's to touch. */
 const store = <const Tag extends string, P extends Schema.Struct.Fields, S extends Schema.Top>(tag: Tag, payload: P, success: S) =>
-  Rpc.make(tag, { payload, success, error: StoreError })
+  Rpc.make(tag, { payload, success, error: StoreFailure })
 
 export class InternalRpcs extends RpcGroup.make(
   store("store.snapshot", key, Schema.NullOr(Snapshot)),
   store("store.newestLeadMessage", key, Schema.NullOr(MessageId)),
   store("store.commitOutbound", { key: LeaseKey, message: Outbound, answers: Schema.NullOr(MessageId), owner: Schema.NullOr(Schema.String) }, Commit),
-  store("store.markSent", { messageId: MessageId, wamid: Schema.String }, Schema.Void),
-  store("store.markFailed", { messageId: MessageId, error: SendError }, Schema.Void),
+  store("store.markSent", { key: LeaseKey, messageId: MessageId, wamid: Schema.String }, Schema.Void),
+  store("store.markFailed", { key: LeaseKey, messageId: MessageId, error: SendError }, Schema.Void),
   store("store.recordBotTurn", { key: LeaseKey, state: BotTurnState }, Schema.Void),
   store("store.markDecided", { key: LeaseKey, messageId: MessageId }, Schema.Void),
   store("store.handoff", { key: LeaseKey, reason: Schema.String }, HandoffOutcome),
@@ -70,20 +85,33 @@ export class InternalRpcs extends RpcGroup.make(
     success: KnowledgeExcerpt,
     error: KnowledgeUnavailable
   }),
-  /** The API sends: channel tokens never leave it. */
-  Rpc.make("sender.send", { payload: { target: SendTarget, body: OutboundBody }, success: Schema.Struct({ wamid: Schema.String }), error: SendFailed }),
-  Rpc.make("sender.markRead", { payload: { target: SendTarget, wamid: Schema.String } }),
-  /** Stores one raw delivery; the events it caused come back for the worker's own actors. */
+  /**
+   * The API sends: channel tokens never leave it. Only through a channel of the target's
+   * organization, to the lead of a conversation there that has a pending bot reply under a live lease.
+   */
+  Rpc.make("sender.send", {
+    payload: { target: SendTarget, body: OutboundBody },
+    success: Schema.Struct({ wamid: Schema.String }),
+    error: Schema.Union([SendFailed, Refused])
+  }),
+  Rpc.make("sender.markRead", { payload: { target: SendTarget, wamid: Schema.String }, error: StoreFailure }),
+  /**
+   * Stores one raw delivery; the events it caused come back for the worker's own actors. The API
+   * checks `signature` (the X-Hub-Signature-256 it arrived with) over `body` again with the secret
+   * of the route it came in on (`channelId`, null for the bare route), as the public webhook does:
+   * the worker's word for who signed it is not taken.
+   */
   store("inbox.ingest", {
     id: Schema.String,
     body: Schema.Uint8Array,
-    signedBy: Schema.String,
+    signature: Schema.String,
+    channelId: Schema.NullOr(ChannelId),
     attempts: Schema.Int,
     traceparent: Schema.optional(Schema.String),
     lessee: Schema.NullOr(Lessee)
   }, Schema.Struct({ outcome: IngestOutcome, events: Schema.Array(DomainEvent) })),
-  /** Events that happened in a worker, for dashboards and audits on the API. */
-  Rpc.make("events.publish", { payload: { events: Schema.Array(DomainEvent) } }),
+  /** Events that happened in a worker, for dashboards and audits on the API (one naming another organization's conversation is dropped). */
+  Rpc.make("events.publish", { payload: { events: Schema.Array(DomainEvent) }, error: StoreError }),
   /** What workers must hear from the API: takeovers, releases, human messages, scheduled follow-ups. */
   Rpc.make("events.follow", { success: DomainEvent, stream: true })
 ) {}

@@ -8,14 +8,17 @@ import { Context, Duration, Effect, Layer, Option, Queue, Redacted, Schedule, St
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { RpcClient, type RpcClientError, RpcSerialization } from "effect/rpc"
 import { AppConfig } from "../config/AppConfig.ts"
-import { OutboundSender } from "../conversations/sender.ts"
+import type { ConversationKey } from "../conversations/mailbox.ts"
+import { OutboundSender, SendFailed } from "../conversations/sender.ts"
 import { EngineStore } from "../conversations/store.ts"
 import { StoreError } from "../conversations/StoreError.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { FollowUps } from "../followups/FollowUps.ts"
 import { HtlAudit } from "../htl/audit.ts"
 import { Knowledge, KnowledgeUnavailable } from "../knowledge/Knowledge.ts"
-import { Ingest } from "../whatsapp/Ingest.ts"
+import type { MessageId } from "../domain/ids.ts"
+import { Ingest, type Ingested } from "../whatsapp/Ingest.ts"
+import { decodeSigner } from "../whatsapp/Signer.ts"
 import { INTERNAL_RPC_PATH, INTERNAL_SECRET_HEADER, InternalRpcs } from "./InternalRpcs.ts"
 
 export class InternalClient extends Context.Service<InternalClient, RpcClient.FromGroup<typeof InternalRpcs, RpcClientError.RpcClientError>>()(
@@ -53,14 +56,37 @@ const idempotent = <A, E, R>(call: Effect.Effect<A, E, R>) =>
 /** A write that may have happened even when its answer is lost: never repeated. */
 const once = <A, E, R>(call: Effect.Effect<A, E, R>) => Effect.mapError(call, StoreError.from)
 
+/** Sends between their commit and their outcome, at most (a send that died leaves its entry). */
+const COMMITTED_MAX = 10_000
+
 export const RemoteEngineStore = Layer.effect(EngineStore, Effect.gen(function*() {
   const rpc = yield* InternalClient
+  // the API records a send's outcome only for the conversation it names: the one this process committed it in
+  const committed = new Map<MessageId, ConversationKey>()
+  const remember = (messageId: MessageId, key: ConversationKey) =>
+    Effect.sync(() => {
+      if (committed.size >= COMMITTED_MAX) {
+        const oldest = committed.keys().next()
+        if (oldest.done !== true) committed.delete(oldest.value)
+      }
+      committed.set(messageId, key)
+    })
+  const outcome = <A>(messageId: MessageId, record: (key: ConversationKey) => Effect.Effect<A, StoreError>) =>
+    Effect.suspend(() => {
+      const key = committed.get(messageId)
+      return key === undefined
+        ? Effect.fail(new StoreError({ reason: `message ${messageId} was not committed by this process` }))
+        : record(key).pipe(Effect.ensuring(Effect.sync(() => committed.delete(messageId))))
+    })
   return EngineStore.of({
     snapshot: (key) => idempotent(rpc["store.snapshot"]({ key })).pipe(Effect.map(Option.fromNullishOr)),
     newestLeadMessage: (key) => idempotent(rpc["store.newestLeadMessage"]({ key })),
-    commitOutbound: (key, message, answers, owner) => once(rpc["store.commitOutbound"]({ key, message, answers, owner })),
-    markSent: (messageId, wamid) => idempotent(rpc["store.markSent"]({ messageId, wamid })),
-    markFailed: (messageId, error) => idempotent(rpc["store.markFailed"]({ messageId, error })),
+    commitOutbound: (key, message, answers, owner) =>
+      once(rpc["store.commitOutbound"]({ key, message, answers, owner })).pipe(
+        Effect.tap((commit) => commit._tag === "Committed" ? remember(commit.messageId, key) : Effect.void)
+      ),
+    markSent: (messageId, wamid) => outcome(messageId, (key) => idempotent(rpc["store.markSent"]({ key, messageId, wamid }))),
+    markFailed: (messageId, error) => outcome(messageId, (key) => idempotent(rpc["store.markFailed"]({ key, messageId, error }))),
     recordBotTurn: (key, state) => idempotent(rpc["store.recordBotTurn"]({ key, state })),
     markDecided: (key, messageId) => idempotent(rpc["store.markDecided"]({ key, messageId })),
     handoff: (key, reason) => idempotent(rpc["store.handoff"]({ key, reason })),
@@ -117,25 +143,41 @@ export const RemoteKnowledge = Layer.effect(Knowledge, Effect.map(InternalClient
 
 export const RemoteSender = Layer.effect(OutboundSender, Effect.map(InternalClient, (rpc) =>
   OutboundSender.of({
-    // a lost answer does not say whether the API sent it: a defect, so the message stays pending
-    send: (target, body) => rpc["sender.send"]({ target, body }).pipe(Effect.catchTag("RpcClientError", Effect.die)),
+    send: (target, body) =>
+      rpc["sender.send"]({ target, body }).pipe(
+        // a lost answer does not say whether the API sent it: a defect, so the message stays pending
+        Effect.catchTag("RpcClientError", Effect.die),
+        // refused by the API: certainly not sent
+        Effect.catchTag("Refused", (e) => Effect.fail(new SendFailed({ code: null, title: "Refused", details: e.reason, windowClosed: false })))
+      ),
     markRead: (target, wamid) =>
       rpc["sender.markRead"]({ target, wamid }).pipe(Effect.catchCause((cause) => Effect.logWarning("mark-as-read failed", cause)))
   })))
 
-/** Intake through the API; the events it caused are published here for this worker's actors only. */
+/**
+ * Intake through the API; the events it caused are published here for this worker's actors only.
+ * The API checks the delivery's signature again: one it refuses is parked with the reason.
+ */
 export const RemoteIngest = Layer.effect(Ingest, Effect.gen(function*() {
   const rpc = yield* InternalClient
   const bus = yield* EventBus
   return Ingest.of({
-    process: (item, lessee) =>
-      once(rpc["inbox.ingest"]({
+    process: (item, lessee) => {
+      const signer = decodeSigner(item.signedBy)
+      return rpc["inbox.ingest"]({
         id: item.id,
         body: item.body,
-        signedBy: item.signedBy,
+        signature: item.signature ?? "",
+        channelId: signer._tag === "Channel" ? signer.channelId : null,
         attempts: item.attempts,
         ...(item.traceparent === undefined ? {} : { traceparent: item.traceparent }),
         lessee
-      })).pipe(Effect.tap(({ events }) => Effect.forEach(events, bus.publishLocal, { discard: true })))
+      }).pipe(
+        Effect.catchTag("Refused", (e): Effect.Effect<Ingested> =>
+          Effect.succeed({ outcome: { _tag: "Undecodable", reason: `refused by the API: ${e.reason}` }, events: [] })),
+        Effect.mapError(StoreError.from),
+        Effect.tap(({ events }) => Effect.forEach(events, bus.publishLocal, { discard: true }))
+      )
+    }
   })
 }))

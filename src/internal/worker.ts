@@ -4,11 +4,11 @@
  * RPC (src/internal/client.ts); its events are forwarded to the API (dashboards, audits), and
  * the API's takeovers, releases, human messages and scheduled follow-ups come back to it.
  */
-import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer, Queue, Schedule, Schema, Stream } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import type { RpcClientError } from "effect/rpc"
+import { createGatedServer } from "../http/gatedServer.ts"
 import { AppConfig } from "../config/AppConfig.ts"
 import { EngineCore } from "../conversations/Engine.ts"
 import { EngineInstance } from "../conversations/instance.ts"
@@ -75,17 +75,24 @@ const refusedWith = (e: RpcClientError.RpcClientError): number | undefined => {
 /** A cheap round trip through the API to its database: is the API there for this worker? */
 const pingApi = Effect.flatMap(InternalClient, (rpc) => rpc["store.nextFollowUpWake"]({ claimTtlMs: 0 }))
 
+/** Worth trying again: not reached yet, or 503 (the API's internal listener answers so while it starts). */
+const retryable = (e: Effect.Error<typeof pingApi>) => {
+  if (e._tag !== "RpcClientError") return true
+  const status = refusedWith(e)
+  return status === undefined || status === 503
+}
+
 /** Start-up waits for the API (it may start after us) and stops at once when the API refuses us. */
 const ApiReachable = Layer.effectDiscard(Effect.gen(function*() {
   yield* pingApi.pipe(
-    Effect.retry({ schedule: backoff, times: 20, while: (e) => e._tag !== "RpcClientError" || refusedWith(e) === undefined }),
+    Effect.retry({ schedule: backoff, times: 20, while: retryable }),
     Effect.mapError((e) => {
       const status = e._tag === "RpcClientError" ? refusedWith(e) : undefined
       return new InternalApiUnavailable({
         message: status === 401
           ? "the internal API refused this worker's INTERNAL_SECRET (401)"
           : status !== undefined
-          ? `the internal API answered ${status}: is INTERNAL_SECRET set on the api and INTERNAL_API_URL right?`
+          ? `the internal API answered ${status}: is INTERNAL_API_URL the api's INTERNAL_PORT (not its public PORT), and INTERNAL_SECRET set on the api?`
           : `the internal API at INTERNAL_API_URL is unreachable: ${e.message}`
       })
     })
@@ -115,7 +122,7 @@ const WorkerHealth = HttpRouter.add("GET", "/health", Effect.gen(function*() {
 }))
 
 const HealthServer = HttpRouter.serve(WorkerHealth, { disableLogger: true }).pipe(
-  Layer.provide(Layer.unwrap(Effect.map(AppConfig, (config) => NodeHttpServer.layer(createServer, { port: config.port }))))
+  Layer.provide(Layer.unwrap(Effect.map(AppConfig, (config) => NodeHttpServer.layer(createGatedServer, { port: config.port }))))
 )
 
 /** Needs AppConfig (and the observability layers from main). */

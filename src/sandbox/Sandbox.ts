@@ -61,6 +61,7 @@ const setUp = Effect.fn("Sandbox.setUp")(function*(dataDir: string) {
   yield* ensureUser(organizationId, password)
   const file = yield* writeSandboxFile(dataDir, yield* encodeFile({
     organizationId,
+    channelId: channel.id,
     phoneNumberId: channel.phoneNumberId,
     appSecret: Redacted.value(appSecret),
     email: SANDBOX_EMAIL,

@@ -4,6 +4,8 @@ import { Schema } from "effect"
 
 export const SandboxFile = Schema.Struct({
   organizationId: Schema.String,
+  /** The sandbox channel: its webhook route is `/webhooks/whatsapp/{channelId}`. */
+  channelId: Schema.String,
   phoneNumberId: Schema.String,
   appSecret: Schema.String,
   email: Schema.String,

@@ -1,7 +1,9 @@
 /**
  * WhatsApp numbers of organizations (`channels`). Secrets are sealed with SecretBox before
  * they touch the database and opened only here; nothing returned by this service is ever
- * serialized with them in clear (they stay `Redacted`).
+ * serialized with them in clear (they stay `Redacted`). A secret that cannot be opened (sealed
+ * with another SECRETS_KEY) disables its channel only: the channel is returned with the secret
+ * named in `unreadable`, never failing the read of other channels.
  */
 import { Context, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { SqlClient } from "effect/sql"
@@ -33,7 +35,11 @@ export interface Channel {
   readonly verifyToken: Option.Option<Redacted.Redacted>
   readonly health: "ok" | "unhealthy"
   readonly healthReason: Option.Option<string>
+  /** Sealed secrets that could not be opened: non-empty → the channel is disabled (webhooks 401). */
+  readonly unreadable: ReadonlyArray<SecretName>
 }
+
+export type SecretName = "access_token" | "app_secret" | "verify_token"
 
 export interface NewChannel {
   readonly organizationId: OrganizationId
@@ -73,12 +79,15 @@ const storeError = (e: { readonly message: string }) => new ChannelStoreError({ 
 export class Channels extends Context.Service<Channels, {
   /** A new channel; `ChannelExists` when the phone_number_id is bound already. */
   readonly create: (input: NewChannel) => Effect.Effect<Channel, ChannelExists | ChannelStoreError>
-  /** Creates or updates (by phone_number_id) — the env quick-setup path. */
-  readonly upsert: (input: NewChannel) => Effect.Effect<Channel, ChannelStoreError>
+  /**
+   * Creates or updates (by phone_number_id) — the env quick-setup path. Never moves a number:
+   * `ChannelExists` when it is bound to another organization.
+   */
+  readonly upsert: (input: NewChannel) => Effect.Effect<Channel, ChannelExists | ChannelStoreError>
   readonly findById: (id: ChannelId) => Effect.Effect<Option.Option<Channel>, ChannelStoreError>
   readonly findByPhoneNumberId: (id: string) => Effect.Effect<Option.Option<Channel>, ChannelStoreError>
   readonly listByOrganization: (organizationId: OrganizationId) => Effect.Effect<ReadonlyArray<Channel>, ChannelStoreError>
-  /** Every channel: the webhook's secret and verify-token candidates. */
+  /** Every channel (few callers: the webhook reads one channel at a time, see WebhookSecrets). */
   readonly all: Effect.Effect<ReadonlyArray<Channel>, ChannelStoreError>
   readonly markUnhealthy: (id: ChannelId, reason: string) => Effect.Effect<void, ChannelStoreError>
   readonly markHealthy: (id: ChannelId) => Effect.Effect<void, ChannelStoreError>
@@ -87,23 +96,35 @@ export class Channels extends Context.Service<Channels, {
   static readonly layer = Layer.effect(Channels, Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const box = yield* SecretBox
-    const open = (sealed: string | null) =>
-      sealed === null ? Effect.succeed(Option.none<Redacted.Redacted>()) : Effect.map(box.open(sealed), Option.some)
+    /** Some(secret), None when unset; a seal that cannot be opened is None and named in `unreadable`. */
+    const open = (name: SecretName, sealed: string | null, unreadable: Array<SecretName>) =>
+      sealed === null
+        ? Effect.succeed(Option.none<Redacted.Redacted>())
+        : box.open(sealed).pipe(
+          Effect.option,
+          Effect.tap((opened) =>
+            Effect.sync(() => {
+              if (Option.isNone(opened)) unreadable.push(name)
+            })
+          )
+        )
     const toChannels = (rows: ReadonlyArray<unknown>) =>
       decodeRows(rows).pipe(
         Effect.flatMap(Effect.forEach((r) =>
           Effect.gen(function*() {
+            const unreadable: Array<SecretName> = []
             const channel: Channel = {
               id: r.id,
               organizationId: r.organizationId,
               phoneNumberId: r.phoneNumberId,
               displayPhoneNumber: r.displayPhoneNumber,
               transport: r.transport,
-              accessToken: yield* open(r.accessTokenEnc),
-              appSecret: yield* open(r.appSecretEnc),
-              verifyToken: yield* open(r.verifyTokenEnc),
+              accessToken: yield* open("access_token", r.accessTokenEnc, unreadable),
+              appSecret: yield* open("app_secret", r.appSecretEnc, unreadable),
+              verifyToken: yield* open("verify_token", r.verifyTokenEnc, unreadable),
               health: r.health,
-              healthReason: Option.fromNullishOr(r.healthReason)
+              healthReason: Option.fromNullishOr(r.healthReason),
+              unreadable
             }
             return channel
           }))),
@@ -139,7 +160,10 @@ export class Channels extends Context.Service<Channels, {
           app_secret_enc = EXCLUDED.app_secret_enc, verify_token_enc = EXCLUDED.verify_token_enc,
           display_phone_number = CASE WHEN EXCLUDED.display_phone_number = '' THEN channels.display_phone_number
             ELSE EXCLUDED.display_phone_number END, updated_at = now()
+        WHERE channels.organization_id = EXCLUDED.organization_id
         RETURNING ${sql.unsafe(COLUMNS)}`.pipe(Effect.mapError(storeError))
+      // bound to another organization: the guarded update changed nothing
+      if (rows.length === 0) return yield* new ChannelExists({ phoneNumberId: input.phoneNumberId })
       return yield* one(yield* toChannels(rows))
     })
     const setHealth = (id: ChannelId, health: "ok" | "unhealthy", reason: string | null) =>

@@ -1,20 +1,27 @@
 /**
  * The inbox consumer's work for one delivery: decode the envelope, then every entry, change,
- * message and status of it. Routes by `metadata.phone_number_id`; a part for a number whose
- * app secret did not sign the delivery is rejected; unknown numbers are logged and dropped.
+ * message and status of it. Routes by `metadata.phone_number_id`. A part is stored only if who
+ * vouched for the delivery (Signer) may speak for that number: a channel's route for that
+ * channel's number only; the deployment's secret (bare route) for numbers of the quick-setup
+ * organization without a secret of their own. Other parts, parts for a disabled channel (a
+ * secret that cannot be opened) and unknown numbers are logged and dropped.
  */
 import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
+import { SqlClient } from "effect/sql"
 import type { Lessee } from "../conversations/leases.ts"
 import { type DomainEvent, FollowUpChanged, MessageStatusChanged, MessageStored } from "../domain/events.ts"
-import { Wamid } from "../domain/ids.ts"
+import { type OrganizationId, Wamid } from "../domain/ids.ts"
 import { EventBus } from "../events/EventBus.ts"
 import type { InboxItem } from "../inbox/Inbox.ts"
+import { count, webhookDeliveries } from "../observability/metrics.ts"
 import { tagWithCurrentSpan } from "../observability/traceContext.ts"
-import { type Channel, Channels, type ChannelStoreError } from "./Channels.ts"
+import { type Channel, Channels, ChannelStoreError } from "./Channels.ts"
 import { InboundStore, type StoreError } from "./InboundStore.ts"
 import type { Contact } from "./payload/common.ts"
 import { decodeChangeValue, decodeMessage, decodeStatus, EnvelopeFromJson, StatusValue } from "./payload/envelope.ts"
 import { describe } from "./payload/describe.ts"
+import { findDefaultOrganization } from "./QuickSetup.ts"
+import { decodeSigner, type Signer } from "./Signer.ts"
 import { WebhookSecrets } from "./WebhookSecrets.ts"
 
 export const IngestOutcome = Schema.Union([
@@ -50,6 +57,40 @@ export class Ingest extends Context.Service<Ingest, {
     const secrets = yield* WebhookSecrets
     const store = yield* InboundStore
     const bus = yield* EventBus
+    const sql = yield* SqlClient.SqlClient
+
+    // the quick-setup organization never changes once it exists: read until found, then kept
+    let quickSetupOrg = Option.none<OrganizationId>()
+    const quickSetupOrganization = Effect.suspend(() =>
+      Option.isSome(quickSetupOrg) ? Effect.succeed(quickSetupOrg) : findDefaultOrganization().pipe(
+        Effect.tap((found) => Effect.sync(() => void (quickSetupOrg = found))),
+        Effect.provideService(SqlClient.SqlClient, sql),
+        Effect.mapError((e) => new ChannelStoreError({ reason: e.message }))
+      )
+    )
+
+    /** Why `signer` may not speak for `channel`'s number; none when it may. */
+    const refusal = Effect.fn("Ingest.authorize")(function*(signer: Signer, channel: Channel) {
+      if (channel.unreadable.length > 0) return Option.some(`channel disabled: its ${channel.unreadable.join(", ")} cannot be opened`)
+      const expected = secrets.effectiveFor(channel)
+      if (signer._tag === "Channel") {
+        return signer.channelId === channel.id && Option.isSome(expected) && expected.value.fingerprint === signer.fingerprint
+          ? Option.none()
+          : Option.some("signed for another channel's route")
+      }
+      const deployment = secrets.deployment
+      if (Option.isSome(deployment) && deployment.value.fingerprint === signer.fingerprint) {
+        if (Option.isSome(channel.appSecret)) return Option.some("the channel has its own app secret (use its route)")
+        const org = yield* quickSetupOrganization
+        return Option.isSome(org) && org.value === channel.organizationId
+          ? Option.none()
+          : Option.some("signed with the deployment's secret for another organization's number")
+      }
+      // stored before webhook routes existed: verified with the channel's own secret
+      return Option.isSome(channel.appSecret) && Option.isSome(expected) && expected.value.fingerprint === signer.fingerprint
+        ? Option.none()
+        : Option.some("signed by another app's secret")
+    })
 
     const message = Effect.fn("Ingest.message")(function*(
       channel: Channel,
@@ -158,6 +199,7 @@ export class Ingest extends Context.Service<Ingest, {
       const envelope = yield* decodeEnvelope(textDecoder.decode(item.body)).pipe(Effect.option)
       if (Option.isNone(envelope)) return { outcome: { _tag: "Undecodable", reason: "not a WhatsApp webhook envelope" }, events: [] } satisfies Ingested
       const events: Array<DomainEvent> = []
+      const signer = decodeSigner(item.signedBy)
       const byNumber = new Map<string, Option.Option<Channel>>()
       for (const entry of envelope.value.entry) {
         for (const change of entry.changes) {
@@ -178,9 +220,10 @@ export class Ingest extends Context.Service<Ingest, {
             yield* Effect.logWarning("webhook for an unknown phone_number_id dropped").pipe(log)
             continue
           }
-          const expected = secrets.effectiveFor(channel.value)
-          if (Option.isNone(expected) || expected.value.fingerprint !== item.signedBy) {
-            yield* Effect.logWarning("webhook part signed by another app's secret rejected").pipe(log)
+          const refused = yield* refusal(signer, channel.value)
+          if (Option.isSome(refused)) {
+            yield* Effect.logWarning(`webhook part dropped: ${refused.value}`).pipe(log, Effect.annotateLogs({ channelId: channel.value.id }))
+            yield* count(webhookDeliveries, { outcome: channel.value.unreadable.length > 0 ? "channel_disabled" : "foreign_number" })
             continue
           }
           for (const error of value.value.errors ?? []) {

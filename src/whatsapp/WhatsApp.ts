@@ -99,6 +99,11 @@ const makeWhatsApp = (options: SenderOptions) =>
     /** One logical call with the code policy: retries only what certainly was not accepted. */
     const call = (channel: Channel, recipient: Option.Option<string>, body: unknown) =>
       Effect.gen(function*() {
+        if (channel.unreadable.length > 0) {
+          return yield* new E.ChannelMisconfigured({
+            reason: `channel ${channel.phoneNumberId} is disabled: its ${channel.unreadable.join(", ")} cannot be opened (sealed with another SECRETS_KEY?)`
+          })
+        }
         if (Option.isNone(channel.accessToken)) {
           return yield* new E.ChannelMisconfigured({ reason: `channel ${channel.phoneNumberId} has no access token` })
         }

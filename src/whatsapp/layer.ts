@@ -4,7 +4,7 @@
  * routes. Needs AppConfig, the database (PgClient/SqlClient) and the EventBus.
  */
 import { Layer } from "effect"
-import { HttpMiddleware } from "effect/http"
+import { HttpMiddleware, type HttpServerRequest } from "effect/http"
 import { SecretBox } from "../crypto/SecretBox.ts"
 import { InboxLive } from "../inbox/InboxLive.ts"
 import { InboxMetricsLive } from "../observability/inboxMetrics.ts"
@@ -12,25 +12,34 @@ import { Channels } from "./Channels.ts"
 import { InboundStore } from "./InboundStore.ts"
 import { InboxConsumerLive } from "./InboxConsumer.ts"
 import { Ingest } from "./Ingest.ts"
+import { NumberOwnership } from "./NumberOwnership.ts"
 import { QuickSetupLive } from "./QuickSetup.ts"
 import { WebhookHttpLive } from "./WebhookHttp.ts"
 import { WebhookSecrets } from "./WebhookSecrets.ts"
+import { WebhookThrottle } from "./WebhookThrottle.ts"
 import { WhatsApp } from "./WhatsApp.ts"
 
 const ChannelsLive = Channels.layer.pipe(Layer.provide(SecretBox.layer))
 
-const Core = Layer.mergeAll(WebhookSecrets.layer, WhatsApp.layer, InboxLive, InboundStore.layer).pipe(
+const Core = Layer.mergeAll(WebhookSecrets.layer, WhatsApp.layer, InboxLive, InboundStore.layer, NumberOwnership.layer).pipe(
   Layer.provideMerge(ChannelsLive)
 )
 
 const Background = Layer.mergeAll(QuickSetupLive, InboxConsumerLive.pipe(Layer.provide(Ingest.layer)), InboxMetricsLive)
 
-/** Channels, WhatsApp, Inbox, WebhookSecrets, InboundStore — and the quick-setup + consumers running. */
+/** Channels, WhatsApp, Inbox, WebhookSecrets, InboundStore, NumberOwnership — and the quick-setup + consumers running. */
 export const WhatsAppLive = Background.pipe(Layer.provideMerge(Core))
+
+/** Meta's callbacks: `POST /webhooks/whatsapp` and `POST /webhooks/whatsapp/{channelId}`. */
+const isDelivery = (request: HttpServerRequest.HttpServerRequest) =>
+  request.method === "POST" && (request.url === "/webhooks/whatsapp" || request.url.startsWith("/webhooks/whatsapp/"))
 
 /**
  * The `/webhooks/whatsapp` handlers (provide WhatsAppLive's services). No per-request server
  * span or access log line for Meta's callbacks (thousands per second at peak); each
  * delivery's trace starts at `Webhook.receive` and continues in `InboxConsumer.handle`.
  */
-export const WhatsAppHttpLive = Layer.merge(WebhookHttpLive, HttpMiddleware.layerTracerDisabledForUrls(["/webhooks/whatsapp"]))
+export const WhatsAppHttpLive = Layer.merge(
+  WebhookHttpLive.pipe(Layer.provide(WebhookThrottle.layer)),
+  Layer.succeed(HttpMiddleware.TracerDisabledWhen, isDelivery)
+)

@@ -11,7 +11,7 @@ import { call, createOrg, db, env, type Reply, seedConversation } from "./suppor
 const MISSING = "00000000-0000-0000-0000-000000000000"
 /** Routes that are not tenant data: public signup/login, health, Meta's webhook. */
 const PUBLIC = new Set(["POST /auth/login", "POST /auth/signup/create-org", "POST /auth/signup/join-org", "GET /health",
-  "GET /webhooks/whatsapp", "POST /webhooks/whatsapp"])
+  "GET /webhooks/whatsapp", "POST /webhooks/whatsapp", "GET /webhooks/whatsapp/{channelId}", "POST /webhooks/whatsapp/{channelId}"])
 
 const snapshot = (orgId: string) =>
   db((sql) => sql<{ t: string; n: string }>`

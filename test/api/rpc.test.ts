@@ -168,7 +168,8 @@ describe("RPC over WebSocket", () => {
 
         const { body, signature } = signed("a-own-app-secret", envelope(entry("waba-a",
           change({ phoneNumberId, contacts: [{ waId: "15550009999", name: "Webhook Wendy" }], messages: [text("15550009999", "hola desde WhatsApp")] }))))
-        assert.strictEqual((yield* postWebhook(body, signature)).status, 200)
+        // signed with A's own app secret: A's channel route
+        assert.strictEqual((yield* postWebhook(body, signature, `/webhooks/whatsapp/${channel.body.id}`)).status, 200)
         const stored = yield* Ref.get(subA.seen).pipe(
           Effect.map((events) => events.find((e) => e._tag === "MessageStored" && e.content === "hola desde WhatsApp")),
           Effect.filterOrFail((e) => e !== undefined),

@@ -9,7 +9,9 @@ import { ModeChanged } from "../../src/domain/events.ts"
 import type { ConversationId, OrganizationId } from "../../src/domain/ids.ts"
 import { EventBus } from "../../src/events/EventBus.ts"
 import { FOLLOWUP_CHANNEL } from "../../src/followups/store.ts"
+import { LoggingLive } from "../../src/observability/Logging.ts"
 import { appWithServicesTest } from "../support/appServices.ts"
+import { TestDatabase } from "../support/TestDatabase.ts"
 import { FakeGraphServer } from "../support/fakeGraph.ts"
 import { type FakeLlm, startFakeLlm } from "../support/fakeLlm.ts"
 import { ensureDefaultOrganization } from "../../src/whatsapp/QuickSetup.ts"
@@ -23,7 +25,7 @@ export class FakeLlmServer extends Context.Service<FakeLlmServer, FakeLlm>()("te
   static readonly layer = Layer.effect(FakeLlmServer, startFakeLlm(goodDefaults))
 }
 
-export const engineApp = (env: Record<string, string> = {}) =>
+export const engineApp = (env: Record<string, string> = {}, database: Layer.Layer<TestDatabase, unknown> = TestDatabase.layer) =>
   Layer.unwrap(Effect.gen(function*() {
     const llm = yield* FakeLlmServer
     const graph = yield* FakeGraphServer
@@ -39,7 +41,7 @@ export const engineApp = (env: Record<string, string> = {}) =>
       DEBOUNCE_MAX_WAIT: "3 s",
       HTL_SPECULATIVE: "off",
       ...env
-    })
+    }, LoggingLive, database)
   })).pipe(
     Layer.tap((context) => Effect.provideContext(seedCatalog, context)),
     Layer.provideMerge(FakeLlmServer.layer),

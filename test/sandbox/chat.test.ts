@@ -80,7 +80,7 @@ describe("npm run chat", () => {
         const { service, chatEnv } = yield* serve((yield* TestDatabase).url, dataDir)
         const file = yield* sandboxFile(dataDir)
         assert.strictEqual(file.mode, 0o600)
-        assert.deepStrictEqual(Object.keys(file.contents).sort(), ["appSecret", "email", "organizationId", "password", "phoneNumberId"])
+        assert.deepStrictEqual(Object.keys(file.contents).sort(), ["appSecret", "channelId", "email", "organizationId", "password", "phoneNumberId"])
         assert.notInclude(service.output(), file.contents.appSecret)
         assert.notInclude(service.output(), file.contents.password)
 
@@ -109,6 +109,7 @@ describe("npm run chat", () => {
         const after = (yield* sandboxFile(dataDir)).contents
         assert.strictEqual(after.appSecret, before.appSecret)
         assert.strictEqual(after.phoneNumberId, before.phoneNumberId)
+        assert.strictEqual(after.channelId, before.channelId)
 
         // (a lone "hello" reads as Italian to the language check: say a little more)
         const run = yield* chat(chatEnv, ["Hello, I would like to know more about what you sell."])
@@ -127,7 +128,7 @@ describe("npm run chat", () => {
         assert.match(missing.stderr, /^chat: no .*sandbox\.json: start the development server first \(npm start\)/)
         assert.strictEqual(missing.stderr.trim().split("\n").length, 1)
 
-        const sandbox = { organizationId: "o", phoneNumberId: "sandbox", appSecret: "s", email: "sandbox@localhost", password: "p" }
+        const sandbox = { organizationId: "o", channelId: "00000000-0000-0000-0000-000000000000", phoneNumberId: "sandbox", appSecret: "s", email: "sandbox@localhost", password: "p" }
         yield* Effect.promise(() => writeFile(join(dataDir, "sandbox.json"), JSON.stringify(sandbox)))
         const down = yield* chat({ DATA_DIR: dataDir, PORT: port }, ["hello"])
         assert.strictEqual(down.code, 1)

@@ -18,7 +18,7 @@ import { fakeGraph } from "../support/fakeGraph.ts"
 import { startFakeLlm } from "../support/fakeLlm.ts"
 import { fauxqsQueue } from "../support/fauxqs.ts"
 import { analysis, goodDefaults } from "../support/htlFixtures.ts"
-import { killAll, type Service, startService } from "../support/processes.ts"
+import { freePort, killAll, type Service, startService } from "../support/processes.ts"
 import { TestDatabase } from "../support/TestDatabase.ts"
 import { change, entry, envelope, signed, text, wamid } from "../support/webhooks.ts"
 
@@ -96,8 +96,10 @@ describe("split roles: api + workers over the internal RPC and SQS", () => {
           AWS_SECRET_ACCESS_KEY: "test",
           LOG_LEVEL: "info"
         }
+        const internalPort = yield* Effect.promise(freePort)
         const api = yield* Effect.promise(() => startService({
           ...shared,
+          INTERNAL_PORT: String(internalPort),
           DATABASE_URL: Redacted.value(db.url),
           WHATSAPP_API_BASE_URL: graph.url,
           WHATSAPP_PHONE_NUMBER_ID: PN,
@@ -106,10 +108,18 @@ describe("split roles: api + workers over the internal RPC and SQS", () => {
         }, ["--role=api"]))
         yield* Effect.promise(() => api.waitHealthy(30_000))
         yield* seedCatalog
+        // the internal API is not on the public port
+        const onPublicPort = yield* Effect.promise(() =>
+          fetch(`http://127.0.0.1:${api.port}/internal/rpc`, {
+            method: "POST",
+            headers: { "content-type": "application/ndjson", "x-internal-secret": INTERNAL_SECRET },
+            body: "{}\n"
+          }).then((r) => r.status))
+        assert.strictEqual(onPublicPort, 404)
 
         const workerEnv = {
           ...shared,
-          INTERNAL_API_URL: `http://127.0.0.1:${api.port}`,
+          INTERNAL_API_URL: `http://127.0.0.1:${internalPort}`,
           LLM_API_KEY: "sk-fake",
           LLM_BASE_URL: llm.url,
           LLM_TIMEOUT: "30 s",

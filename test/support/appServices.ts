@@ -15,12 +15,14 @@ import { TestDatabase } from "./TestDatabase.ts"
 export const appWithServicesTest = (
   env: Record<string, string> = {},
   /** Replaces the configured logger (e.g. one that captures lines for assertions). */
-  logging: Layer.Layer<never, never, AppConfig> = LoggingLive
+  logging: Layer.Layer<never, never, AppConfig> = LoggingLive,
+  /** The database (e.g. one behind a proxy that can be taken away). */
+  database: Layer.Layer<TestDatabase, unknown> = TestDatabase.layer
 ) =>
   HttpRouter.serve(Routes, { disableListenLog: true, disableLogger: true }).pipe(
     Layer.provideMerge(Services),
     Layer.provide(Layer.mergeAll(logging, TelemetryLive)),
     Layer.provideMerge(NodeHttpServer.layerTest),
     Layer.provideMerge(testConfig(env)),
-    Layer.provideMerge(TestDatabase.layer)
+    Layer.provideMerge(database)
   )

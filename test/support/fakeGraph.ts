@@ -2,6 +2,9 @@
  * A fake Graph API on 127.0.0.1 (node:http, random port). It records every request and
  * answers scripted responses in order (then the default: accepted with a fresh wamid).
  * Use `graphError(code)` for Meta's error shape; `{ hang: true }` never answers.
+ * `GET /{version}/{phone_number_id}` (the ownership proof) answers, unless scripted, 200 with the
+ * number for a token given it with `own(token, id)`, else Meta's error 100 (no such object or no
+ * permission).
  */
 import { randomUUID } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
@@ -44,6 +47,9 @@ export interface FakeGraph {
   readonly requests: Array<RecordedRequest>
   /** Queue responses for the next requests, in order. */
   readonly script: (...responses: Array<ScriptedResponse>) => void
+  /** `token` reaches the number `phoneNumberId` (its display form `display`). */
+  readonly own: (token: string, phoneNumberId: string, display?: string) => void
+  /** Clears requests and scripts (not what `own` granted). */
   readonly reset: () => void
 }
 
@@ -67,11 +73,21 @@ const parse = (text: string): unknown => {
 export const fakeGraph = Effect.gen(function*() {
   const requests: Array<RecordedRequest> = []
   let scripted: Array<ScriptedResponse> = []
+  const owned = new Map<string, string>()
+  const numberLookup = (req: IncomingMessage): ScriptedResponse | undefined => {
+    const id = req.method === "GET" ? /^\/v[0-9.]+\/([^/?]+)(?:\?|$)/.exec(req.url ?? "")?.[1] : undefined
+    if (id === undefined) return undefined
+    const token = req.headers.authorization?.replace(/^Bearer /, "") ?? ""
+    const display = owned.get(`${token} ${decodeURIComponent(id)}`)
+    return display === undefined
+      ? graphError(100, { details: "Unsupported get request. Object does not exist, cannot be loaded due to missing permissions" })
+      : { status: 200, body: { id: decodeURIComponent(id), display_phone_number: display } }
+  }
   const hanging = new Set<ServerResponse>()
   const server = createServer(async (req, res) => {
     const body = parse(await readBody(req))
     requests.push({ method: req.method ?? "", path: req.url ?? "", authorization: req.headers.authorization, body, at: Date.now() })
-    const next = scripted.shift() ?? (typeof body === "object" && body !== null && "status" in body ? { status: 200, body: { success: true } } : accepted())
+    const next = scripted.shift() ?? numberLookup(req) ?? (typeof body === "object" && body !== null && "status" in body ? { status: 200, body: { success: true } } : accepted())
     if ("hang" in next) {
       hanging.add(res)
       return
@@ -97,6 +113,7 @@ export const fakeGraph = Effect.gen(function*() {
     url: `http://127.0.0.1:${port}/v23.0`,
     requests,
     script: (...responses) => void scripted.push(...responses),
+    own: (token, phoneNumberId, display = "+1 555-010-0000") => void owned.set(`${token} ${phoneNumberId}`, display),
     reset: () => {
       requests.length = 0
       scripted = []

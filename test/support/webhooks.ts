@@ -89,9 +89,12 @@ export const signed = (secret: string, payload: unknown) => {
   return { body, signature: signature(secret, body) }
 }
 
-/** POSTs bytes to /webhooks/whatsapp on the test server (`signature: undefined` omits the header). */
-export const postWebhook = (body: Uint8Array, sig: string | undefined) =>
-  HttpClientRequest.post("/webhooks/whatsapp").pipe(
+/**
+ * POSTs bytes to /webhooks/whatsapp on the test server (`signature: undefined` omits the header);
+ * `path` for a channel's route (`/webhooks/whatsapp/{channelId}`).
+ */
+export const postWebhook = (body: Uint8Array, sig: string | undefined, path = "/webhooks/whatsapp") =>
+  HttpClientRequest.post(path).pipe(
     HttpClientRequest.bodyUint8Array(body, "application/json"),
     sig === undefined ? (r) => r : HttpClientRequest.setHeader("x-hub-signature-256", sig),
     HttpClient.execute,
@@ -99,8 +102,8 @@ export const postWebhook = (body: Uint8Array, sig: string | undefined) =>
     Effect.scoped
   )
 
-/** Signs and posts a payload. */
-export const deliver = (secret: string, payload: unknown) => {
+/** Signs and posts a payload (to `path`: the bare route by default). */
+export const deliver = (secret: string, payload: unknown, path?: string) => {
   const { body, signature: sig } = signed(secret, payload)
-  return postWebhook(body, sig)
+  return postWebhook(body, sig, path)
 }

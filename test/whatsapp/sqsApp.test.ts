@@ -36,5 +36,19 @@ describe("WhatsApp intake with the SQS inbox", () => {
         const again = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM messages WHERE wamid = ${id}`
         assert.strictEqual(again[0]?.n, 1)
       }))
+
+    it.effect("a delivery too large for SQS (256 KiB) is acknowledged and kept, parked, in webhook_inbox: not refused for days, not lost", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const big = "x".repeat(300 * 1024)
+        const payload = envelope(entry("waba", change({ phoneNumberId: PN1, contacts: [{ waId: "15550000101", name: "Big" }], messages: [text("15550000101", big)] })))
+        const r = yield* deliver(SECRET_A, payload)
+        assert.strictEqual(r.status, 200)
+        const [row] = yield* sql<{ status: string; decodeError: string; bytes: number }>`
+          SELECT status, decode_error, octet_length(body) AS bytes FROM webhook_inbox ORDER BY received_at DESC LIMIT 1`
+        assert.strictEqual(row?.status, "parked")
+        assert.match(row?.decodeError ?? "", /too large for the queue/)
+        assert.isAbove(row?.bytes ?? 0, 300 * 1024)
+      }))
   })
 })

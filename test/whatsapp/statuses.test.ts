@@ -75,7 +75,7 @@ describe("WhatsApp statuses, reactions and routing", () => {
 
     it.effect("a part for a number of another app's secret is rejected; the rest of the delivery is stored", () =>
       Effect.gen(function*() {
-        yield* setupChannels
+        const { pn3 } = yield* setupChannels
         const mine = wamid()
         const theirs = wamid()
         const payload = envelope(
@@ -85,13 +85,14 @@ describe("WhatsApp statuses, reactions and routing", () => {
         yield* Effect.andThen(deliver(SECRET_A, payload), settled)
         assert.isDefined(yield* byWamid(mine))
         assert.isUndefined(yield* byWamid(theirs))
-        // signed with app B's secret, PN3's part is accepted (and PN1's rejected)
+        // signed with app B's secret on PN3's route, PN3's part is accepted (and PN1's rejected)
         const second = wamid()
         const again = envelope(
           entry("waba-b", change({ phoneNumberId: PN3, messages: [text("15550000081", "real", { id: theirs, timestamp: unixNow() })] })),
           entry("waba-a", change({ phoneNumberId: PN1, messages: [text("15550000080", "forged", { id: second })] }))
         )
-        assert.strictEqual((yield* deliver(SECRET_B, again)).status, 200)
+        assert.strictEqual((yield* deliver(SECRET_B, again)).status, 401, "the bare route takes the deployment's secret only")
+        assert.strictEqual((yield* deliver(SECRET_B, again, `/webhooks/whatsapp/${pn3}`)).status, 200)
         yield* settled
         assert.strictEqual((yield* byWamid(theirs))?.content, "real")
         assert.isUndefined(yield* byWamid(second))

@@ -19,18 +19,18 @@ export const PN3 = "109000000000003"
 
 export const consumerEnv = { WHATSAPP_PHONE_NUMBER_ID: PN1, WHATSAPP_APP_SECRET: SECRET_A, WHATSAPP_VERIFY_TOKEN: "verify-a" }
 
-/** Binds PN2 (default org) and PN3 (another org, own secret). */
+/** Binds PN2 (default org) and PN3 (another org, own secret); their channel ids for their routes. */
 export const setupChannels = Effect.gen(function*() {
   const channels = yield* Channels
   const sql = yield* SqlClient.SqlClient
   const org = yield* ensureDefaultOrganization()
-  yield* channels.upsert({ organizationId: org, phoneNumberId: PN2, transport: "sandbox" })
+  const pn2 = yield* channels.upsert({ organizationId: org, phoneNumberId: PN2, transport: "sandbox" })
   const rows = yield* sql<{ id: string }>`INSERT INTO organizations (name, invite_code) VALUES ('Other', 'other-1')
     ON CONFLICT (invite_code) DO UPDATE SET name = 'Other' RETURNING id`
   const other = OrganizationId.make(rows[0]?.id ?? "")
-  yield* channels.upsert({ organizationId: other, phoneNumberId: PN3, transport: "sandbox", appSecret: Redacted.make(SECRET_B) })
+  const pn3 = yield* channels.upsert({ organizationId: other, phoneNumberId: PN3, transport: "sandbox", appSecret: Redacted.make(SECRET_B) })
   yield* (yield* WebhookSecrets).refresh
-  return { org, other }
+  return { org, other, pn2: pn2.id, pn3: pn3.id }
 })
 
 /** Waits until the inbox has nothing pending (the consumers finished every delivery). */

@@ -5,7 +5,7 @@
  */
 import { Clock, Context, Effect, Layer, Schema } from "effect"
 import { SqlClient } from "effect/sql"
-import type { Analytics as AnalyticsReport, AnalyticsQuery, DashboardStats } from "../../domain/dashboard/analytics.ts"
+import { type Analytics as AnalyticsReport, type AnalyticsQuery, type DashboardStats, MAX_ANALYTICS_DAYS } from "../../domain/dashboard/analytics.ts"
 import type { Caller } from "../../domain/dashboard/auth.ts"
 import { ValidationError } from "../../domain/dashboard/errors.ts"
 import { IntentLevels, Stages } from "../../domain/enums.ts"
@@ -41,6 +41,14 @@ export class Analytics extends Context.Service<Analytics, {
         const to = query.to === undefined ? new Date(now) : new Date(query.to)
         const from = query.from === undefined ? new Date(to.getTime() - 30 * DAY_MS) : new Date(query.from)
         if (from.getTime() >= to.getTime()) return yield* new ValidationError({ message: "from: must be before to" })
+        const days = (to.getTime() - from.getTime()) / DAY_MS
+        if (days > MAX_ANALYTICS_DAYS) {
+          // only an explicit `from` can make it too long (the default is 30 days before `to`)
+          const message = query.to === undefined
+            ? `from: must be at most ${MAX_ANALYTICS_DAYS} days before to (now, when to is omitted); the period is ${Math.ceil(days)} days`
+            : `to: must be at most ${MAX_ANALYTICS_DAYS} days after from; the period is ${Math.ceil(days)} days`
+          return yield* new ValidationError({ message })
+        }
         return yield* compute(caller, from, to)
       })
 

@@ -7,9 +7,10 @@ import { SqlClient } from "effect/sql"
 import { newInviteCode } from "../../auth/Accounts.ts"
 import { requireAdmin } from "../../auth/Authentication.ts"
 import type { Caller } from "../../domain/dashboard/auth.ts"
-import { Conflict, type Forbidden, ValidationError } from "../../domain/dashboard/errors.ts"
+import { Conflict, Forbidden, ValidationError } from "../../domain/dashboard/errors.ts"
 import type { BusinessProfile, Channel, CreateChannelPayload, Invite } from "../../domain/dashboard/settings.ts"
 import { type Channel as StoredChannel, Channels } from "../../whatsapp/Channels.ts"
+import { NumberOwnership } from "../../whatsapp/NumberOwnership.ts"
 import { WebhookSecrets } from "../../whatsapp/WebhookSecrets.ts"
 import { readProfile, writeProfile } from "./profile.ts"
 
@@ -27,7 +28,11 @@ const toChannel = (c: StoredChannel): Channel => ({
 const secret = (s: string | undefined) => s === undefined ? {} : { value: Redacted.make(s) }
 
 export class Settings extends Context.Service<Settings, {
-  readonly createChannel: (caller: Caller, input: CreateChannelPayload) => Effect.Effect<Channel, Forbidden | Conflict>
+  /**
+   * Binds a number to the caller's organization. A cloud number is bound only once its access
+   * token proves it (NumberOwnership); a number bound anywhere already is refused (409).
+   */
+  readonly createChannel: (caller: Caller, input: CreateChannelPayload) => Effect.Effect<Channel, Forbidden | Conflict | ValidationError>
   readonly listChannels: (caller: Caller) => Effect.Effect<ReadonlyArray<Channel>>
   readonly getProfile: (caller: Caller) => Effect.Effect<BusinessProfile>
   readonly putProfile: (caller: Caller, profile: BusinessProfile) => Effect.Effect<BusinessProfile, Forbidden | ValidationError>
@@ -40,23 +45,43 @@ export class Settings extends Context.Service<Settings, {
       const sql = yield* SqlClient.SqlClient
       const channels = yield* Channels
       const webhookSecrets = yield* WebhookSecrets
+      const ownership = yield* NumberOwnership
 
       const createChannel = Effect.fn("Settings.createChannel")(function*(caller: Caller, input: CreateChannelPayload) {
         yield* requireAdmin(caller)
+        const phoneNumberId = input.phone_number_id.trim()
+        const taken = new Conflict({ message: "phone_number_id: this number is already connected" })
+        // a bound number is never claimed again nor moved, whatever the token
+        if (Option.isSome(yield* channels.findByPhoneNumberId(phoneNumberId).pipe(Effect.orDie))) return yield* taken
+        let displayPhoneNumber = input.display_phone_number
+        if (input.transport === "cloud") {
+          if (input.access_token === undefined) {
+            return yield* new ValidationError({ message: "access_token: required for a cloud channel (it proves the number is yours)" })
+          }
+          const proof = yield* ownership.prove(phoneNumberId, Redacted.make(input.access_token)).pipe(
+            Effect.mapError((e) => new Forbidden({ message: `phone_number_id: not confirmed: ${e.reason}` }))
+          )
+          displayPhoneNumber ??= Option.getOrUndefined(proof.displayPhoneNumber)
+        } else if (/^[0-9]+$/.test(phoneNumberId)) {
+          // sandbox numbers are not proven: they must not be able to squat a real one
+          return yield* new ValidationError({
+            message: "phone_number_id: a sandbox channel cannot use a WhatsApp phone number id (digits only); connect that number as cloud with its access_token"
+          })
+        }
         const accessToken = secret(input.access_token)
         const appSecret = secret(input.app_secret)
         const verifyToken = secret(input.verify_token)
         const created = yield* channels.create({
           organizationId: caller.organizationId,
-          phoneNumberId: input.phone_number_id.trim(),
+          phoneNumberId,
           transport: input.transport,
-          ...(input.display_phone_number === undefined ? {} : { displayPhoneNumber: input.display_phone_number }),
+          ...(displayPhoneNumber === undefined ? {} : { displayPhoneNumber }),
           ...("value" in accessToken ? { accessToken: accessToken.value } : {}),
           ...("value" in appSecret ? { appSecret: appSecret.value } : {}),
           ...("value" in verifyToken ? { verifyToken: verifyToken.value } : {})
         }).pipe(
           Effect.catchTags({
-            ChannelExists: () => Effect.fail(new Conflict({ message: "phone_number_id: this number is already connected" })),
+            ChannelExists: () => Effect.fail(taken),
             ChannelStoreError: Effect.die
           })
         )

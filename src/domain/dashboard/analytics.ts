@@ -7,9 +7,14 @@ import { ValidationErrorWire } from "./errors.ts"
 import { RequestValidation } from "./validation.ts"
 
 const IsoDate = Schema.String.check(
+  Schema.isMaxLength(64, { message: "must be at most 64 characters" }),
   Schema.makeFilter((s: string) => Number.isNaN(Date.parse(s)) ? "must be an ISO date or timestamp" : undefined)
 )
 
+/** The longest period one report covers. */
+export const MAX_ANALYTICS_DAYS = 366
+
+/** [from, to): `to` defaults to now, `from` to 30 days before `to`; at most MAX_ANALYTICS_DAYS long. */
 export const AnalyticsQuery = Schema.Struct({ from: Schema.optional(IsoDate), to: Schema.optional(IsoDate) })
 export type AnalyticsQuery = typeof AnalyticsQuery.Type
 

@@ -4,7 +4,7 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, HttpAp
 import { Role } from "../enums.ts"
 import type { OrganizationId, UserId } from "../ids.ts"
 import { ConflictWire, NotFoundWire, TooManyAttemptsWire, UnauthorizedWire } from "./errors.ts"
-import { Email, Password, Text } from "./fields.ts"
+import { Chars, Email, Password, Text } from "./fields.ts"
 import { RequestValidation } from "./validation.ts"
 
 /** The authenticated caller: every query is scoped by its organization. */
@@ -38,9 +38,10 @@ export const JoinOrgPayload = Schema.Struct({
 })
 export type JoinOrgPayload = typeof JoinOrgPayload.Type
 
+/** Not checked for format (a wrong one is just a failed login), only bounded like signup's. */
 export const LoginPayload = Schema.Struct({
-  email: Schema.String,
-  password: Schema.String
+  email: Chars(254),
+  password: Chars(256)
 })
 export type LoginPayload = typeof LoginPayload.Type
 
@@ -70,12 +71,12 @@ export class AuthApi extends HttpApiGroup.make("auth")
     HttpApiEndpoint.post("signupCreateOrg", "/auth/signup/create-org", {
       payload: CreateOrgPayload,
       success: AuthResponse.pipe(HttpApiSchema.status(201)),
-      error: ConflictWire
+      error: [ConflictWire, TooManyAttemptsWire]
     }),
     HttpApiEndpoint.post("signupJoinOrg", "/auth/signup/join-org", {
       payload: JoinOrgPayload,
       success: AuthResponse.pipe(HttpApiSchema.status(201)),
-      error: [ConflictWire, NotFoundWire]
+      error: [ConflictWire, NotFoundWire, TooManyAttemptsWire]
     }),
     HttpApiEndpoint.post("login", "/auth/login", {
       payload: LoginPayload,

@@ -4,7 +4,7 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "effect/http-api"
 import { ConversationMode, IntentLevel, MessageFrom, MessageStatus, Sentiment, Stage } from "../enums.ts"
 import { Authorization } from "./auth.ts"
 import { ForbiddenWire, NotFoundWire, ValidationErrorWire, WindowClosedWire } from "./errors.ts"
-import { Cursor, Limit, Page, Text, Uuid } from "./fields.ts"
+import { Chars, Cursor, Limit, ListOf, Page, Search, Text, Uuid } from "./fields.ts"
 import { RequestValidation } from "./validation.ts"
 
 export const ConversationItem = Schema.Struct({
@@ -38,7 +38,7 @@ export const ConversationQuery = Schema.Struct({
   mode: Schema.optional(ConversationMode),
   stage: Schema.optional(Stage),
   intent: Schema.optional(IntentLevel),
-  search: Schema.optional(Schema.String),
+  search: Search,
   /** "me", "none", or a user id */
   assigned_to: Schema.optional(Schema.Union([Schema.Literals(["me", "none"]), Uuid])),
   /** "true": only handoffs waiting too long for a person; "false": none of those */
@@ -72,7 +72,7 @@ export type AssignPayload = typeof AssignPayload.Type
 export const TemplatePayload = Schema.Struct({
   name: Text(512),
   language: Text(16),
-  parameters: Schema.optional(Schema.Array(Schema.String))
+  parameters: Schema.optional(ListOf(Chars(1000), 20))
 })
 
 export const SendPayload = Schema.Struct({

@@ -23,6 +23,17 @@ export const Text = (max: number) =>
     Schema.isMaxLength(max, { message: `must be at most ${max} characters` })
   )
 
+/** Text of at most `max` characters, empty allowed. */
+export const Chars = (max: number) =>
+  Schema.String.check(Schema.isMaxLength(max, { message: `must be at most ${max} characters` }))
+
+/** A list of at most `max` items. */
+export const ListOf = <S extends Schema.Top>(item: S, max: number) =>
+  Schema.Array(item).check(Schema.isMaxLength(max, { message: `must have at most ${max} items` }))
+
+/** Free-text search of list endpoints. */
+export const Search = Schema.optional(Chars(200))
+
 export const Password = Schema.String.check(
   Schema.isMinLength(8, { message: "must be at least 8 characters" }),
   Schema.isMaxLength(256, { message: "must be at most 256 characters" })
@@ -36,7 +47,8 @@ export const Limit = Schema.optional(
   )
 )
 
-export const Cursor = Schema.optional(Schema.String)
+/** Opaque; the ones this API makes are about 100 characters. */
+export const Cursor = Schema.optional(Chars(512))
 
 export const Page = <S extends Schema.Top>(item: S) =>
   Schema.Struct({ items: Schema.Array(item), next_cursor: Schema.NullOr(Schema.String) })

@@ -4,7 +4,7 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "effect/http-api"
 import { IntentLevel, Sentiment, Stage } from "../enums.ts"
 import { Authorization } from "./auth.ts"
 import { ConflictWire, ForbiddenWire, NotFoundWire } from "./errors.ts"
-import { Cursor, Email, Limit, Page, Phone, Text, Uuid } from "./fields.ts"
+import { Cursor, Email, Limit, Page, Phone, Search, Text, Uuid } from "./fields.ts"
 import { RequestValidation } from "./validation.ts"
 
 export const Lead = Schema.Struct({
@@ -24,7 +24,7 @@ export type Lead = typeof Lead.Type
 export const LeadPage = Page(Lead)
 export type LeadPage = typeof LeadPage.Type
 
-export const LeadQuery = Schema.Struct({ limit: Limit, cursor: Cursor, search: Schema.optional(Schema.String) })
+export const LeadQuery = Schema.Struct({ limit: Limit, cursor: Cursor, search: Search })
 export type LeadQuery = typeof LeadQuery.Type
 
 export const CreateLeadPayload = Schema.Struct({

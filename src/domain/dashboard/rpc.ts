@@ -12,7 +12,7 @@ import { AssignPayload, ConversationItem, ConversationPage, ConversationQuery, M
 import { RpcError, Unauthorized } from "./errors.ts"
 import { Cursor, Limit, Uuid } from "./fields.ts"
 import { CreateLeadPayload, Lead, LeadPage, LeadQuery, UpdateLeadPayload } from "./leads.ts"
-import { BusinessProfile, Channel, CreateChannelPayload, Invite } from "./settings.ts"
+import { BusinessProfile, BusinessProfileUpdate, Channel, CreateChannelPayload, Invite } from "./settings.ts"
 import { DeliveryQuery, WebhookConfigured, WebhookDeliveryPage, WebhookPayload, WebhookSettings, WebhookTestResult } from "./webhooks.ts"
 
 export class RpcAuthentication extends RpcMiddleware.Service<RpcAuthentication, { provides: CurrentUser }>()(
@@ -43,7 +43,7 @@ export class DashboardRpcs extends RpcGroup.make(
   Rpc.make("channels.create", { payload: CreateChannelPayload.fields, success: Channel, error: RpcError }),
   Rpc.make("channels.list", { success: Schema.Array(Channel), error: RpcError }),
   Rpc.make("organization.getProfile", { success: BusinessProfile, error: RpcError }),
-  Rpc.make("organization.putProfile", { payload: { profile: BusinessProfile }, success: BusinessProfile, error: RpcError }),
+  Rpc.make("organization.putProfile", { payload: { profile: BusinessProfileUpdate }, success: BusinessProfile, error: RpcError }),
   Rpc.make("organization.getInvite", { success: Invite, error: RpcError }),
   Rpc.make("organization.rotateInvite", { success: Invite, error: RpcError }),
   Rpc.make("organization.getWebhook", { success: WebhookSettings, error: RpcError }),

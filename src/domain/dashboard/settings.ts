@@ -4,7 +4,7 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "effect/http-api"
 import { Transport } from "../enums.ts"
 import { Authorization } from "./auth.ts"
 import { ConflictWire, ForbiddenWire, ValidationErrorWire } from "./errors.ts"
-import { Text } from "./fields.ts"
+import { Chars, ListOf, Text } from "./fields.ts"
 import { RequestValidation } from "./validation.ts"
 
 export const CreateChannelPayload = Schema.Struct({
@@ -89,6 +89,30 @@ export const BusinessProfile = Schema.Struct({
 })
 export type BusinessProfile = typeof BusinessProfile.Type
 
+/**
+ * What a PUT may store: the profile with every text and list bounded. Reads use `BusinessProfile`,
+ * which shows what is stored as it is (a profile saved before these limits still reads back).
+ */
+export const BusinessProfileUpdate = Schema.Struct({
+  ...BusinessProfile.fields,
+  business_name: Chars(200),
+  description: Chars(10_000),
+  tone: Chars(200),
+  languages: ListOf(Text(16), 20),
+  policies: Chars(10_000),
+  followup: Schema.Struct({
+    ...FollowUpPolicy.fields,
+    template_name: Schema.NullOr(Chars(512)),
+    template_language: Schema.NullOr(Chars(16))
+  }),
+  products: ListOf(Schema.Struct({ ...Product.fields, description: Chars(2000) }), 500),
+  faqs: ListOf(Faq, 500),
+  handoff: Schema.optional(Schema.Struct({
+    ...HandoffSettings.fields,
+    messages: HandoffSettings.fields.messages.check(Schema.isMaxProperties(50, { message: "must have at most 50 languages" }))
+  }))
+})
+
 export const Invite = Schema.Struct({ invite_code: Schema.String })
 export type Invite = typeof Invite.Type
 
@@ -102,7 +126,7 @@ export class SettingsApi extends HttpApiGroup.make("settings")
     HttpApiEndpoint.get("listChannels", "/channels", { success: Schema.Array(Channel) }),
     HttpApiEndpoint.get("getProfile", "/organization/profile", { success: BusinessProfile }),
     HttpApiEndpoint.put("putProfile", "/organization/profile", {
-      payload: BusinessProfile,
+      payload: BusinessProfileUpdate,
       success: BusinessProfile,
       error: [ForbiddenWire, ValidationErrorWire]
     }),
