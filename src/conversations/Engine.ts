@@ -20,7 +20,11 @@ export const TurnsLive = Layer.effect(
   })
 )
 
-/** Routes bus events to the actors: lead messages start bursts, takeover interrupts a turn. */
+/**
+ * Routes bus events to the actors: lead messages start bursts, a takeover interrupts a turn, a
+ * release re-arms the conversation (`Resume`: a lead message written while a person had it gets
+ * its turn). A worker's bus carries the API's takeovers and releases too (src/internal/worker.ts).
+ */
 const DispatchLive = Layer.effectDiscard(Effect.gen(function*() {
   const bus = yield* EventBus
   const conversations = yield* Conversations
@@ -40,7 +44,7 @@ const DispatchLive = Layer.effectDiscard(Effect.gen(function*() {
             : Effect.void
         case "ModeChanged":
           return event.kind === "takeover" ? conversations.tellIfActive(key, { _tag: "Takeover" })
-            : event.kind === "release" ? conversations.tellIfActive(key, { _tag: "Release" })
+            : event.kind === "release" ? conversations.tell(key, { _tag: "Resume" })
             : Effect.void
         default:
           return Effect.void

@@ -5,6 +5,7 @@
  * failure ends in a handoff.
  */
 import { Clock, DateTime, Effect, Option, type Tracer } from "effect"
+import type { MessageId } from "../domain/ids.ts"
 import { TurnDecided } from "../domain/events.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { FollowUps } from "../followups/FollowUps.ts"
@@ -18,12 +19,15 @@ import { engineOverheadMs, record, turnLatencyMs } from "../observability/metric
 import { buildTurnContext } from "./context.ts"
 import { type Delivery, makeDeliver, sendTargetOf } from "./deliver.ts"
 import { makeHandoff } from "./handoff.ts"
+import { makeRemember } from "./remember.ts"
 import type { ConversationKey } from "./mailbox.ts"
 import { OutboundSender } from "./sender.ts"
 import { optOutAcknowledgement } from "./optOutReply.ts"
 import type { Snapshot } from "./snapshot.ts"
 import { EngineStore } from "./store.ts"
 
+/** Graph API: the 24-hour customer-service window is closed (free text refused). */
+const WINDOW_CLOSED = 131047
 
 export const makeLeadTurn = Effect.gen(function*() {
     const store = yield* EngineStore
@@ -35,9 +39,11 @@ export const makeLeadTurn = Effect.gen(function*() {
     const deliver = yield* makeDeliver
     const sender = yield* OutboundSender
 
+    const remember = yield* makeRemember
     const handoffWithNotice = yield* makeHandoff
-    /** Every lead-turn handoff tells the lead (a failed send was not seen by them: no notice then either). */
-    const handoff = (key: ConversationKey, reason: string) => handoffWithNotice(key, reason, { notify: !reason.startsWith("send_failed") })
+    /** Every lead-turn handoff tells the lead — not after a failed send, nor with the window closed (no free text). */
+    const handoff = (key: ConversationKey, reason: string) =>
+      handoffWithNotice(key, reason, { notify: !reason.startsWith("send_failed") && !reason.startsWith("window_closed") })
 
     const optOut = Effect.fn("Engine.optOut")(function*(key: ConversationKey, snapshot: Snapshot, context: TurnContext) {
       const first = yield* store.optOut(key)
@@ -53,6 +59,24 @@ export const makeLeadTurn = Effect.gen(function*() {
       })
     })
 
+    /** Meta says the 24-hour window closed before the reply went out: the template, else a person. */
+    const windowClosed = Effect.fn("Engine.windowClosed")(function*(key: ConversationKey, snapshot: Snapshot, answers: MessageId) {
+      const c = snapshot.conversation
+      if (c.followupTemplateName === null) {
+        yield* handoff(key, "window_closed: the 24-hour window closed before the reply was sent, and no template is configured")
+        return false
+      }
+      const sent = yield* deliver({
+        key,
+        conversation: c,
+        body: { _tag: "template", name: c.followupTemplateName, language: c.followupTemplateLanguage ?? "en", parameters: c.leadName === null ? [] : [c.leadName] },
+        from: "BOT",
+        answers
+      })
+      if (sent._tag === "Failed") yield* handoff(key, `window_closed: the template was not sent either (${sent.error.code ?? "network"} ${sent.error.title})`)
+      return sent._tag === "Sent"
+    })
+
     const act = Effect.fn("Engine.act")(function*(
       key: ConversationKey,
       snapshot: Snapshot,
@@ -63,7 +87,8 @@ export const makeLeadTurn = Effect.gen(function*() {
       const last = snapshot.burst.at(-1)
       switch (result.action) {
         case "HANDOFF_HUMAN":
-          return yield* handoff(key, result.handoff === null ? result.reason : `${result.handoff.code}: ${result.handoff.detail}`)
+          yield* handoff(key, result.handoff === null ? result.reason : `${result.handoff.code}: ${result.handoff.detail}`)
+          return yield* remember(key, context, result, false)
         case "WAIT_SCHEDULE": {
           const minutes = result.followupInMinutes ?? snapshot.conversation.followupMinMinutes
           yield* followUps.schedule({
@@ -72,7 +97,7 @@ export const makeLeadTurn = Effect.gen(function*() {
             context: { why: result.reason, templateRequired: result.templateRequired, stage: result.nextStage }
           })
           if (last !== undefined) yield* store.markDecided(key, last.id)
-          return
+          return yield* remember(key, context, result, false)
         }
         case "SEND_NOW": {
           if (result.reply === null || last === undefined) return yield* handoff(key, "internal_error: SEND_NOW without a reply")
@@ -87,6 +112,10 @@ export const makeLeadTurn = Effect.gen(function*() {
             return yield* Effect.logInfo("draft dropped").pipe(Effect.annotateLogs({ reason: delivery.reason }))
           }
           if (delivery._tag === "Failed") {
+            if (delivery.error.code === WINDOW_CLOSED) {
+              const templated = yield* windowClosed(key, snapshot, last.id)
+              return yield* remember(key, context, result, templated)
+            }
             return yield* handoff(key, `send_failed: ${delivery.error.code ?? "network"} ${delivery.error.title}`)
           }
           const total = (yield* Clock.currentTimeMillis) - startedAt
@@ -94,18 +123,9 @@ export const makeLeadTurn = Effect.gen(function*() {
           yield* record(turnLatencyMs, total)
           // the engine's own time: not the HTL's, not the Graph API's (nor its pacing)
           yield* record(engineOverheadMs, Math.max(0, total - htlMs - delivery.sendMs))
-          yield* store.recordBotTurn(key, {
-            stage: result.nextStage,
-            intentLevel: result.statePatch.intentLevel,
-            userSentiment: result.statePatch.sentiment,
-            recommendedCta: result.recommendedCta,
-            language: result.language?.source === "lead" ? result.language.code : null
-          })
-          // off the reply's critical path: read receipts and the rolling summary
+          // off the reply's critical path: read receipts, the state and the rolling summary
           if (last.wamid !== null) yield* markRead(key, snapshot.conversation, last.wamid)
-          const summary = yield* htl.summarize(context, result.reply.text)
-          yield* audit.record(key, [summary.step])
-          if (summary.updated) yield* store.saveSummary(key, summary.summary)
+          yield* remember(key, context, result, true)
         }
       }
     })

@@ -39,7 +39,9 @@ export const BotTurnState = Schema.Struct({
   userSentiment: Sentiment,
   recommendedCta: Schema.NullOr(Schema.String),
   /** The lead's language when this turn detected it with confidence (kept otherwise). */
-  language: Schema.NullOr(Schema.String)
+  language: Schema.NullOr(Schema.String),
+  /** The bot wrote to the lead in this turn (not a wait or a handoff). */
+  replied: Schema.Boolean
 })
 export type BotTurnState = typeof BotTurnState.Type
 
@@ -98,7 +100,7 @@ export const makeWrites = Effect.gen(function*() {
           error_details = ${error.details}, updated_at = now()
         WHERE id = ${messageId} AND status = 'pending'`.pipe(Effect.asVoid)
 
-  /** After a bot send: the conversation's new state from the turn. */
+  /** After every turn: the conversation's state as the turn found it (and when the bot last wrote). */
   const recordBotTurn = (key: ConversationKey, state: BotTurnState) =>
     sql.withTransaction(Effect.gen(function*() {
       // leads before conversations: the inbound store locks them in that order too (no deadlock)
@@ -107,7 +109,8 @@ export const makeWrites = Effect.gen(function*() {
         WHERE id = (SELECT lead_id FROM conversations WHERE id = ${key.conversationId}) AND organization_id = ${key.organizationId}`
       yield* sql`UPDATE conversations SET stage = ${state.stage}, intent_level = ${state.intentLevel},
           user_sentiment = ${state.userSentiment}, recommended_cta = ${state.recommendedCta},
-          language = coalesce(${state.language}, language), last_bot_message_at = now(), updated_at = now()
+          language = coalesce(${state.language}, language),
+          last_bot_message_at = CASE WHEN ${state.replied} THEN now() ELSE last_bot_message_at END, updated_at = now()
         WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId}`
     }))
 

@@ -1,9 +1,12 @@
 /**
  * Durable follow-ups. `schedule` writes a PENDING row (moved out of the business's quiet
- * hours) and wakes the scheduler here and in other processes (NOTIFY). `complete` records how
- * a fired follow-up ended; `cancelPending` ends every pending one of a conversation.
+ * hours) unless the lead opted out or a person has the conversation: the check and the insert
+ * hold the conversation's row lock, so an opt-out or a takeover committing meanwhile is seen
+ * (the database's trigger then wakes every scheduler: `migrations/0011_followup_notify.sql`).
+ * `reschedule` replaces a fired follow-up by a later one in one transaction; `complete` records
+ * how a fired follow-up ended and `amend` corrects that record after the fact (its send failed);
+ * `cancelPending` ends every pending one of a conversation.
  */
-import { PgClient } from "@effect/sql-pg"
 import { Clock, Context, DateTime, Effect, Layer, Queue } from "effect"
 import { SqlClient } from "effect/sql"
 import { StoreError } from "../conversations/StoreError.ts"
@@ -11,7 +14,7 @@ import { FollowUpChanged } from "../domain/events.ts"
 import type { ConversationId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { outsideQuietHours } from "./quietHours.ts"
-import { FOLLOWUP_CHANNEL } from "./store.ts"
+import type { Refusal, ScheduleOutcome } from "./store.ts"
 
 export interface ScheduleRequest {
   readonly organizationId: OrganizationId
@@ -21,17 +24,26 @@ export interface ScheduleRequest {
   readonly context: Record<string, unknown>
 }
 
+export interface RescheduleRequest {
+  /** epoch ms, before quiet hours are applied */
+  readonly dueAt: number
+  readonly context: Record<string, unknown>
+  /** what the fired follow-up's turn decided (its recorded outcome: `rescheduled: <why>`) */
+  readonly why: string
+  /** follow-ups rescheduled in a row at most (then `reschedule_limit`) */
+  readonly limit: number
+}
+
+type ConversationRef = { readonly organizationId: OrganizationId; readonly conversationId: ConversationId }
+type FollowUpRef = ConversationRef & { readonly id: ScheduledActionId }
+
 export class FollowUps extends Context.Service<FollowUps, {
-  readonly schedule: (request: ScheduleRequest) => Effect.Effect<{ readonly id: ScheduledActionId; readonly dueAt: number }, StoreError>
-  readonly complete: (
-    key: { readonly organizationId: OrganizationId; readonly conversationId: ConversationId; readonly id: ScheduledActionId },
-    status: "EXECUTED" | "CANCELLED",
-    outcome: string
-  ) => Effect.Effect<void, StoreError>
-  readonly cancelPending: (
-    key: { readonly organizationId: OrganizationId; readonly conversationId: ConversationId },
-    reason: string
-  ) => Effect.Effect<number, StoreError>
+  readonly schedule: (request: ScheduleRequest) => Effect.Effect<ScheduleOutcome, StoreError>
+  readonly reschedule: (from: FollowUpRef, request: RescheduleRequest) => Effect.Effect<ScheduleOutcome, StoreError>
+  readonly complete: (key: FollowUpRef, status: "EXECUTED" | "CANCELLED", outcome: string) => Effect.Effect<void, StoreError>
+  /** A fired (EXECUTED) follow-up's outcome, corrected: e.g. its send failed after it was marked. */
+  readonly amend: (key: FollowUpRef, outcome: string) => Effect.Effect<void, StoreError>
+  readonly cancelPending: (key: ConversationRef, reason: string) => Effect.Effect<number, StoreError>
   /** in-process wake-ups of the scheduler (a sliding queue of one) */
   readonly wakeups: Queue.Dequeue<void>
 }>()("wa/FollowUps") {
@@ -39,46 +51,106 @@ export class FollowUps extends Context.Service<FollowUps, {
     FollowUps,
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
-      const pg = yield* PgClient.PgClient
       const bus = yield* EventBus
       const wake = yield* Queue.sliding<void>(1)
 
-      const publish = (
-        key: { readonly organizationId: OrganizationId; readonly conversationId: ConversationId },
-        id: ScheduledActionId,
-        change: FollowUpChanged["change"],
-        dueAt: number,
-        reason: string | null
-      ) =>
+      const publish = (key: ConversationRef, id: ScheduledActionId, change: FollowUpChanged["change"], dueAt: number, reason: string | null) =>
         Effect.flatMap(DateTime.now, (at) =>
           bus.publish(new FollowUpChanged({ ...key, at, scheduledActionId: id, change, dueAt: DateTime.makeUnsafe(dueAt), reason })))
 
-      const schedule = Effect.fn("FollowUps.schedule")(function*(request: ScheduleRequest) {
+      const refused = (reason: Refusal) => ({ _tag: "Refused", reason }) satisfies ScheduleOutcome
+
+      /** The due time moved out of the business's quiet hours. */
+      const quietAdjusted = Effect.fnUntraced(function*(organizationId: OrganizationId, due: number) {
         const [profile] = yield* sql<{ timezone: string; quietHoursStart: string | null; quietHoursEnd: string | null }>`
           SELECT timezone, quiet_hours_start::text, quiet_hours_end::text FROM business_profiles
-          WHERE organization_id = ${request.organizationId}`
-        const dueAt = profile === undefined
-          ? request.dueAt
-          : outsideQuietHours(request.dueAt, { timezone: profile.timezone, start: profile.quietHoursStart, end: profile.quietHoursEnd })
+          WHERE organization_id = ${organizationId}`
+        return profile === undefined
+          ? due
+          : outsideQuietHours(due, { timezone: profile.timezone, start: profile.quietHoursStart, end: profile.quietHoursEnd })
+      })
+
+      /**
+       * Locks the conversation's row (in the caller's transaction) and says why no follow-up may
+       * be written, if so. An opt-out or a takeover that commits first is seen here; one that
+       * commits later waits for this transaction and then cancels what it wrote.
+       */
+      const refusal = Effect.fnUntraced(function*(key: ConversationRef) {
+        const [c] = yield* sql<{ mode: string; optedOut: boolean }>`
+          SELECT c.mode, (c.opted_out_at IS NOT NULL OR l.opted_out_at IS NOT NULL) AS opted_out
+          FROM conversations c JOIN leads l ON l.id = c.lead_id AND l.organization_id = c.organization_id
+          WHERE c.id = ${key.conversationId} AND c.organization_id = ${key.organizationId}
+          FOR UPDATE OF c`
+        if (c === undefined) return "gone" as const
+        if (c.optedOut) return "opted_out" as const
+        if (c.mode !== "bot") return "human_mode" as const
+        return null
+      })
+
+      const insert = Effect.fnUntraced(function*(key: ConversationRef, dueAt: number, context: Record<string, unknown>) {
         const [row] = yield* sql<{ id: ScheduledActionId }>`
           INSERT INTO scheduled_actions (organization_id, conversation_id, scheduled_at, action_type, action_context)
-          VALUES (${request.organizationId}, ${request.conversationId}, ${new Date(dueAt)}, 'followup', ${JSON.stringify(request.context)}::jsonb)
+          VALUES (${key.organizationId}, ${key.conversationId}, ${new Date(dueAt)}, 'followup', ${JSON.stringify(context)}::jsonb)
           RETURNING id`
+        if (row === undefined) return yield* Effect.die("INSERT … RETURNING gave no row")
         yield* sql`UPDATE conversations SET scheduled_followup_at = ${new Date(dueAt)}, updated_at = now()
-          WHERE id = ${request.conversationId} AND organization_id = ${request.organizationId}`
-        const id = row?.id
-        if (id === undefined) return yield* Effect.die("INSERT … RETURNING gave no row")
-        yield* Queue.offer(wake, undefined)
-        yield* pg.notify(FOLLOWUP_CHANNEL, "")
-        yield* publish(request, id, "scheduled", dueAt, dueAt === request.dueAt ? null : "moved out of quiet hours")
-        return { id, dueAt }
+          WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId}`
+        return row.id
+      })
+
+      const scheduled = (key: ConversationRef, id: ScheduledActionId, dueAt: number, requested: number) =>
+        Effect.gen(function*() {
+          yield* Queue.offer(wake, undefined)
+          yield* publish(key, id, "scheduled", dueAt, dueAt === requested ? null : "moved out of quiet hours")
+          return { _tag: "Scheduled", id, dueAt } satisfies ScheduleOutcome
+        })
+
+      const schedule = Effect.fn("FollowUps.schedule")(function*(request: ScheduleRequest) {
+        const key = { organizationId: request.organizationId, conversationId: request.conversationId }
+        const dueAt = yield* quietAdjusted(request.organizationId, request.dueAt)
+        const written = yield* sql.withTransaction(Effect.gen(function*() {
+          const no = yield* refusal(key)
+          return no === null ? yield* insert(key, dueAt, request.context) : refused(no)
+        }))
+        if (typeof written !== "string") {
+          yield* Effect.logInfo("follow-up not scheduled").pipe(Effect.annotateLogs({ reason: written.reason }))
+          return written
+        }
+        return yield* scheduled(key, written, dueAt, request.dueAt)
       }, Effect.mapError(StoreError.from))
 
-      const complete = Effect.fn("FollowUps.complete")(function*(
-        key: { readonly organizationId: OrganizationId; readonly conversationId: ConversationId; readonly id: ScheduledActionId },
-        status: "EXECUTED" | "CANCELLED",
-        outcome: string
-      ) {
+      const reschedule = Effect.fn("FollowUps.reschedule")(function*(from: FollowUpRef, request: RescheduleRequest) {
+        const key = { organizationId: from.organizationId, conversationId: from.conversationId }
+        const dueAt = yield* quietAdjusted(from.organizationId, request.dueAt)
+        const now = new Date(yield* Clock.currentTimeMillis)
+        const outcome = `rescheduled: ${request.why}`
+        // conversation first, then its follow-ups: the order every writer of both takes (no deadlock)
+        const written = yield* sql.withTransaction(Effect.gen(function*() {
+          const no = yield* refusal(key)
+          if (no !== null) return refused(no)
+          const [old] = yield* sql<{ reschedules: number; scheduledAt: Date }>`
+            SELECT CASE WHEN jsonb_typeof(action_context->'reschedules') = 'number'
+                        THEN (action_context->>'reschedules')::numeric::int ELSE 0 END AS reschedules, scheduled_at
+            FROM scheduled_actions
+            WHERE id = ${from.id} AND organization_id = ${from.organizationId} AND conversation_id = ${from.conversationId}
+              AND status = 'PENDING'
+            FOR UPDATE`
+          if (old === undefined) return refused("not_pending")
+          if (old.reschedules >= request.limit) return refused("reschedule_limit")
+          const id = yield* insert(key, dueAt, { ...request.context, reschedules: old.reschedules + 1, rescheduledFrom: from.id })
+          yield* sql`UPDATE scheduled_actions SET status = 'EXECUTED', outcome = ${outcome}, executed_at = ${now}
+            WHERE id = ${from.id} AND organization_id = ${from.organizationId}`
+          return { id, firedDueAt: old.scheduledAt.getTime() }
+        }))
+        if ("_tag" in written) {
+          yield* Effect.logInfo("follow-up not rescheduled").pipe(Effect.annotateLogs({ reason: written.reason }))
+          return written
+        }
+        yield* publish(key, from.id, "fired", written.firedDueAt, outcome)
+        return yield* scheduled(key, written.id, dueAt, request.dueAt)
+      }, Effect.mapError(StoreError.from))
+
+      const complete = Effect.fn("FollowUps.complete")(function*(key: FollowUpRef, status: "EXECUTED" | "CANCELLED", outcome: string) {
         const now = new Date(yield* Clock.currentTimeMillis)
         const rows = yield* sql<{ scheduledAt: Date }>`
           UPDATE scheduled_actions
@@ -97,10 +169,12 @@ export class FollowUps extends Context.Service<FollowUps, {
         }
       }, Effect.mapError(StoreError.from))
 
-      const cancelPending = Effect.fn("FollowUps.cancelPending")(function*(
-        key: { readonly organizationId: OrganizationId; readonly conversationId: ConversationId },
-        reason: string
-      ) {
+      const amend = Effect.fn("FollowUps.amend")(function*(key: FollowUpRef, outcome: string) {
+        yield* sql`UPDATE scheduled_actions SET outcome = ${outcome}
+          WHERE id = ${key.id} AND organization_id = ${key.organizationId} AND status = 'EXECUTED'`
+      }, Effect.mapError(StoreError.from))
+
+      const cancelPending = Effect.fn("FollowUps.cancelPending")(function*(key: ConversationRef, reason: string) {
         const now = new Date(yield* Clock.currentTimeMillis)
         const rows = yield* sql<{ id: ScheduledActionId; scheduledAt: Date }>`
           UPDATE scheduled_actions SET status = 'CANCELLED', cancelled_at = ${now}, outcome = ${reason}
@@ -113,7 +187,7 @@ export class FollowUps extends Context.Service<FollowUps, {
         return rows.length
       }, Effect.mapError(StoreError.from))
 
-      return FollowUps.of({ schedule, complete, cancelPending, wakeups: wake })
+      return FollowUps.of({ schedule, reschedule, complete, amend, cancelPending, wakeups: wake })
     })
   )
 }

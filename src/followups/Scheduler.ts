@@ -1,8 +1,10 @@
 /**
  * Delivers due follow-ups to their conversation's actor. It sleeps until the earliest due time
- * (or a claim's expiry) and wakes early when a follow-up is scheduled, here or in another
- * process (LISTEN). Rows are claimed with SKIP LOCKED, so several schedulers never deliver the
- * same row twice; a claim whose process died is re-offered after `claimTtl`.
+ * (or a claim's expiry) and wakes early when a follow-up is written, whatever wrote it: this
+ * process, another one, an SQL fix or a restore (the database NOTIFYs on every pending row
+ * inserted or whose due time changed, migrations/0011; a worker hears it through the API). Rows
+ * are claimed with SKIP LOCKED, so several schedulers never deliver the same row twice; a claim
+ * whose process died is re-offered after `claimTtl`.
  */
 import { randomUUID } from "node:crypto"
 import { Clock, Duration, Effect, Layer, Queue, Schedule, Stream } from "effect"
@@ -24,7 +26,7 @@ export const runScheduler = Effect.gen(function*() {
   const claimer = `scheduler-${randomUUID()}`
   const ttl = Duration.toMillis(CLAIM_TTL)
 
-  // follow-ups scheduled by other processes (NOTIFY, or the API's event stream for a worker)
+  // follow-ups written anywhere (the database's NOTIFY; for a worker, relayed by the API)
   const signals = yield* Queue.sliding<void>(1)
   yield* store.followUpSignals.pipe(
     Stream.runForEach(() => Queue.offer(signals, undefined)),

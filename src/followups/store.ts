@@ -3,6 +3,7 @@ import { Effect, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
 import { ConversationId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
 
+/** The scheduler's wake-up channel: the `scheduled_actions` trigger (migrations/0011) NOTIFYs it. */
 export const FOLLOWUP_CHANNEL = "followups"
 
 export const Claimed = Schema.Struct({
@@ -14,6 +15,22 @@ export type Claimed = typeof Claimed.Type
 
 export const ClaimRequest = Schema.Struct({ now: Schema.Date, claimer: Schema.String, staleBefore: Schema.Date, limit: Schema.Int })
 export type ClaimRequest = typeof ClaimRequest.Type
+
+/**
+ * Why no follow-up was written: the lead opted out, a person has the conversation, it is gone,
+ * the follow-up being rescheduled is no longer pending, or it was rescheduled too often in a row.
+ */
+export const Refusal = Schema.Literals(["opted_out", "human_mode", "gone", "not_pending", "reschedule_limit"])
+export type Refusal = typeof Refusal.Type
+
+export const ScheduleOutcome = Schema.Union([
+  Schema.TaggedStruct("Scheduled", { id: ScheduledActionId, dueAt: Schema.Finite }),
+  Schema.TaggedStruct("Refused", { reason: Refusal })
+])
+export type ScheduleOutcome = typeof ScheduleOutcome.Type
+
+/** A follow-up's own wake-up signal on the wire (workers hear the database's NOTIFY through the API). */
+export const FollowUpSignal = Schema.Literal("due")
 
 export const makeFollowUpStore = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient

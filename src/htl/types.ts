@@ -81,6 +81,7 @@ export type HandoffCode =
   | "model_decision"
   | "internal_error"
   | "lead_asked_for_human"
+  | "complex_query"
 
 export interface Reply {
   readonly text: string

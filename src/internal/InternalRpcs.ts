@@ -16,7 +16,7 @@ import { StoreError } from "../conversations/StoreError.ts"
 import { BotTurnState, Commit, FollowUpRow, HandoffOutcome, Outbound, SendError } from "../conversations/writes.ts"
 import { DomainEvent } from "../domain/events.ts"
 import { ChannelId, MessageId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
-import { Claimed, ClaimRequest } from "../followups/store.ts"
+import { Claimed, ClaimRequest, FollowUpSignal, ScheduleOutcome } from "../followups/store.ts"
 import { StepRecord } from "../htl/types.ts"
 import { KnowledgeUnavailable } from "../knowledge/Knowledge.ts"
 import { BusinessProfile, KnowledgeExcerpt } from "../knowledge/types.ts"
@@ -70,7 +70,16 @@ export class InternalRpcs extends RpcGroup.make(
     key: LeaseKey,
     dueAt: Schema.Finite,
     context: Schema.Record(Schema.String, Schema.Unknown)
-  }, Schema.Struct({ id: ScheduledActionId, dueAt: Schema.Finite })),
+  }, ScheduleOutcome),
+  store("followUps.reschedule", {
+    key: LeaseKey,
+    id: ScheduledActionId,
+    dueAt: Schema.Finite,
+    context: Schema.Record(Schema.String, Schema.Unknown),
+    why: Schema.String,
+    limit: Schema.Int
+  }, ScheduleOutcome),
+  store("followUps.amend", { key: LeaseKey, id: ScheduledActionId, outcome: Schema.String }, Schema.Void),
   store("followUps.complete", {
     key: LeaseKey,
     id: ScheduledActionId,
@@ -113,5 +122,7 @@ export class InternalRpcs extends RpcGroup.make(
   /** Events that happened in a worker, for dashboards and audits on the API (one naming another organization's conversation is dropped). */
   Rpc.make("events.publish", { payload: { events: Schema.Array(DomainEvent) }, error: StoreError }),
   /** What workers must hear from the API: takeovers, releases, human messages, scheduled follow-ups. */
-  Rpc.make("events.follow", { success: DomainEvent, stream: true })
+  Rpc.make("events.follow", { success: DomainEvent, stream: true }),
+  /** The database's follow-up wake-ups (NOTIFY, whatever wrote the row): the workers' schedulers look again. */
+  Rpc.make("store.followUpSignals", { success: FollowUpSignal, error: StoreError, stream: true })
 ) {}

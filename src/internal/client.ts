@@ -101,11 +101,8 @@ export const RemoteEngineStore = Layer.effect(EngineStore, Effect.gen(function*(
     takeExpiredLeases: (lessee, limit) => once(rpc["store.takeExpiredLeases"]({ lessee, limit })),
     claimDueFollowUps: (request) => once(rpc["store.claimDueFollowUps"]({ request })),
     nextFollowUpWake: (claimTtlMs) => idempotent(rpc["store.nextFollowUpWake"]({ claimTtlMs })),
-    followUpSignals: rpc["events.follow"]().pipe(
-      Stream.filter((e) => e._tag === "FollowUpChanged" && e.change === "scheduled"),
-      Stream.as(undefined),
-      Stream.mapError(StoreError.from)
-    ),
+    // the database's NOTIFY, through the API: whatever wrote the follow-up (this worker, another, an SQL fix)
+    followUpSignals: rpc["store.followUpSignals"]().pipe(Stream.as(undefined), Stream.mapError(StoreError.from)),
     recover: (pendingOlderThan) => once(rpc["store.recover"]({ pendingOlderThanMs: Duration.toMillis(pendingOlderThan) }))
   })
 }))
@@ -120,6 +117,14 @@ export const RemoteFollowUps = Layer.effect(FollowUps, Effect.gen(function*() {
         dueAt: request.dueAt,
         context: request.context
       })).pipe(Effect.tap(() => Queue.offer(wake, undefined))),
+    reschedule: (from, request) =>
+      once(rpc["followUps.reschedule"]({
+        key: { organizationId: from.organizationId, conversationId: from.conversationId },
+        id: from.id,
+        ...request
+      })).pipe(Effect.tap(() => Queue.offer(wake, undefined))),
+    amend: (key, outcome) =>
+      idempotent(rpc["followUps.amend"]({ key: { organizationId: key.organizationId, conversationId: key.conversationId }, id: key.id, outcome })),
     complete: (key, status, outcome) =>
       idempotent(rpc["followUps.complete"]({ key: { organizationId: key.organizationId, conversationId: key.conversationId }, id: key.id, status, outcome })),
     cancelPending: (key, reason) => idempotent(rpc["followUps.cancelPending"]({ key, reason })),

@@ -7,7 +7,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
+import { Duration, Effect, Layer, Option, PubSub, Redacted, Stream } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { RpcSerialization, RpcServer } from "effect/rpc"
 import { AppConfig } from "../config/AppConfig.ts"
@@ -52,6 +52,15 @@ const Handlers = InternalRpcs.toLayer(Effect.gen(function*() {
   const ingest = yield* Ingest
   const bus = yield* EventBus
   const guard = yield* makeGuard
+  // one LISTEN for every worker: each worker's stream is a subscription to this hub (a slow one keeps only the latest)
+  const signals = yield* Effect.acquireRelease(PubSub.sliding<"due">(1), PubSub.shutdown)
+  yield* store.followUpSignals.pipe(
+    Stream.runForEach(() => PubSub.publish(signals, "due")),
+    Effect.catch((e) => Effect.logWarning("follow-up signals lost; listening again", e)),
+    Effect.andThen(Effect.sleep("1 second")),
+    Effect.forever,
+    Effect.forkScoped
+  )
   /** An operation on one conversation: only when the conversation is the named organization's. */
   const on = <A, E, R>(key: ConversationKey, op: Effect.Effect<A, E, R>) => Effect.andThen(guard.conversation(key), op)
   /** Events naming another organization's conversation are dropped (the rest of the batch goes on). */
@@ -92,6 +101,10 @@ const Handlers = InternalRpcs.toLayer(Effect.gen(function*() {
     "store.nextFollowUpWake": ({ claimTtlMs }) => store.nextFollowUpWake(claimTtlMs),
     "store.recover": ({ pendingOlderThanMs }) => store.recover(Duration.millis(pendingOlderThanMs)),
     "followUps.schedule": ({ context, dueAt, key }) => on(key, followUps.schedule({ ...key, dueAt, context }).pipe(orStoreError)),
+    "followUps.reschedule": ({ context, dueAt, id, key, limit, why }) =>
+      Effect.andThen(guard.followUp(key, id), followUps.reschedule({ ...key, id }, { dueAt, context, why, limit }).pipe(orStoreError)),
+    "followUps.amend": ({ id, key, outcome }) =>
+      Effect.andThen(guard.followUp(key, id), followUps.amend({ ...key, id }, outcome).pipe(orStoreError)),
     "followUps.complete": ({ id, key, outcome, status }) =>
       Effect.andThen(guard.followUp(key, id), followUps.complete({ ...key, id }, status, outcome).pipe(orStoreError)),
     "followUps.cancelPending": ({ key, reason }) => on(key, followUps.cancelPending(key, reason).pipe(orStoreError)),
@@ -117,7 +130,8 @@ const Handlers = InternalRpcs.toLayer(Effect.gen(function*() {
       ),
     "events.publish": ({ events }) =>
       Effect.filter(events, consistent).pipe(Effect.flatMap((kept) => Effect.forEach(kept, bus.publish, { discard: true }))),
-    "events.follow": () => bus.all.pipe(Stream.filter(forWorkers))
+    "events.follow": () => bus.all.pipe(Stream.filter(forWorkers)),
+    "store.followUpSignals": () => Stream.fromPubSub(signals)
   })
 }))
 

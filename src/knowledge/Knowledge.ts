@@ -8,7 +8,7 @@ import { Context, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
 import { OrganizationId } from "../domain/ids.ts"
 import { toTsQuery } from "./query.ts"
-import { type BusinessProfile, emptyExcerpt, type Faq, type KnowledgeExcerpt, type Product } from "./types.ts"
+import { type BusinessProfile, CallToAction, emptyExcerpt, type Faq, type KnowledgeExcerpt, type Product } from "./types.ts"
 
 export class KnowledgeUnavailable extends Schema.TaggedError<KnowledgeUnavailable>()("KnowledgeUnavailable", {
   reason: Schema.String
@@ -37,7 +37,10 @@ export const defaultProfile = (organizationId: OrganizationId): BusinessProfile 
   catalogPrices: [],
   faqs: [],
   products: [],
-  handoffMessages: {}
+  handoffMessages: {},
+  maxWords: 80,
+  maxQuestions: 1,
+  ctas: []
 })
 
 /** FAQs and products a profile carries (the rest stay searchable, not quotable by the guardrails). */
@@ -55,7 +58,10 @@ const ProfileRow = Schema.Struct({
   followupMinMinutes: Schema.Int,
   followupMaxMinutes: Schema.Int,
   followupTemplateName: Schema.NullOr(Schema.String),
-  handoffMessages: Schema.Record(Schema.String, Schema.String)
+  handoffMessages: Schema.Record(Schema.String, Schema.String),
+  maxWords: Schema.Int,
+  maxQuestions: Schema.Int,
+  ctas: Schema.Array(CallToAction)
 })
 /** numeric(14,2) comes back as text: decoded to a number here, at the edge. */
 const PriceRow = Schema.Struct({ price: Schema.FiniteFromString, currency: Schema.NullOr(Schema.String) })
@@ -90,7 +96,8 @@ export const makeSqlKnowledge = Effect.gen(function*() {
             'policies', p.policies, 'timezone', p.timezone, 'followupMax24h', p.followup_max_24h,
             'followupMaxTotal', p.followup_max_total, 'followupMinMinutes', p.followup_min_minutes,
             'followupMaxMinutes', p.followup_max_minutes, 'followupTemplateName', p.followup_template_name,
-            'handoffMessages', p.handoff_messages)
+            'handoffMessages', p.handoff_messages, 'maxWords', p.max_words, 'maxQuestions', p.max_questions,
+            'ctas', p.ctas)
          FROM business_profiles p WHERE p.organization_id = o.id) AS profile,
         (SELECT coalesce(json_agg(json_build_object('price', x.price::text, 'currency', x.currency)), '[]')
          FROM (SELECT DISTINCT price, currency FROM business_products

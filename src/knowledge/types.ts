@@ -16,6 +16,10 @@ export type Product = typeof Product.Type
 export const Faq = Schema.Struct({ question: Schema.String, answer: Schema.String })
 export type Faq = typeof Faq.Type
 
+/** A call to action the business offers ("book_demo": "Book a 20-minute demo", https://…). */
+export const CallToAction = Schema.Struct({ key: Schema.String, label: Schema.String, url: Schema.NullOr(Schema.String) })
+export type CallToAction = typeof CallToAction.Type
+
 export const BusinessProfile = Schema.Struct({
   organizationId: OrganizationId,
   businessName: Schema.String,
@@ -37,7 +41,12 @@ export const BusinessProfile = Schema.Struct({
   /** The business's products (the first 200): their names are not language evidence, their words may be quoted. */
   products: Schema.Array(Product),
   /** Its own acknowledgement when a lead is handed to a person, per language ({"es": "…"}); defaults otherwise. */
-  handoffMessages: Schema.Record(Schema.String, Schema.String)
+  handoffMessages: Schema.Record(Schema.String, Schema.String),
+  /** A reply's limits (seed: max_words, questions_per_message). */
+  maxWords: Schema.Int,
+  maxQuestions: Schema.Int,
+  /** The calls to action the assistant may offer; none: Decide's free text is kept. */
+  ctas: Schema.Array(CallToAction)
 })
 export type BusinessProfile = typeof BusinessProfile.Type
 

@@ -19,7 +19,9 @@ const profile = {
     { name: "Tune-up", description: "", price: null, currency: null }
   ],
   faqs: [{ question: "Do you deliver?", answer: "Yes, in Madrid." }],
-  handoff: { messages: { es: "¡Gracias! Te escribe alguien de la tienda enseguida." }, overdue_minutes: 30 }
+  handoff: { messages: { es: "¡Gracias! Te escribe alguien de la tienda enseguida." }, overdue_minutes: 30 },
+  reply_limits: { max_words: 60, max_questions: 1 },
+  ctas: [{ key: "book_visit", label: "Book a visit to the shop", url: "https://acme-bikes.example/visit" }]
 }
 
 /** The app with its Graph API base URL on a fake (the ownership proof of cloud channels). */
@@ -151,6 +153,8 @@ describe("settings", () => {
         assert.strictEqual(initial.body.timezone, "UTC")
         assert.deepStrictEqual(initial.body.products, [])
         assert.deepStrictEqual(initial.body.handoff, { messages: {}, overdue_minutes: 15 })
+        assert.deepStrictEqual(initial.body.reply_limits, { max_words: 80, max_questions: 1 })
+        assert.deepStrictEqual(initial.body.ctas, [])
         assert.strictEqual((yield* call("PUT", "/organization/profile", { token: agent.token, body: profile })).status, 403)
         const saved = yield* call("PUT", "/organization/profile", { token: admin.token, body: profile })
         assert.strictEqual(saved.status, 200)
@@ -159,8 +163,9 @@ describe("settings", () => {
         const fewer = { ...profile, products: [], faqs: [] }
         assert.deepStrictEqual((yield* call("PUT", "/organization/profile", { token: admin.token, body: fewer })).body, fewer)
         // a PUT without `handoff` leaves the handoff settings as they are
-        const { handoff: _, ...withoutHandoff } = fewer
-        assert.deepStrictEqual((yield* call("PUT", "/organization/profile", { token: admin.token, body: withoutHandoff })).body.handoff, profile.handoff)
+        const { handoff: _, reply_limits: __, ctas: ___, ...withoutThem } = fewer
+        const kept = (yield* call("PUT", "/organization/profile", { token: admin.token, body: withoutThem })).body
+        assert.deepStrictEqual([kept.handoff, kept.reply_limits, kept.ctas], [profile.handoff, profile.reply_limits, profile.ctas])
 
         const invalid: Array<[unknown, string]> = [
           [{ ...profile, timezone: "Mars/Olympus" }, "timezone"],
@@ -170,6 +175,8 @@ describe("settings", () => {
           [{ ...profile, followup: { ...profile.followup, min_minutes: 500, max_minutes: 100 } }, "followup.max_minutes"],
           [{ ...profile, products: [{ name: "x", description: "", price: 1, currency: "euro" }] }, "products.0.currency"],
           [{ ...profile, handoff: { messages: {}, overdue_minutes: 0 } }, "handoff.overdue_minutes"],
+          [{ ...profile, reply_limits: { max_words: 5, max_questions: 1 } }, "reply_limits.max_words"],
+          [{ ...profile, ctas: [{ key: "Book Now", label: "Book", url: null }] }, "ctas.0.key"],
           [{ ...profile, handoff: { messages: { es: "" }, overdue_minutes: 15 } }, "handoff.messages.es"]
         ]
         for (const [body, field] of invalid) {

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
 import { recover } from "../../src/conversations/recovery.ts"
-import { FakeGraphServer } from "../support/fakeGraph.ts"
+import { FakeGraphServer, graphError } from "../support/fakeGraph.ts"
 import { analysis, decision, draft, GOOD_REPLY, goodDefaults } from "../support/htlFixtures.ts"
 import {
   conversationOf,
@@ -160,8 +160,12 @@ describe("conversation engine, end to end", () => {
         yield* poll(followUpsOf("15550000008"), (rows) => rows.length === 1)
         assert.lengthOf(yield* sentTo("15550000008"), 0)
         const ref = yield* conversationOf("15550000008")
+        const llm = yield* FakeLlmServer
+        const summaries = llm.stepRequests("summarize").length
         yield* dueNow(ref)
         yield* poll(sentTo("15550000008"), (s) => s.length === 1)
+        // the follow-up turn is remembered like a lead turn: its summary is written
+        yield* poll(Effect.sync(() => llm.stepRequests("summarize").length), (n) => n === summaries + 1)
         const fired = yield* poll(followUpsOf("15550000008"), (rows) => rows[0]?.status === "EXECUTED")
         assert.strictEqual(fired[0]?.outcome, "sent")
         yield* dueNow(ref)
@@ -214,6 +218,49 @@ describe("conversation engine, end to end", () => {
         yield* dueNow(ref)
         const sent = yield* poll(sentTo("15550000011"), (s) => s.length === 1)
         assert.strictEqual(sent[0]?.type, "template")
+        yield* rowsOf((sql) => sql`UPDATE business_profiles SET followup_template_name = NULL
+          WHERE organization_id = ${ref.organizationId} RETURNING organization_id`)
+      }))
+
+    it.effect("WAIT_SCHEDULE and HANDOFF turns are remembered too: the state and the rolling summary are saved", () =>
+      Effect.gen(function*() {
+        yield* waitOnceFor("REMEMBER")
+        yield* say("15550000014", "REMEMBER me, I'll decide next week")
+        yield* poll(followUpsOf("15550000014"), (rows) => rows.length === 1)
+        const state = yield* poll(conversationState("15550000014"), (s) => (s?.rollingSummary ?? "") !== "")
+        assert.include(state?.rollingSummary ?? "", "49 USD")
+        const ref = yield* conversationOf("15550000014")
+        const [row] = yield* rowsOf<{ lastBotMessageAt: Date | null; intentLevel: string | null }>((sql) =>
+          sql`SELECT last_bot_message_at, intent_level FROM conversations WHERE id = ${ref.conversationId}`)
+        assert.isNull(row?.lastBotMessageAt ?? null, "nothing was sent")
+        assert.isNotNull(row?.intentLevel ?? null, "Analyze's reading is kept")
+      }))
+
+    it.effect("Meta answers 131047 (the window closed before the reply left): without a template, a person takes over", () =>
+      Effect.gen(function*() {
+        const graph = yield* FakeGraphServer
+        graph.script(graphError(131047, { details: "more than 24 hours" }))
+        yield* say("15550000015", "hello, still there?")
+        const state = yield* poll(conversationState("15550000015"), (s) => s?.mode === "human")
+        assert.match(state?.modeReason ?? "", /^window_closed/)
+        yield* pause(300)
+        // the one request is the refused reply: no notice is sent into a closed window
+        assert.deepStrictEqual((yield* sentTo("15550000015")).map((s) => s.type), ["text"])
+      }))
+
+    it.effect("Meta answers 131047 with a template configured: the template goes instead, and the bot stays on", () =>
+      Effect.gen(function*() {
+        yield* say("15550000016", "first contact")
+        yield* poll(sentTo("15550000016"), (s) => s.length === 1)
+        const ref = yield* conversationOf("15550000016")
+        yield* rowsOf((sql) => sql`UPDATE business_profiles SET followup_template_name = 'checking_in', followup_template_language = 'en_US'
+          WHERE organization_id = ${ref.organizationId} RETURNING organization_id`)
+        const graph = yield* FakeGraphServer
+        graph.script(graphError(131047))
+        yield* say("15550000016", "are you open on sunday?")
+        const sent = yield* poll(sentTo("15550000016"), (s) => s.length === 3) // the reply, the refused reply, the template
+        assert.deepStrictEqual(sent.map((s) => s.type), ["text", "text", "template"])
+        assert.strictEqual((yield* conversationState("15550000016"))?.mode, "bot")
         yield* rowsOf((sql) => sql`UPDATE business_profiles SET followup_template_name = NULL
           WHERE organization_id = ${ref.organizationId} RETURNING organization_id`)
       }))

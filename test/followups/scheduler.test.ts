@@ -34,7 +34,9 @@ describe("follow-up scheduler", () => {
         })
         const fiber = yield* runScheduler.pipe(Effect.provideService(Conversations, conversations), Effect.forkChild)
         yield* settle
-        const { id } = yield* followUps.schedule({ ...seeded, dueAt: 10 * 60_000, context: { why: "test" } })
+        const scheduled = yield* followUps.schedule({ ...seeded, dueAt: 10 * 60_000, context: { why: "test" } })
+        if (scheduled._tag !== "Scheduled") return assert.fail(`not scheduled: ${scheduled.reason}`)
+        const id = scheduled.id
         yield* settle
         yield* TestClock.adjust("9 minutes")
         yield* settle

@@ -1,6 +1,6 @@
 /** The seed's decision matrix, enforced on the model's proposal. */
 import { assert, describe, it } from "@effect/vitest"
-import { applyDecidePolicy, SPAM_WAIT_MINUTES } from "../../src/htl/policy/decide.ts"
+import { ANNOYED_WAIT_MINUTES, applyDecidePolicy, SPAM_WAIT_MINUTES } from "../../src/htl/policy/decide.ts"
 import type { AnalyzeOutput, DecideOutput } from "../../src/htl/steps/schemas.ts"
 import { context, profile } from "../support/htlFixtures.ts"
 
@@ -46,11 +46,49 @@ describe("decide policy", () => {
     assert.deepStrictEqual(p.handoff, { code: "model_decision", detail: "wants a custom contract" })
   })
 
-  it("turns SEND_NOW into a wait of at least 6 hours on high spam risk", () => {
+  it("turns SEND_NOW into a wait of 6–24 hours on high spam risk", () => {
     const spam = a({ risk_flags: { spam_risk: "high", policy_risk: "low", hallucination_risk: "low" } })
     const p = applyDecidePolicy(spam, d(), context(), 0.5)
     assert.strictEqual(p.action, "WAIT_SCHEDULE")
-    assert.strictEqual(p.followupInMinutes, SPAM_WAIT_MINUTES)
+    assert.strictEqual(p.followupInMinutes, SPAM_WAIT_MINUTES.min)
+    assert.include(p.overrides, "SEND_NOW → WAIT_SCHEDULE (spam risk high: 6–24 h)")
+    const long = applyDecidePolicy(spam, d({ action: "WAIT_SCHEDULE", followup_in_minutes: 5_000 }), context(), 0.5)
+    assert.strictEqual(long.followupInMinutes, SPAM_WAIT_MINUTES.max)
+  })
+
+  it("a complex query or a negotiation goes to a person at once", () => {
+    for (const escalation of ["negotiation", "discount_request", "contract", "custom_terms", "complaint", "legal_or_medical"] as const) {
+      const p = applyDecidePolicy(a({ escalation }), d(), context(), 0.5)
+      assert.strictEqual(p.handoff?.code, "complex_query", escalation)
+      assert.include(p.overrides, "SEND_NOW → HANDOFF_HUMAN (complex_query)")
+    }
+    assert.strictEqual(applyDecidePolicy(a({ escalation: "none" }), d(), context(), 0.5).action, "SEND_NOW")
+  })
+
+  it("a lead annoyed by our messages is left alone for a day or more; a frustrated lead with a question is answered", () => {
+    const annoyed = [
+      a({ user_sentiment: "negative", detected_objections: ["annoyed by the messages"] }),
+      a({ user_sentiment: "negative", detected_objections: ["asked us to stop texting"] }),
+      a({ user_sentiment: "negative", detected_objections: ["Too many follow-ups"] })
+    ]
+    for (const analysis of annoyed) {
+      const p = applyDecidePolicy(analysis, d(), context(), 0.5)
+      assert.strictEqual(p.action, "WAIT_SCHEDULE")
+      assert.isAtLeast(p.followupInMinutes ?? 0, ANNOYED_WAIT_MINUTES)
+      assert.include(p.overrides, "SEND_NOW → WAIT_SCHEDULE (lead annoyed by our messages: 24 h or more)")
+    }
+    // frustrated with the price or a slow answer, but asking: the reply goes now (silence would lose them)…
+    const frustrated = [
+      a({ user_sentiment: "negative", detected_objections: ["Frustrated with the price"] }),
+      a({ user_sentiment: "negative", detected_objections: ["annoyed that nobody answered yesterday"] }),
+      a({ user_sentiment: "negative" })
+    ]
+    for (const analysis of frustrated) assert.strictEqual(applyDecidePolicy(analysis, d(), context(), 0.5).action, "SEND_NOW")
+    // …and a follow-up for a negative lead waits a day
+    const wait = applyDecidePolicy(a({ user_sentiment: "negative" }), d({ action: "WAIT_SCHEDULE", followup_in_minutes: 60 }), context(), 0.5)
+    assert.isAtLeast(wait.followupInMinutes ?? 0, ANNOYED_WAIT_MINUTES)
+    const complaint = applyDecidePolicy(a({ user_sentiment: "negative", escalation: "complaint" }), d(), context(), 0.5)
+    assert.strictEqual(complaint.handoff?.code, "complex_query")
   })
 
   it("never sends free text with the window closed: template follow-up, or handoff without a template", () => {
@@ -69,11 +107,20 @@ describe("decide policy", () => {
     assert.strictEqual(applyDecidePolicy(a(), wait, context({ nudges: { followupCount24h: 1, totalNudges: 4 } }), 0.5).action, "WAIT_SCHEDULE")
   })
 
-  it("clamps follow-up minutes to the profile's bounds", () => {
-    assert.strictEqual(applyDecidePolicy(a(), d({ action: "WAIT_SCHEDULE", followup_in_minutes: 5 }), context(), 0.5).followupInMinutes, 30)
-    assert.strictEqual(applyDecidePolicy(a(), d({ action: "WAIT_SCHEDULE", followup_in_minutes: 99_999 }), context(), 0.5).followupInMinutes, 2880)
+  it("follow-up timing follows intent and sentiment, within the profile's bounds", () => {
+    const wait = (minutes: number, o: Partial<AnalyzeOutput> = {}, ctx = context()) =>
+      applyDecidePolicy(a(o), d({ action: "WAIT_SCHEDULE", followup_in_minutes: minutes }), ctx, 0.5).followupInMinutes
+    assert.strictEqual(wait(90), 90) // high intent: 1–12 h, the model's choice stands
     const p = applyDecidePolicy(a(), d({ action: "WAIT_SCHEDULE", followup_in_minutes: 90 }), context(), 0.5)
-    assert.strictEqual(p.followupInMinutes, 90)
     assert.deepStrictEqual(p.overrides, [])
+    assert.strictEqual(wait(5), 60) // high intent: not sooner than an hour
+    assert.strictEqual(wait(99_999), 720) // nor later than 12 h
+    assert.strictEqual(wait(0, { intent_level: "very_high" }), 30)
+    assert.strictEqual(wait(60, { intent_level: "low" }), 720) // a cold lead is not chased within hours
+    assert.strictEqual(wait(60, { user_sentiment: "hesitant" }), 720) // a hesitant one gets time to think
+    // the business's bounds win over the bands
+    const tight = context({ profile: { ...profile, followupMinMinutes: 120, followupMaxMinutes: 600 } })
+    assert.strictEqual(wait(60, { intent_level: "very_high" }, tight), 120)
+    assert.strictEqual(wait(60, { intent_level: "low" }, tight), 600)
   })
 })

@@ -66,7 +66,7 @@ describe("Htl.runTurn", () => {
       const r = yield* htl.runTurn(context())
       assert.strictEqual(r.action, "WAIT_SCHEDULE")
       assert.isNull(r.reply)
-      assert.strictEqual(r.followupInMinutes, 30) // clamped to the profile's minimum
+      assert.strictEqual(r.followupInMinutes, 60) // high intent: not sooner than an hour (the business allows 30 min)
       const discarded = r.steps.filter((s) => s.outcome === "discarded")
       assert.strictEqual(discarded.length, 1)
       assert.isAbove(r.usage.wastedTokens, 0)

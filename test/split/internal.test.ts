@@ -117,6 +117,7 @@ describe("the internal API", () => {
           // follow-ups through the API: scheduled, claimed once by a scheduler, completed
           // (due in an hour: the app's own scheduler leaves it; this "worker" claims as if it were later)
           const scheduled = yield* client["followUps.schedule"]({ key, dueAt: Date.now() + 3_600_000, context: { why: "test" } })
+          if (scheduled._tag !== "Scheduled") return assert.fail(`not scheduled: ${scheduled.reason}`)
           const later = Date.now() + 7_200_000
           const claim = { now: new Date(later), claimer: "scheduler-w", staleBefore: new Date(later - 600_000), limit: 10 }
           const claimed = yield* client["store.claimDueFollowUps"]({ request: claim })
@@ -126,6 +127,21 @@ describe("the internal API", () => {
           const row = yield* client["store.followUpRow"]({ key, id: scheduled.id })
           assert.strictEqual(row?.status, "EXECUTED")
           assert.instanceOf(row?.createdAt, Date)
+        }))
+      }))
+
+    it.effect("a worker's follow-up signals carry the database's NOTIFY: a due time moved by plain SQL wakes it", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const seeded = yield* seedConversation({ tag: "signals", waId: "15550005555" })
+        yield* asWorker(Effect.gen(function*() {
+          const client = yield* InternalClient
+          const heard = yield* client["store.followUpSignals"]().pipe(Stream.take(1), Stream.runCollect, Effect.forkChild)
+          yield* Effect.sleep("500 millis") // the stream is open on the API
+          yield* sql`INSERT INTO scheduled_actions (organization_id, conversation_id, scheduled_at)
+            VALUES (${seeded.organizationId}, ${seeded.conversationId}, now())`
+          const signals = yield* Fiber.join(heard).pipe(Effect.timeout("3 seconds"))
+          assert.deepStrictEqual(signals, ["due"])
         }))
       }))
 

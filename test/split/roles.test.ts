@@ -225,6 +225,14 @@ describe("split roles: api + workers over the internal RPC and SQS", () => {
         yield* Effect.promise(() => until(() => llm.aborted() > abortedBefore, 15_000, "the turn to be interrupted"))
         yield* Effect.sleep("1 second")
         assert.strictEqual(textsTo(takenOver).length, 0)
+        // a release on the API re-arms the conversation on a worker: the unanswered message gets its turn
+        const release = yield* Effect.promise(() =>
+          fetch(`http://127.0.0.1:${api.port}/conversations/${conversation?.id}/release`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${token}` }
+          }))
+        assert.strictEqual(release.status, 200)
+        yield* Effect.promise(() => until(() => textsTo(takenOver).length >= 1, 25_000, "the turn after the release"))
 
         // ── a worker killed mid-turn ───────────────────────────────────────────
         // the model call of this lead's turn never answers; the worker holding its lease is killed

@@ -38,7 +38,10 @@ export const profile: BusinessProfile = {
   catalogPrices: products.flatMap((p) => (p.price === null ? [] : [{ amount: p.price, currency: p.currency }])),
   faqs,
   products,
-  handoffMessages: {}
+  handoffMessages: {},
+  maxWords: 80,
+  maxQuestions: 1,
+  ctas: []
 }
 
 const at = (minute: number) => DateTime.makeUnsafe(Date.UTC(2026, 0, 15, 10, minute))

@@ -13,6 +13,7 @@ import { ConversationId, UserId } from "../../domain/ids.ts"
 import { requireAdmin } from "../../auth/Authentication.ts"
 import { overdueCondition } from "../../handoffs/overdue.ts"
 import { EventBus } from "../../events/EventBus.ts"
+import { FollowUps } from "../../followups/FollowUps.ts"
 import { DEFAULT_LIMIT, decodeCursor, decodeRows, page } from "../sql.ts"
 import { ConversationRow, MessageRow, toConversationItem, toMessageItem } from "./rows.ts"
 
@@ -31,13 +32,15 @@ export class ConversationsView extends Context.Service<ConversationsView, {
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       const bus = yield* EventBus
+      const followUps = yield* FollowUps
 
       const select = (where: ReturnType<typeof sql.and>, limit: number) =>
         sql`SELECT c.id, coalesce(c.last_message_at, c.created_at)::text AS cursor_key,
                    l.id AS lead_id, l.name AS lead_name, l.phone AS lead_phone,
                    c.mode, c.stage, c.intent_level, c.user_sentiment, c.last_message, c.last_message_at,
                    c.last_user_message_at, c.followup_count_24h, c.total_nudges,
-                   c.mode_changed_by, c.mode_changed_at, c.mode_reason, c.assigned_to, ${overdueCondition(sql)} AS overdue
+                   c.mode_changed_by, c.mode_changed_at, c.mode_reason, c.assigned_to, ${overdueCondition(sql)} AS overdue,
+                   c.recommended_cta
             FROM conversations c
             JOIN leads l ON l.id = c.lead_id AND l.organization_id = c.organization_id
             LEFT JOIN business_profiles p ON p.organization_id = c.organization_id
@@ -91,23 +94,38 @@ export class ConversationsView extends Context.Service<ConversationsView, {
         return page(rows, limit, toMessageItem)
       })
 
+      /**
+       * Takeover or release. A takeover cancels the pending follow-ups in the same transaction
+       * (scheduling waits for the conversation's row lock and then refuses: none slips in after);
+       * a release re-arms the engine (the `ModeChanged` event): a lead message left unanswered
+       * while a person had the conversation gets its turn, and so does one the bot had decided to
+       * wait on (its follow-up was cancelled by the takeover or the handoff).
+       */
       const setMode = Effect.fn("ConversationsView.setMode")(function*(caller: Caller, id: string, mode: "human" | "bot") {
         const kind = mode === "human" ? "takeover" : "release"
-        const updated = yield* sql<{ id: string }>`
-          UPDATE conversations c SET mode = ${mode}, mode_reason = ${kind}, mode_changed_by = ${caller.id},
-                 mode_changed_at = now(), updated_at = now(), assigned_to = ${mode === "human" ? caller.id : null}
-          FROM leads l
-          WHERE c.id = ${id} AND c.organization_id = ${caller.organizationId}
-            AND l.id = c.lead_id AND l.organization_id = c.organization_id AND l.deleted_at IS NULL
-          RETURNING c.id`.pipe(Effect.orDie)
-        if (updated.length === 0) return yield* conversationNotFound
-        yield* sql`INSERT INTO conversation_events ${sql.insert({
-          organizationId: caller.organizationId,
-          conversationId: id,
-          eventType: kind,
-          outcome: mode,
-          details: JSON.stringify({ by_user_id: caller.id })
-        })}`.pipe(Effect.orDie)
+        const changed = yield* sql.withTransaction(Effect.gen(function*() {
+          const updated = yield* sql<{ id: string }>`
+            UPDATE conversations c SET mode = ${mode}, mode_reason = ${kind}, mode_changed_by = ${caller.id},
+                   mode_changed_at = now(), updated_at = now(), assigned_to = ${mode === "human" ? caller.id : null},
+                   decided_message_id = ${mode === "human" ? sql`c.decided_message_id` : null}
+            FROM leads l
+            WHERE c.id = ${id} AND c.organization_id = ${caller.organizationId}
+              AND l.id = c.lead_id AND l.organization_id = c.organization_id AND l.deleted_at IS NULL
+            RETURNING c.id`
+          if (updated.length === 0) return false
+          yield* sql`INSERT INTO conversation_events ${sql.insert({
+            organizationId: caller.organizationId,
+            conversationId: id,
+            eventType: kind,
+            outcome: mode,
+            details: JSON.stringify({ by_user_id: caller.id })
+          })}`
+          if (mode === "human") {
+            yield* followUps.cancelPending({ organizationId: caller.organizationId, conversationId: ConversationId.make(id) }, "taken over")
+          }
+          return true
+        })).pipe(Effect.orDie)
+        if (!changed) return yield* conversationNotFound
         const at = DateTime.makeUnsafe(yield* Clock.currentTimeMillis)
         yield* bus.publish(new ModeChanged({
           organizationId: caller.organizationId,

@@ -23,7 +23,8 @@ export const ConversationRow = Schema.Struct({
   modeChangedAt: Schema.NullOr(Schema.Date),
   modeReason: Schema.NullOr(Schema.String),
   assignedTo: Schema.NullOr(Schema.String),
-  overdue: Schema.Boolean
+  overdue: Schema.Boolean,
+  recommendedCta: Schema.NullOr(Schema.String)
 })
 export type ConversationRow = typeof ConversationRow.Type
 
@@ -42,7 +43,8 @@ export const toConversationItem = (row: ConversationRow): ConversationItem => ({
   mode_changed_at: isoOrNull(row.modeChangedAt),
   mode_reason: row.modeReason,
   assigned_to: row.assignedTo,
-  overdue: row.overdue
+  overdue: row.overdue,
+  recommended_cta: row.recommendedCta
 })
 
 export const MessageRow = Schema.Struct({

@@ -22,7 +22,10 @@ const ProfileRow = Schema.Struct({
   followupTemplateName: Schema.NullOr(Schema.String),
   followupTemplateLanguage: Schema.NullOr(Schema.String),
   handoffMessages: Schema.Record(Schema.String, Schema.String),
-  handoffOverdueMinutes: Schema.Int
+  handoffOverdueMinutes: Schema.Int,
+  maxWords: Schema.Int,
+  maxQuestions: Schema.Int,
+  ctas: Schema.Array(Schema.Struct({ key: Schema.String, label: Schema.String, url: Schema.NullOr(Schema.String) }))
 })
 const ProductRow = Schema.Struct({
   name: Schema.String,
@@ -49,7 +52,10 @@ const DEFAULTS = {
   followupTemplateName: null,
   followupTemplateLanguage: null,
   handoffMessages: {},
-  handoffOverdueMinutes: DEFAULT_OVERDUE_MINUTES
+  handoffOverdueMinutes: DEFAULT_OVERDUE_MINUTES,
+  maxWords: 80,
+  maxQuestions: 1,
+  ctas: []
 }
 
 export const readProfile = Effect.fn("Settings.readProfile")(function*(sql: SqlClient.SqlClient, org: OrganizationId) {
@@ -57,7 +63,8 @@ export const readProfile = Effect.fn("Settings.readProfile")(function*(sql: SqlC
     SELECT business_name, description, tone, languages, policies, timezone,
            to_char(quiet_hours_start, 'HH24:MI') AS quiet_hours_start, to_char(quiet_hours_end, 'HH24:MI') AS quiet_hours_end,
            followup_max_24h, followup_max_total, followup_min_minutes, followup_max_minutes,
-           followup_template_name, followup_template_language, handoff_messages, handoff_overdue_minutes
+           followup_template_name, followup_template_language, handoff_messages, handoff_overdue_minutes,
+           max_words, max_questions, ctas
     FROM business_profiles WHERE organization_id = ${org}`.pipe(decodeRows(ProfileRow))
   const products = yield* sql`
     SELECT name, description, price::float8 AS price, currency FROM business_products
@@ -84,7 +91,9 @@ export const readProfile = Effect.fn("Settings.readProfile")(function*(sql: SqlC
     },
     products,
     faqs,
-    handoff: { messages: p.handoffMessages, overdue_minutes: p.handoffOverdueMinutes }
+    handoff: { messages: p.handoffMessages, overdue_minutes: p.handoffOverdueMinutes },
+    reply_limits: { max_words: p.maxWords, max_questions: p.maxQuestions },
+    ctas: p.ctas
   }
   return profile
 }, Effect.orDie)
@@ -107,6 +116,13 @@ export const writeProfile = Effect.fn("Settings.writeProfile")(function*(sql: Sq
       followup_max_total = EXCLUDED.followup_max_total, followup_min_minutes = EXCLUDED.followup_min_minutes,
       followup_max_minutes = EXCLUDED.followup_max_minutes, followup_template_name = EXCLUDED.followup_template_name,
       followup_template_language = EXCLUDED.followup_template_language, updated_at = now()`
+  if (p.reply_limits !== undefined) {
+    yield* sql`UPDATE business_profiles SET max_words = ${p.reply_limits.max_words}, max_questions = ${p.reply_limits.max_questions}
+      WHERE organization_id = ${org}`
+  }
+  if (p.ctas !== undefined) {
+    yield* sql`UPDATE business_profiles SET ctas = ${JSON.stringify(p.ctas)}::jsonb WHERE organization_id = ${org}`
+  }
   if (p.handoff !== undefined) {
     yield* sql`UPDATE business_profiles SET handoff_messages = ${JSON.stringify(p.handoff.messages)}::jsonb,
         handoff_overdue_minutes = ${p.handoff.overdue_minutes} WHERE organization_id = ${org}`

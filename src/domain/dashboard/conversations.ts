@@ -25,7 +25,9 @@ export const ConversationItem = Schema.Struct({
   /** The person it is assigned to: a handoff's online agent, whoever took it over; null when released. */
   assigned_to: Schema.NullOr(Schema.String),
   /** Handed off by the bot and no person has written since, for longer than the business allows. */
-  overdue: Schema.Boolean
+  overdue: Schema.Boolean,
+  /** The call to action the conversation was last offered: a key of the business's CTAs (or Decide's words). */
+  recommended_cta: Schema.NullOr(Schema.String)
 })
 export type ConversationItem = typeof ConversationItem.Type
 

@@ -72,6 +72,20 @@ export const HandoffSettings = Schema.Struct({
 })
 export type HandoffSettings = typeof HandoffSettings.Type
 
+/** A reply's limits (seed: max_words, questions_per_message). */
+export const ReplyLimits = Schema.Struct({
+  max_words: Schema.Int.check(Schema.isBetween({ minimum: 20, maximum: 300 }, { message: "must be between 20 and 300" })),
+  max_questions: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 3 }, { message: "must be between 0 and 3" }))
+})
+export type ReplyLimits = typeof ReplyLimits.Type
+
+/** A call to action the assistant may offer; the conversation keeps its `key` (`recommended_cta`). */
+export const CallToAction = Schema.Struct({
+  key: Schema.String.check(Schema.isPattern(/^[a-z0-9_]{1,40}$/, { message: "must be 1-40 lower-case letters, digits or _" })),
+  label: Text(120),
+  url: Schema.NullOr(Schema.String.check(Schema.isPattern(/^https?:\/\/\S{1,2000}$/, { message: "must be an http(s) URL" })))
+})
+
 export const BusinessProfile = Schema.Struct({
   business_name: Schema.String,
   description: Schema.String,
@@ -85,7 +99,11 @@ export const BusinessProfile = Schema.Struct({
   products: Schema.Array(Product),
   faqs: Schema.Array(Faq),
   /** Omitted on PUT: left as it is. */
-  handoff: Schema.optional(HandoffSettings)
+  handoff: Schema.optional(HandoffSettings),
+  /** Omitted on PUT: left as it is (default 80 words, 1 question). */
+  reply_limits: Schema.optional(ReplyLimits),
+  /** Omitted on PUT: left as it is. */
+  ctas: Schema.optional(Schema.Array(CallToAction))
 })
 export type BusinessProfile = typeof BusinessProfile.Type
 
@@ -110,7 +128,8 @@ export const BusinessProfileUpdate = Schema.Struct({
   handoff: Schema.optional(Schema.Struct({
     ...HandoffSettings.fields,
     messages: HandoffSettings.fields.messages.check(Schema.isMaxProperties(50, { message: "must have at most 50 languages" }))
-  }))
+  })),
+  ctas: Schema.optional(ListOf(CallToAction, 20))
 })
 
 export const Invite = Schema.Struct({ invite_code: Schema.String })

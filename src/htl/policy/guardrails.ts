@@ -13,8 +13,6 @@ import type { Scorer } from "./language.ts"
 import { unlistedAmounts, unlistedPercentages } from "./prices.ts"
 import { checkLanguage, languageName, type LanguageTarget } from "./replyLanguage.ts"
 
-export const MAX_WORDS = 80
-export const MAX_QUESTIONS = 1
 
 export interface GuardrailContext {
   readonly target: LanguageTarget
@@ -35,8 +33,8 @@ export const guardrailContext = (ctx: TurnContext, excerpt: KnowledgeExcerpt, ta
   businessLanguages: ctx.profile.languages,
   leadMessages: ctx.burst.filter((m) => m.from === "LEAD").map((m) => m.text),
   leadName: ctx.leadName,
-  maxWords: MAX_WORDS,
-  maxQuestions: MAX_QUESTIONS,
+  maxWords: ctx.profile.maxWords,
+  maxQuestions: ctx.profile.maxQuestions,
   scorer
 })
 

@@ -17,5 +17,8 @@ export const decideUser = (ctx: TurnContext, a: AnalyzeOutput) =>
     `Recommended stage: ${a.stage_recommendation}; intent=${a.intent_level} sentiment=${a.user_sentiment} confidence=${a.confidence}`,
     `Risks: spam=${a.risk_flags.spam_risk} policy=${a.risk_flags.policy_risk} hallucination=${a.risk_flags.hallucination_risk}`,
     `State: ${stateLine(ctx)}; trigger=${ctx.trigger}; window ${ctx.timing.windowOpen ? "open" : "closed"}`,
-    `Follow-ups: ${ctx.nudges.followupCount24h}/${ctx.profile.followupMax24h} in 24h, ${ctx.nudges.totalNudges}/${ctx.profile.followupMaxTotal} total; allowed ${ctx.profile.followupMinMinutes}-${ctx.profile.followupMaxMinutes} min`
-  ].join("\n")
+    `Follow-ups: ${ctx.nudges.followupCount24h}/${ctx.profile.followupMax24h} in 24h, ${ctx.nudges.totalNudges}/${ctx.profile.followupMaxTotal} total; allowed ${ctx.profile.followupMinMinutes}-${ctx.profile.followupMaxMinutes} min`,
+    ctx.profile.ctas.length === 0
+      ? ""
+      : `CTAs (recommended_cta is one of these keys, or null): ${ctx.profile.ctas.slice(0, 8).map((c) => `${c.key} (${clip(c.label, 40)})`).join(", ")}`
+  ].filter((l) => l !== "").join("\n")

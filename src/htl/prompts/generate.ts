@@ -14,10 +14,12 @@ export interface GeneratePlan {
   readonly cta: string | null
 }
 
+const questionRule = (n: number) => (n === 0 ? "no question" : n === 1 ? "at most one question" : `at most ${n} questions`)
+
 export const generateSystem = (ctx: TurnContext, language: LanguageTarget) =>
   [
     `Task: generate the next WhatsApp message of ${ctx.profile.businessName || "the business"}'s AI sales assistant. Tone: ${clip(ctx.profile.tone, 80)}.`,
-    `Rules: at most 80 words; at most one question; ${languageInstruction(language)}.`,
+    `Rules: at most ${ctx.profile.maxWords} words; ${questionRule(ctx.profile.maxQuestions)}; ${languageInstruction(language)}.`,
     "You are an AI assistant: never claim or imply to be a person (no personal name, no \"I'm at the desk\", no \"I'll call you\"); asked if you are a bot, say you are the AI assistant.",
     "Never guarantee or promise outcomes. Quote only prices, percentages and facts listed under Knowledge, exactly, without adding them up; if unsure, say a colleague will confirm.",
     DATA_RULE
@@ -45,6 +47,12 @@ export const knowledgeBlock = (ctx: TurnContext, k: KnowledgeExcerpt) => {
   return lines.length === 0 ? "Knowledge: none (do not quote prices)" : `Knowledge:\n${lines.join("\n")}`
 }
 
+/** A business CTA by key: its label and link; else Decide's own words. */
+const ctaText = (ctx: TurnContext, cta: string) => {
+  const known = ctx.profile.ctas.find((c) => c.key === cta)
+  return known === undefined ? clip(cta, 80) : `${clip(known.label, 80)}${known.url === null ? "" : ` (${clip(known.url, 200)})`}`
+}
+
 export const generateUser = (
   ctx: TurnContext,
   a: AnalyzeOutput,
@@ -55,7 +63,7 @@ export const generateUser = (
   [
     `Situation: ${neutralise(clip(a.situation_summary, 300))}`,
     `Lead goal: ${neutralise(clip(a.lead_goal_guess, 150))}; missing: ${a.missing_info.slice(0, 3).join(", ") || "-"}; objections: ${a.detected_objections.slice(0, 3).join(", ") || "-"}`,
-    `Stage: ${ctx.stage} → ${plan.nextStage}${plan.cta === null ? "" : `; CTA: ${clip(plan.cta, 80)}`}${ctx.trigger === "followup" ? "; this is a gentle follow-up nudge" : ""}`,
+    `Stage: ${ctx.stage} → ${plan.nextStage}${plan.cta === null ? "" : `; CTA: ${ctaText(ctx, plan.cta)}`}${ctx.trigger === "followup" ? "; this is a gentle follow-up nudge" : ""}`,
     knowledgeBlock(ctx, knowledge),
     conversationBlock(ctx),
     previousViolations === null ? "" : `Your previous draft broke these rules; write a new one that does not:\n${previousViolations}`

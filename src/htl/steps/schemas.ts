@@ -3,9 +3,13 @@ import { Schema } from "effect"
 import { Action, IntentLevel, Sentiment, Stage } from "../../domain/enums.ts"
 import { enumNormalizer } from "../../llm/normalize.ts"
 import { structured } from "../../llm/structured.ts"
-import { actionField, intentField, riskField, sentimentField, stageField } from "./vocab.ts"
+import { actionField, escalationField, intentField, riskField, sentimentField, stageField } from "./vocab.ts"
 
 const Risk = Schema.Literals(["low", "medium", "high"])
+
+/** Why a person must take this over now (the decision matrix's "complex query / negotiation"), or none. */
+export const Escalation = Schema.Literals(["none", "negotiation", "discount_request", "contract", "custom_terms", "complaint", "legal_or_medical"])
+export type Escalation = typeof Escalation.Type
 
 export const AnalyzeOutput = Schema.Struct({
   situation_summary: Schema.String,
@@ -17,7 +21,9 @@ export const AnalyzeOutput = Schema.Struct({
   user_sentiment: Sentiment,
   risk_flags: Schema.Struct({ spam_risk: Risk, policy_risk: Risk, hallucination_risk: Risk }),
   need_kb: Schema.Struct({ required: Schema.Boolean, query: Schema.String }),
-  confidence: Schema.Finite
+  confidence: Schema.Finite,
+  /** Older answers (and models that leave it out) mean "none". */
+  escalation: Schema.optionalKey(Escalation)
 })
 export type AnalyzeOutput = typeof AnalyzeOutput.Type
 
@@ -45,6 +51,7 @@ export const SummarizeOutput = Schema.Struct({ updated_rolling_summary: Schema.S
 export type SummarizeOutput = typeof SummarizeOutput.Type
 
 export const analyzeFormat = structured("analyze", AnalyzeOutput, enumNormalizer({
+  escalation: escalationField,
   stage_recommendation: stageField,
   intent_level: intentField,
   user_sentiment: sentimentField,

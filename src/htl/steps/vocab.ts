@@ -51,3 +51,16 @@ export const actionField: EnumField = {
     handoff: "HANDOFF_HUMAN", hand_off: "HANDOFF_HUMAN", human: "HANDOFF_HUMAN", escalate: "HANDOFF_HUMAN", transfer: "HANDOFF_HUMAN", handoff_to_human: "HANDOFF_HUMAN"
   }
 }
+
+export const escalationField: EnumField = {
+  allowed: ["none", "negotiation", "discount_request", "contract", "custom_terms", "complaint", "legal_or_medical"],
+  synonyms: {
+    no: "none", null: "none", false: "none", nothing: "none",
+    price_negotiation: "negotiation", bargaining: "negotiation", haggling: "negotiation",
+    discount: "discount_request", custom_price: "discount_request", special_price: "discount_request",
+    contracts: "contract", legal_contract: "contract", custom_terms_request: "custom_terms", custom_contract: "custom_terms",
+    refund: "complaint", refund_request: "complaint", billing_dispute: "complaint", complaints: "complaint",
+    legal: "legal_or_medical", medical: "legal_or_medical", health: "legal_or_medical"
+  },
+  fallback: "none"
+}
