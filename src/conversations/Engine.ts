@@ -10,13 +10,14 @@ import { publisherOf } from "../observability/traceContext.ts"
 import { SchedulerLive } from "../followups/Scheduler.ts"
 import { Conversations, Turns } from "./Conversations.ts"
 import { makeFollowUpTurn } from "./followUpTurn.ts"
+import { makeHumanTurn } from "./humanTurn.ts"
 import { RecoveryLive } from "./recovery.ts"
 import { makeLeadTurn } from "./turn.ts"
 
 export const TurnsLive = Layer.effect(
   Turns,
   Effect.gen(function*() {
-    return Turns.of({ burst: yield* makeLeadTurn, followUp: yield* makeFollowUpTurn })
+    return Turns.of({ burst: yield* makeLeadTurn, followUp: yield* makeFollowUpTurn, humanWrote: yield* makeHumanTurn })
   })
 )
 
@@ -40,7 +41,7 @@ const DispatchLive = Layer.effectDiscard(Effect.gen(function*() {
               origin: Option.getOrUndefined(publisherOf(event)),
               urgent: asksForHuman([event.content]) !== null
             })
-            : event.from === "HUMAN" ? conversations.tellIfActive(key, { _tag: "HumanMessageSent" })
+            : event.from === "HUMAN" ? conversations.tell(key, { _tag: "HumanMessageSent" })
             : Effect.void
         case "ModeChanged":
           return event.kind === "takeover" ? conversations.tellIfActive(key, { _tag: "Takeover" })

@@ -24,7 +24,10 @@ export interface ActorTiming {
 const MAX_LINKS = 128
 
 type FollowUpDue = Extract<Mail, { _tag: "FollowUpDue" }>
-type Job = { readonly _tag: "Burst"; readonly origins: ReadonlyArray<Tracer.AnySpan> } | { readonly _tag: "FollowUp"; readonly due: FollowUpDue }
+type Job =
+  | { readonly _tag: "Burst"; readonly origins: ReadonlyArray<Tracer.AnySpan> }
+  | { readonly _tag: "FollowUp"; readonly due: FollowUpDue }
+  | { readonly _tag: "HumanWrote" }
 
 export const runActor = <R>(options: {
   readonly key: ConversationKey
@@ -46,6 +49,8 @@ export const runActor = <R>(options: {
     let origins: Array<Tracer.AnySpan> = []
     let running: Option.Option<Fiber.Fiber<void>> = Option.none()
     const followUps: Array<FollowUpDue> = []
+    /** a person wrote: the summary is brought up to date when nothing else runs (several messages, one summary) */
+    let humanWrote = false
     let heartbeat: Option.Option<Fiber.Fiber<void>> = Option.none()
 
     /** Mail that comes back later: work that waits for the lease (or for the store to answer). */
@@ -105,7 +110,9 @@ export const runActor = <R>(options: {
 
     const start = (job: Job) =>
       Effect.gen(function*() {
-        const work = job._tag === "Burst" ? handlers.burst(key, job.origins) : handlers.followUp(key, job.due.scheduledActionId)
+        const work = job._tag === "Burst" ? handlers.burst(key, job.origins)
+          : job._tag === "FollowUp" ? handlers.followUp(key, job.due.scheduledActionId)
+          : handlers.humanWrote(key)
         const fiber = yield* options.limit(work).pipe(
           Effect.catchCause((cause) =>
             Cause.hasInterruptsOnly(cause) ? Effect.void : Effect.logError("turn failed", cause)
@@ -169,15 +176,20 @@ export const runActor = <R>(options: {
             origins = []
             if (Option.isSome(running)) yield* Fiber.interrupt(running.value)
             break
-          case "Release":
           case "HumanMessageSent":
+            if (yield* own(mail.value)) humanWrote = true
+            break
+          case "Release":
             break
         }
-        // a follow-up runs only when nothing else is pending or running
+        // a follow-up (then a summary of a person's messages) runs only when nothing else is pending or running
         if (Option.isNone(running) && Option.isNone(burst)) {
           const next = followUps.shift()
           if (next !== undefined) yield* start({ _tag: "FollowUp", due: next })
-          else yield* letGo
+          else if (humanWrote) {
+            humanWrote = false
+            yield* start({ _tag: "HumanWrote" })
+          } else yield* letGo
         }
       }
     })

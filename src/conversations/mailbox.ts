@@ -30,4 +30,6 @@ export interface TurnHandlers<R = never> {
   readonly burst: (key: ConversationKey, origins: ReadonlyArray<Tracer.AnySpan>) => Effect.Effect<void, never, R>
   /** a scheduled follow-up is due */
   readonly followUp: (key: ConversationKey, id: ScheduledActionId) => Effect.Effect<void, never, R>
+  /** a person of the team wrote to the lead: the rolling summary takes it in */
+  readonly humanWrote: (key: ConversationKey) => Effect.Effect<void, never, R>
 }

@@ -12,6 +12,7 @@ import { count, decisions } from "../observability/metrics.ts"
 import { LanguageDetector } from "./policy/detector.ts"
 import { evidenceOf, type LanguageTarget, replyLanguage } from "./policy/replyLanguage.ts"
 import { makeSpeculation, type SpeculationMode } from "./speculation.ts"
+import { HUMAN_OUTCOME } from "./prompts/summarize.ts"
 import { summarize as summarizeStep } from "./steps/summarize.ts"
 import { runTurn } from "./turn.ts"
 import type { SummaryResult, TurnContext, TurnResult } from "./types.ts"
@@ -27,9 +28,10 @@ export interface HtlShape {
   readonly runTurn: (context: TurnContext) => Effect.Effect<TurnResult>
   /**
    * Folds the turn into the rolling summary; on failure the previous summary comes back unchanged.
-   * `turn` is the text that was sent, or the turn's result (for turns without a reply).
+   * `turn` is the text that was sent, the turn's result (for turns without a reply), or a person
+   * of the team wrote (their messages are the context's newest).
    */
-  readonly summarize: (context: TurnContext, turn: string | SummarizeTurn) => Effect.Effect<SummaryResult>
+  readonly summarize: (context: TurnContext, turn: string | SummarizeTurn | HumanWrote) => Effect.Effect<SummaryResult>
   /** Share of recent turns Decide answered SEND_NOW (null before the first turn). */
   readonly sendNowShare: Effect.Effect<number | null>
   /** The language a reply in this context must be in (what runTurn decides too). */
@@ -37,6 +39,10 @@ export interface HtlShape {
 }
 
 export type SummarizeTurn = Pick<TurnResult, "action" | "reply" | "nextStage">
+/** A person of the team wrote to the lead (from the dashboard). */
+export interface HumanWrote {
+  readonly human: true
+}
 
 /** Words beyond this are cut: the summary must not grow turn after turn. */
 const MAX_SUMMARY_WORDS = 220
@@ -53,9 +59,11 @@ export const makeHtl = Effect.fnUntraced(function*(settings: HtlSettings) {
   const scorer = yield* LanguageDetector
   const deps = { llm, knowledge, speculation, minConfidence: settings.minConfidence, scorer }
 
-  const summarize = Effect.fn("Htl.summarizeTurn")(function*(context: TurnContext, turn: string | SummarizeTurn) {
+  const summarize = Effect.fn("Htl.summarizeTurn")(function*(context: TurnContext, turn: string | SummarizeTurn | HumanWrote) {
     const outcome = typeof turn === "string"
       ? { action: "SEND_NOW", replyText: turn, stage: context.stage }
+      : "human" in turn
+      ? { action: HUMAN_OUTCOME, replyText: null, stage: context.stage }
       : { action: turn.action, replyText: turn.reply?.text ?? null, stage: turn.nextStage }
     const run = yield* summarizeStep(llm, context, outcome)
     const next = run.ok ? clipWords(run.value.updated_rolling_summary, MAX_SUMMARY_WORDS) : ""

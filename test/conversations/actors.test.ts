@@ -30,7 +30,8 @@ const setup = (options: { turnTime?: Duration.Input; concurrency?: number; failF
     const registry = yield* makeActorRegistry({
       handlers: {
         burst: (k) => record(`${k.conversationId}:burst`),
-        followUp: (k, id) => record(`${k.conversationId}:followup:${id}`)
+        followUp: (k, id) => record(`${k.conversationId}:followup:${id}`),
+        humanWrote: (k) => record(`${k.conversationId}:human`)
       },
       timing,
       concurrency: options.concurrency ?? 8,
@@ -105,6 +106,17 @@ describe("conversation actors", () => {
       yield* registry.tell(key("c1"), { _tag: "FollowUpDue", scheduledActionId: ScheduledActionId.make("f1") })
       yield* TestClock.adjust("1 second")
       assert.deepStrictEqual(yield* log, ["c1:followup:f1@0"])
+    }))
+
+  it.effect("a person's messages are summarized once, after the open burst's turn", () =>
+    Effect.gen(function*() {
+      const { registry, log } = yield* setup()
+      yield* registry.tell(key("h1"), lead)
+      for (let i = 0; i < 3; i++) yield* registry.tell(key("h1"), { _tag: "HumanMessageSent" })
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(yield* log, [], "the open burst goes first")
+      yield* TestClock.adjust("5 seconds")
+      assert.deepStrictEqual(yield* log, ["h1:burst@5", "h1:human@5"])
     }))
 
   it.effect("idle actors are passivated and come back on the next message", () =>

@@ -5,8 +5,9 @@
  * answered by the bot.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { ConversationsView } from "../../src/dashboard/conversations/ConversationsView.ts"
+import { HumanSend } from "../../src/dashboard/conversations/HumanSend.ts"
 import type { Caller } from "../../src/domain/dashboard/auth.ts"
 import { UserId } from "../../src/domain/ids.ts"
 import { decision, goodDefaults } from "../support/htlFixtures.ts"
@@ -23,6 +24,11 @@ const agentOf = (ref: ConversationRef, email: string) =>
 const setMode = (caller: Caller, ref: ConversationRef, mode: "human" | "bot") =>
   Effect.flatMap(ConversationsView, (view) => view.setMode(caller, ref.conversationId, mode)).pipe(
     Effect.provide(ConversationsView.layer)
+  )
+
+const humanSays = (caller: Caller, ref: ConversationRef, text: string) =>
+  Effect.flatMap(HumanSend, (send) => send.send(caller, { conversation_id: ref.conversationId, text })).pipe(
+    Effect.provide(HumanSend.layer.pipe(Layer.provideMerge(ConversationsView.layer)))
   )
 
 const messagesOf = (ref: ConversationRef) =>
@@ -66,6 +72,23 @@ describe("takeover and release from the dashboard", () => {
         yield* poll(sentTo("15550006002"), (s) => s.length === 2, "5 seconds")
         const messages = yield* messagesOf(ref)
         assert.deepStrictEqual(messages.map((m) => m.messageFrom), ["LEAD", "BOT", "LEAD", "BOT"])
+      }))
+
+    it.effect("a person's messages go into the rolling summary, so the bot knows what was said when it is released", () =>
+      Effect.gen(function*() {
+        const llm = yield* FakeLlmServer
+        yield* say("15550006004", "can someone install it at my shop?")
+        yield* poll(sentTo("15550006004"), (s) => s.length === 1)
+        const ref = yield* conversationOf("15550006004")
+        const agent = yield* agentOf(ref, "agent4@example.com")
+        yield* humanSays(agent, ref, "Hi, I'm Marta. Our installer can come on Tuesday at 10.")
+        const summaries = yield* poll(
+          Effect.sync(() => llm.stepRequests("summarize").filter((r) => r.user.includes("installer can come on Tuesday"))),
+          (r) => r.length === 1
+        )
+        assert.include(summaries[0]?.user ?? "", "Agent: Hi, I'm Marta.")
+        assert.include(summaries[0]?.user ?? "", "Lead: can someone install it")
+        assert.strictEqual((yield* messagesOf(ref)).at(-1)?.messageFrom, "HUMAN")
       }))
 
     it.effect("a release with nothing unanswered: the bot stays quiet", () =>

@@ -2,7 +2,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ANNOYED_WAIT_MINUTES, applyDecidePolicy, SPAM_WAIT_MINUTES } from "../../src/htl/policy/decide.ts"
 import type { AnalyzeOutput, DecideOutput } from "../../src/htl/steps/schemas.ts"
-import { context, profile } from "../support/htlFixtures.ts"
+import { context, lead, profile } from "../support/htlFixtures.ts"
 
 const a = (o: Partial<AnalyzeOutput> = {}): AnalyzeOutput => ({
   situation_summary: "s",
@@ -65,25 +65,31 @@ describe("decide policy", () => {
     assert.strictEqual(applyDecidePolicy(a({ escalation: "none" }), d(), context(), 0.5).action, "SEND_NOW")
   })
 
-  it("a lead annoyed by our messages is left alone for a day or more; a frustrated lead with a question is answered", () => {
-    const annoyed = [
-      a({ user_sentiment: "negative", detected_objections: ["annoyed by the messages"] }),
-      a({ user_sentiment: "negative", detected_objections: ["asked us to stop texting"] }),
-      a({ user_sentiment: "negative", detected_objections: ["Too many follow-ups"] })
+  it("a lead annoyed by our messages, or venting, is left alone for a day or more; a frustrated lead who asks is answered", () => {
+    const vent = context({ burst: [lead("ugh forget it, this is useless 😤")] })
+    const annoyed: Array<[Partial<AnalyzeOutput>, ReturnType<typeof context>]> = [
+      [{ user_sentiment: "negative", detected_objections: ["annoyed by the messages"] }, context()],
+      [{ user_sentiment: "negative", detected_objections: ["asked us to stop texting"] }, context()],
+      [{ user_sentiment: "negative", detected_objections: ["Too many follow-ups"] }, context()],
+      [{ user_sentiment: "negative", intent_level: "low" }, vent],
+      [{ user_sentiment: "neutral", intent_level: "medium", detected_objections: ["frustrated with the process"] }, vent]
     ]
-    for (const analysis of annoyed) {
-      const p = applyDecidePolicy(analysis, d(), context(), 0.5)
-      assert.strictEqual(p.action, "WAIT_SCHEDULE")
+    for (const [o, ctx] of annoyed) {
+      const p = applyDecidePolicy(a(o), d(), ctx, 0.5)
+      assert.strictEqual(p.action, "WAIT_SCHEDULE", JSON.stringify(o))
       assert.isAtLeast(p.followupInMinutes ?? 0, ANNOYED_WAIT_MINUTES)
-      assert.include(p.overrides, "SEND_NOW → WAIT_SCHEDULE (lead annoyed by our messages: 24 h or more)")
+      assert.include(p.overrides, "SEND_NOW → WAIT_SCHEDULE (lead annoyed or frustrated, nothing asked: 24 h or more)")
     }
-    // frustrated with the price or a slow answer, but asking: the reply goes now (silence would lose them)…
-    const frustrated = [
-      a({ user_sentiment: "negative", detected_objections: ["Frustrated with the price"] }),
-      a({ user_sentiment: "negative", detected_objections: ["annoyed that nobody answered yesterday"] }),
-      a({ user_sentiment: "negative" })
+    // frustrated, but asking or objecting: the reply goes now (a day of silence would lose them)…
+    const answered: Array<[Partial<AnalyzeOutput>, ReturnType<typeof context>]> = [
+      [{ user_sentiment: "negative", detected_objections: ["Frustrated with the price"] }, context()],
+      [{ user_sentiment: "negative", detected_objections: ["annoyed that nobody answered yesterday"] }, context({ burst: [lead("3rd time asking!! price of premium")] })],
+      [{ user_sentiment: "negative", detected_objections: ["price too high"] }, context({ burst: [lead("too expensive for us tbh")] })],
+      [{ user_sentiment: "negative", intent_level: "low", need_kb: { required: true, query: "refund policy" } }, context({ burst: [lead("ya pagué y nada llegó")] })],
+      [{ user_sentiment: "negative", intent_level: "low" }, context({ burst: [lead("berapa lama pengirimannya sih")] })],
+      [{ user_sentiment: "negative", intent_level: "medium" }, context({ burst: [lead("still waiting for the brochure you promised?")] })]
     ]
-    for (const analysis of frustrated) assert.strictEqual(applyDecidePolicy(analysis, d(), context(), 0.5).action, "SEND_NOW")
+    for (const [o, ctx] of answered) assert.strictEqual(applyDecidePolicy(a(o), d(), ctx, 0.5).action, "SEND_NOW", JSON.stringify(o))
     // …and a follow-up for a negative lead waits a day
     const wait = applyDecidePolicy(a({ user_sentiment: "negative" }), d({ action: "WAIT_SCHEDULE", followup_in_minutes: 60 }), context(), 0.5)
     assert.isAtLeast(wait.followupInMinutes ?? 0, ANNOYED_WAIT_MINUTES)

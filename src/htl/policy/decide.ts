@@ -8,7 +8,7 @@
  * | policy risk high (abuse, threats, legal/medical advice)      | HANDOFF_HUMAN   | now (`policy_risk`)            |
  * | complex query or negotiation (Analyze's `escalation`)        | HANDOFF_HUMAN   | now (`complex_query`)          |
  * | the model hands off                                          | HANDOFF_HUMAN   | now (`model_decision`)         |
- * | lead annoyed by our messages ("stop texting me")              | WAIT_SCHEDULE   | 24 h or more                   |
+ * | lead annoyed by our messages, or negative and asking nothing  | WAIT_SCHEDULE   | 24 h or more                   |
  * | spam risk high                                               | WAIT_SCHEDULE   | 6–24 h                         |
  * | 24-hour window closed                                        | WAIT_SCHEDULE   | template only (else handoff)   |
  * | follow-up caps reached                                       | HANDOFF_HUMAN   | now (`followup_cap`)           |
@@ -16,7 +16,7 @@
  * A follow-up's delay follows intent and sentiment (hot leads sooner, cold ones later; a negative
  * lead not before a day) within the business's min/max. A lead who is frustrated but asks
  * something ("3rd time asking, what's the price??") is answered: silence for a day would lose
- * them. Only annoyance at being messaged holds a reply back.
+ * them.
  */
 import type { Action, IntentLevel, Sentiment, Stage } from "../../domain/enums.ts"
 import type { AnalyzeOutput, DecideOutput } from "../steps/schemas.ts"
@@ -63,8 +63,34 @@ const SENTIMENT_FLOOR: Readonly<Record<Sentiment, number>> = {
 const ANNOYED_BY_CONTACT =
   /(?:annoy|irritat|bother|fed up|tired|sick)\w*\b.*\b(?:messag|text|contact|call|follow|remind|spam|writ)|too many (?:messages|texts|follow|reminders)|stop (?:writing|messaging|texting|contacting|calling|following)|leave (?:me|them|him|her) alone|harass|spamm(?:y|ing)|unwanted (?:messages|contact)/i
 
-export const isAnnoyed = (analysis: AnalyzeOutput) =>
-  analysis.user_sentiment === "negative" && analysis.detected_objections.some((o) => ANNOYED_BY_CONTACT.test(o))
+/** Frustration the analysis names (with a negative sentiment it means: leave them be for a while). */
+const FRUSTRATED = /annoy|frustrat|angry|anger|irritat|fed up|upset|disappoint/i
+
+/**
+ * The lead wants something now: a question mark (any script's), a message opening with a question
+ * word, Analyze wanting the knowledge base, or a high intent to buy ("3rd time asking!! price of
+ * premium"). Such a lead is answered, frustrated or not.
+ */
+const QUESTION_MARK = /[?¿؟？]/
+const QUESTION_WORD =
+  /^(?:what|how|when|where|which|who|why|can|could|do|does|is|are|any|qu[eé]|c[oó]mo|cu[aá]n|d[oó]nde|quanto|quando|onde|qual|quel|combien|comment|o[uù]|wie|was|wann|wo|welche|gibt|quale|dove|berapa|apa|kapan|di ?mana|bisa|ada|kya|kitna|kab|kaise|kahan)\b/i
+
+export const asksSomething = (ctx: TurnContext, analysis: AnalyzeOutput) =>
+  analysis.need_kb.required || analysis.intent_level === "high" || analysis.intent_level === "very_high" ||
+  ctx.burst.some((m) => QUESTION_MARK.test(m.text) || QUESTION_WORD.test(m.text.trim()))
+
+/**
+ * The seed's "user annoyed/frustrated → wait 24 h or more", read so that no answer is held back:
+ * annoyed by our messages ("stop texting me") — always; negative or frustrated — only when the
+ * lead vents ("forget it, this is useless"): nothing asked and no objection to answer besides the
+ * frustration. A frustrated lead with a question, or a price objection, is answered now.
+ */
+export const isAnnoyed = (analysis: AnalyzeOutput, ctx: TurnContext) => {
+  const objections = analysis.detected_objections
+  if (objections.some((o) => ANNOYED_BY_CONTACT.test(o))) return analysis.user_sentiment === "negative" || objections.some((o) => FRUSTRATED.test(o))
+  const negative = analysis.user_sentiment === "negative" || objections.some((o) => FRUSTRATED.test(o))
+  return negative && !asksSomething(ctx, analysis) && objections.every((o) => FRUSTRATED.test(o))
+}
 
 /**
  * The CTA the conversation is offered: one of the business's own (by key or label) when it lists
@@ -131,8 +157,8 @@ export const applyDecidePolicy = (
   }
   let action: Action = proposal.action
   let band: Band | null = null
-  if (isAnnoyed(analysis)) {
-    if (action !== "WAIT_SCHEDULE") overrides.push(`${action} → WAIT_SCHEDULE (lead annoyed by our messages: 24 h or more)`)
+  if (isAnnoyed(analysis, ctx)) {
+    if (action !== "WAIT_SCHEDULE") overrides.push(`${action} → WAIT_SCHEDULE (lead annoyed or frustrated, nothing asked: 24 h or more)`)
     action = "WAIT_SCHEDULE"
     band = { min: ANNOYED_WAIT_MINUTES, max: Infinity }
   } else if (analysis.risk_flags.spam_risk === "high") {

@@ -4,7 +4,7 @@ import { clip, DATA_RULE, fenced, neutralise, renderMessages } from "./render.ts
 
 export const summarizeSystem = [
   "Task: summarize. Update the rolling summary of a WhatsApp sales conversation in 80-200 words:",
-  "facts only — lead needs, budget, timeline, objections, prices quoted, stage, intent, open questions, what the bot last did.",
+  "facts only — lead needs, budget, timeline, objections, prices quoted, stage, intent, open questions, what the bot or the team last did.",
   DATA_RULE
 ].join("\n")
 
@@ -14,12 +14,24 @@ export interface TurnOutcome {
   readonly stage: string
 }
 
+/** `HUMAN`: a person from the team wrote (the recent messages carry what they said). */
+export const HUMAN_OUTCOME = "HUMAN"
+
 export const summarizeUser = (ctx: TurnContext, outcome: TurnOutcome) =>
-  [
-    ctx.rollingSummary.trim() === "" ? "Previous summary: (none)" : `Previous summary:\n${fenced(neutralise(clip(ctx.rollingSummary, 1_400)))}`,
-    ctx.burst.length === 0 ? "" : `New lead messages:\n${fenced(renderMessages(ctx.burst.slice(-8), 300))}`,
-    outcome.replyText === null
-      ? `Bot action: ${outcome.action}`
-      : `Bot replied: ${neutralise(clip(outcome.replyText, 600))}`,
-    `Stage now: ${outcome.stage}`
-  ].filter((l) => l !== "").join("\n")
+  outcome.action === HUMAN_OUTCOME
+    ? [
+      previous(ctx),
+      `Recent messages (a person from the team, "Agent", is handling the conversation):\n${fenced(renderMessages([...ctx.history.slice(-3), ...ctx.burst.slice(-8)], 300))}`,
+      `Stage now: ${outcome.stage}`
+    ].join("\n")
+    : [
+      previous(ctx),
+      ctx.burst.length === 0 ? "" : `New lead messages:\n${fenced(renderMessages(ctx.burst.slice(-8), 300))}`,
+      outcome.replyText === null
+        ? `Bot action: ${outcome.action}`
+        : `Bot replied: ${neutralise(clip(outcome.replyText, 600))}`,
+      `Stage now: ${outcome.stage}`
+    ].filter((l) => l !== "").join("\n")
+
+const previous = (ctx: TurnContext) =>
+  ctx.rollingSummary.trim() === "" ? "Previous summary: (none)" : `Previous summary:\n${fenced(neutralise(clip(ctx.rollingSummary, 1_400)))}`
