@@ -12,6 +12,9 @@ import { ConversationsView } from "./conversations/ConversationsView.ts"
 import { HumanSend } from "./conversations/HumanSend.ts"
 import { ConversationsHttpLive } from "./conversations/http.ts"
 import { ModeAuditLive } from "./conversations/ModeAudit.ts"
+import { InboxHttpLive } from "./inbox/http.ts"
+import { InboxView } from "./inbox/InboxView.ts"
+import { TurnAuditLive } from "./inbox/TurnAudit.ts"
 import { LeadsHttpLive } from "./leads/http.ts"
 import { Leads } from "./leads/Leads.ts"
 import { DashboardRpcLive } from "./rpc/server.ts"
@@ -29,13 +32,13 @@ const AuthServices = Authenticator.layer.pipe(
 
 /** Needs SqlClient, EventBus, AppConfig and the WhatsApp services (Channels, WebhookSecrets, WhatsApp). */
 export const DashboardServices = Layer.mergeAll(
-  HumanSend.layer.pipe(Layer.provideMerge(ConversationsView.layer)),
-  Leads.layer,
+  Layer.mergeAll(HumanSend.layer, InboxView.layer).pipe(Layer.provideMerge(Layer.merge(ConversationsView.layer, Leads.layer))),
   Analytics.layer,
   Settings.layer,
   Webhooks.dispatcher.pipe(Layer.provideMerge(Webhooks.layer)),
   OverdueMetricsLive,
-  ModeAuditLive
+  ModeAuditLive,
+  TurnAuditLive
 ).pipe(Layer.provideMerge(AuthServices))
 
 /** Handler layers for the dashboard groups of `Api` (with their middleware). */
@@ -43,6 +46,7 @@ export const DashboardHttpLive = Layer.mergeAll(
   AuthHttpLive,
   MeHttpLive,
   ConversationsHttpLive,
+  InboxHttpLive,
   LeadsHttpLive,
   AnalyticsHttpLive,
   SettingsHttpLive,

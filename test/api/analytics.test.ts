@@ -14,10 +14,10 @@ const message = (sql: SqlClient.SqlClient, orgId: string, c: { conversationId: s
       VALUES (${orgId}, ${c.conversationId}, ${c.leadId}, ${from}, 'x', ${from === "LEAD" ? "received" : "sent"}, ${time}::timestamptz)`
 
 const event = (sql: SqlClient.SqlClient, orgId: string, conversationId: string, e: {
-  type: string; time: string; reason?: string; model?: string; tokensIn?: number; tokensOut?: number
+  type: string; time: string; reason?: string; model?: string; tokensIn?: number; tokensOut?: number; outcome?: string
 }) =>
-  sql`INSERT INTO conversation_events (organization_id, conversation_id, event_type, model, tokens_in, tokens_out, details, created_at)
-      VALUES (${orgId}, ${conversationId}, ${e.type}, ${e.model ?? null}, ${e.tokensIn ?? null}, ${e.tokensOut ?? null},
+  sql`INSERT INTO conversation_events (organization_id, conversation_id, event_type, outcome, model, tokens_in, tokens_out, details, created_at)
+      VALUES (${orgId}, ${conversationId}, ${e.type}, ${e.outcome ?? null}, ${e.model ?? null}, ${e.tokensIn ?? null}, ${e.tokensOut ?? null},
               ${e.reason === undefined ? null : JSON.stringify({ reason: e.reason })}::jsonb, ${e.time}::timestamptz)`
 
 const followUp = (sql: SqlClient.SqlClient, orgId: string, conversationId: string, f: {
@@ -80,6 +80,12 @@ describe("analytics", () => {
             yield* event(sql, a.orgId, c2.conversationId, { type: "htl_step", time: "2026-02-03T09:00:10Z", model: "gpt-4o-mini", tokensIn: 2000, tokensOut: 1000 })
             yield* event(sql, a.orgId, c5.conversationId, { type: "htl_step", time: "2026-01-05T12:00:00Z", model: "gpt-4o", tokensIn: 9999, tokensOut: 9999 })
             yield* event(sql, b.orgId, other.conversationId, { type: "htl_step", time: "2026-02-04T12:00:00Z", model: "gpt-4o", tokensIn: 7777, tokensOut: 7777 })
+            // lead turns (TurnAudit's rows): 2 answered and 1 handed over in February; January and org B ignored
+            yield* event(sql, a.orgId, c1.conversationId, { type: "turn", time: "2026-02-02T10:00:05Z", outcome: "SEND_NOW" })
+            yield* event(sql, a.orgId, c3.conversationId, { type: "turn", time: "2026-02-05T08:00:05Z", outcome: "SEND_NOW" })
+            yield* event(sql, a.orgId, c2.conversationId, { type: "turn", time: "2026-02-03T09:00:30Z", outcome: "HANDOFF_HUMAN" })
+            yield* event(sql, a.orgId, c5.conversationId, { type: "turn", time: "2026-01-05T12:00:00Z", outcome: "SEND_NOW" })
+            yield* event(sql, b.orgId, other.conversationId, { type: "turn", time: "2026-02-04T12:00:00Z", outcome: "WAIT_SCHEDULE" })
           })
         )
         const r = yield* call("GET", "/analytics/?from=2026-02-01T00:00:00Z&to=2026-03-01T00:00:00Z", { token: a.token })
@@ -109,6 +115,18 @@ describe("analytics", () => {
           },
           followups: { scheduled: 5, sent: 2, cancelled: 1, answered: 1 },
           median_first_response_seconds: 30,
+          // Feb 3: c2's lead message and a person's answer, and c1's lead answering its follow-up
+          messages_per_day: [
+            { day: "2026-02-02", inbound: 1, outbound: 1 },
+            { day: "2026-02-03", inbound: 2, outbound: 1 },
+            { day: "2026-02-05", inbound: 1, outbound: 2 },
+            { day: "2026-02-10", inbound: 1, outbound: 0 }
+          ],
+          turns_by_action: [
+            { action: "SEND_NOW", count: 2 },
+            { action: "WAIT_SCHEDULE", count: 0 },
+            { action: "HANDOFF_HUMAN", count: 1 }
+          ],
           llm_usage: [
             // (1500 × 0.59 + 300 × 0.79) / 1e6
             { day: "2026-02-02", tokens_in: 1500, tokens_out: 300, estimated_cost_usd: 0.001122 },

@@ -1,21 +1,24 @@
 /**
  * Analytics of one organization over [from, to) (default: the last 30 days) and today's counts.
  * "Conversations in the period": created before `to` with their last activity at or after `from`.
- * Handoffs are the `conversation_events` rows of type 'handoff' (written by ModeAudit).
+ * Handoffs are the `conversation_events` rows of type 'handoff' (written by ModeAudit), lead turns
+ * those of type 'turn' (TurnAudit).
  */
 import { Clock, Context, Effect, Layer, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { type Analytics as AnalyticsReport, type AnalyticsQuery, type DashboardStats, MAX_ANALYTICS_DAYS } from "../../domain/dashboard/analytics.ts"
 import type { Caller } from "../../domain/dashboard/auth.ts"
 import { ValidationError } from "../../domain/dashboard/errors.ts"
-import { IntentLevels, Stages } from "../../domain/enums.ts"
+import { Action, IntentLevels, Stages } from "../../domain/enums.ts"
 import { decodeRows } from "../sql.ts"
+import { TURN_EVENT } from "../inbox/TurnAudit.ts"
 import { estimateCost, roundUsd } from "./pricing.ts"
 
 const DAY_MS = 24 * 60 * 60 * 1000
 const Count = Schema.Struct({ key: Schema.String, count: Schema.Int })
 const Totals = Schema.Struct({ a: Schema.Int, b: Schema.Int, c: Schema.Int, d: Schema.Int })
 const Median = Schema.Struct({ seconds: Schema.NullOr(Schema.Number) })
+const PerDay = Schema.Struct({ day: Schema.String, inbound: Schema.Int, outbound: Schema.Int })
 const Usage = Schema.Struct({ day: Schema.String, model: Schema.NullOr(Schema.String), tokensIn: Schema.Int, tokensOut: Schema.Int })
 const Stats = Schema.Struct({
   since: Schema.Date,
@@ -102,6 +105,18 @@ export class Analytics extends Context.Service<Analytics, {
           SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds)::float8 AS seconds FROM replies WHERE seconds IS NOT NULL`
           .pipe(decodeRows(Median))
 
+        const perDay = yield* sql`
+          SELECT to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
+                 count(*) FILTER (WHERE m.message_from = 'LEAD')::int AS inbound,
+                 count(*) FILTER (WHERE m.message_from <> 'LEAD')::int AS outbound
+          FROM messages m
+          WHERE m.organization_id = ${org} AND m.created_at >= ${from} AND m.created_at < ${to}
+          GROUP BY 1 ORDER BY 1`.pipe(decodeRows(PerDay))
+        const turns = yield* sql`
+          SELECT e.outcome AS key, count(*)::int AS count FROM conversation_events e
+          WHERE e.organization_id = ${org} AND e.event_type = ${TURN_EVENT} AND e.created_at >= ${from} AND e.created_at < ${to}
+          GROUP BY 1`.pipe(decodeRows(Count), Effect.map((rows) => new Map(rows.map((r) => [r.key, r.count]))))
+
         const usage = yield* sql`
           SELECT to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, e.model,
                  coalesce(sum(e.tokens_in), 0)::int AS tokens_in, coalesce(sum(e.tokens_out), 0)::int AS tokens_out
@@ -133,6 +148,8 @@ export class Analytics extends Context.Service<Analytics, {
           },
           followups: { scheduled: followups?.a ?? 0, sent: followups?.b ?? 0, cancelled: followups?.c ?? 0, answered: followups?.d ?? 0 },
           median_first_response_seconds: median?.seconds ?? null,
+          messages_per_day: perDay,
+          turns_by_action: Action.literals.map((action) => ({ action, count: turns.get(action) ?? 0 })),
           llm_usage: [...byDay].map(([day, u]) => ({
             day,
             tokens_in: u.tokens_in,

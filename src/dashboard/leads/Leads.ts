@@ -2,7 +2,8 @@
  * Leads of the caller's organization. Phone numbers are E.164 and unique per organization among
  * live leads (409 otherwise). Delete is soft (`deleted_at`): conversations, messages and analytics
  * keep their history; the lead and its conversations disappear from lists and lookups, and the
- * phone number can be used again.
+ * phone number can be used again. Stage, intent and sentiment set by a person apply to the lead's
+ * conversations as well.
  */
 import { Context, Effect, Layer, Schema } from "effect"
 import { SqlClient, type SqlError } from "effect/sql"
@@ -53,6 +54,7 @@ const clean = (s: string | null | undefined) => s === undefined ? undefined : s 
 
 export class Leads extends Context.Service<Leads, {
   readonly list: (caller: Caller, query: LeadQuery) => Effect.Effect<LeadPage, ValidationError>
+  readonly get: (caller: Caller, id: string) => Effect.Effect<Lead, NotFound>
   readonly create: (caller: Caller, input: CreateLeadPayload) => Effect.Effect<Lead, Conflict>
   readonly update: (caller: Caller, id: string, input: UpdateLeadPayload) => Effect.Effect<Lead, NotFound | Conflict>
   readonly remove: (caller: Caller, id: string) => Effect.Effect<void, NotFound>
@@ -106,11 +108,32 @@ export class Leads extends Context.Service<Leads, {
           intentLevel: input.intent_level,
           userSentiment: input.user_sentiment
         }).filter(([, v]) => v !== undefined))
-        const rows = yield* sql`
-          UPDATE leads SET ${sql.update({ ...changes, updatedAt: new Date() })}
-          WHERE id = ${id} AND organization_id = ${caller.organizationId} AND deleted_at IS NULL
-          RETURNING ${columns}`.pipe(orConflict, Effect.flatMap((rows) => decodeRows(LeadRow)(Effect.succeed(rows))))
+        // a person's correction of the sales state applies to the lead's conversations too (the
+        // inbox shows and the engine reads theirs); leads before conversations, as the engine locks them
+        const state = Object.fromEntries(Object.entries({
+          stage: input.conversation_stage,
+          intentLevel: input.intent_level,
+          userSentiment: input.user_sentiment
+        }).filter(([, v]) => v !== undefined))
+        const rows = yield* Effect.gen(function*() {
+          const updated = yield* sql`
+            UPDATE leads SET ${sql.update({ ...changes, updatedAt: new Date() })}
+            WHERE id = ${id} AND organization_id = ${caller.organizationId} AND deleted_at IS NULL
+            RETURNING ${columns}`
+          if (updated.length > 0 && Object.keys(state).length > 0) {
+            yield* sql`UPDATE conversations SET ${sql.update({ ...state, updatedAt: new Date() })}
+              WHERE lead_id = ${id} AND organization_id = ${caller.organizationId}`
+          }
+          return updated
+        }).pipe(sql.withTransaction, orConflict, Effect.flatMap((rows) => decodeRows(LeadRow)(Effect.succeed(rows))))
         const row = rows[0]
+        return row === undefined ? yield* notFound : toLead(row)
+      })
+
+      const get = Effect.fn("Leads.get")(function*(caller: Caller, id: string) {
+        const [row] = yield* sql`
+          SELECT ${columns} FROM leads WHERE id = ${id} AND organization_id = ${caller.organizationId} AND deleted_at IS NULL`
+          .pipe(decodeRows(LeadRow), Effect.orDie)
         return row === undefined ? yield* notFound : toLead(row)
       })
 
@@ -125,7 +148,7 @@ export class Leads extends Context.Service<Leads, {
         if (rows.length === 0) return yield* notFound
       })
 
-      return Leads.of({ list, create, update, remove })
+      return Leads.of({ list, get, create, update, remove })
     })
   )
 }

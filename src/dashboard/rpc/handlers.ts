@@ -9,6 +9,7 @@ import { EventBus } from "../../events/EventBus.ts"
 import { Analytics } from "../analytics/Analytics.ts"
 import { ConversationsView } from "../conversations/ConversationsView.ts"
 import { HumanSend } from "../conversations/HumanSend.ts"
+import { InboxView } from "../inbox/InboxView.ts"
 import { Leads } from "../leads/Leads.ts"
 import { Settings } from "../settings/Settings.ts"
 import { makeWebhookSettings } from "../settings/webhooks.ts"
@@ -17,6 +18,7 @@ export const DashboardRpcHandlers = DashboardRpcs.toLayer(Effect.gen(function*()
   const accounts = yield* Accounts
   const view = yield* ConversationsView
   const human = yield* HumanSend
+  const inbox = yield* InboxView
   const leads = yield* Leads
   const analytics = yield* Analytics
   const settings = yield* Settings
@@ -30,6 +32,10 @@ export const DashboardRpcHandlers = DashboardRpcs.toLayer(Effect.gen(function*()
     "conversations.takeover": ({ id }) => Effect.flatMap(CurrentUser, (caller) => view.setMode(caller, id, "human")),
     "conversations.release": ({ id }) => Effect.flatMap(CurrentUser, (caller) => view.setMode(caller, id, "bot")),
     "conversations.assign": ({ id, user_id }) => Effect.flatMap(CurrentUser, (caller) => view.assign(caller, id, user_id)),
+    "conversations.get": ({ id }) => Effect.flatMap(CurrentUser, (caller) => inbox.detail(caller, id)),
+    "conversations.activity": ({ id, ...query }) => Effect.flatMap(CurrentUser, (caller) => inbox.activity(caller, id, query)),
+    "conversations.followups": ({ id }) => Effect.flatMap(CurrentUser, (caller) => inbox.followUps(caller, id)),
+    "followups.cancel": ({ id, followup_id }) => Effect.flatMap(CurrentUser, (caller) => inbox.cancelFollowUp(caller, id, followup_id)),
     "messages.send": (input) => Effect.flatMap(CurrentUser, (caller) => human.send(caller, input)),
     "leads.list": (query) => Effect.flatMap(CurrentUser, (caller) => leads.list(caller, query)),
     "leads.create": (input) => Effect.flatMap(CurrentUser, (caller) => leads.create(caller, input)),
@@ -42,6 +48,7 @@ export const DashboardRpcHandlers = DashboardRpcs.toLayer(Effect.gen(function*()
     "channels.list": () => Effect.flatMap(CurrentUser, settings.listChannels),
     "organization.getProfile": () => Effect.flatMap(CurrentUser, settings.getProfile),
     "organization.putProfile": ({ profile }) => Effect.flatMap(CurrentUser, (caller) => settings.putProfile(caller, profile)),
+    "organization.templates": () => Effect.flatMap(CurrentUser, inbox.templates),
     "organization.getInvite": () => Effect.flatMap(CurrentUser, settings.getInvite),
     "organization.rotateInvite": () => Effect.flatMap(CurrentUser, settings.rotateInvite),
     "organization.getWebhook": () => Effect.flatMap(CurrentUser, webhooks.get),

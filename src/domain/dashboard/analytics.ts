@@ -1,7 +1,7 @@
 /** Analytics over a period and today's counts (SPEC §8). */
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
-import { IntentLevel, Stage } from "../enums.ts"
+import { Action, IntentLevel, Stage } from "../enums.ts"
 import { Authorization } from "./auth.ts"
 import { ValidationErrorWire } from "./errors.ts"
 import { RequestValidation } from "./validation.ts"
@@ -35,6 +35,10 @@ export const Analytics = Schema.Struct({
   followups: Schema.Struct({ scheduled: Schema.Int, sent: Schema.Int, cancelled: Schema.Int, answered: Schema.Int }),
   /** Median seconds from a conversation's first lead message to the first reply (bot or human). */
   median_first_response_seconds: Schema.NullOr(Schema.Number),
+  /** Messages per UTC day (days without any are left out): from leads, and from the bot or a person. */
+  messages_per_day: Schema.Array(Schema.Struct({ day: Schema.String, inbound: Schema.Int, outbound: Schema.Int })),
+  /** Lead turns decided in the period, every action listed (conversation_events.event_type = 'turn'). */
+  turns_by_action: Schema.Array(Schema.Struct({ action: Action, count: Schema.Int })),
   llm_usage: Schema.Array(Schema.Struct({
     day: Schema.String,
     tokens_in: Schema.Int,

@@ -11,6 +11,7 @@ import { CurrentUser, Me } from "./auth.ts"
 import { AssignPayload, ConversationItem, ConversationPage, ConversationQuery, MessageItem, MessagePage, SendPayload } from "./conversations.ts"
 import { RpcError, Unauthorized } from "./errors.ts"
 import { Cursor, Limit, Uuid } from "./fields.ts"
+import { ActivityPage, ActivityQuery, ConversationDetail, FollowUpItem, FollowUpList, TemplateList } from "./inbox.ts"
 import { CreateLeadPayload, Lead, LeadPage, LeadQuery, UpdateLeadPayload } from "./leads.ts"
 import { BusinessProfile, BusinessProfileUpdate, Channel, CreateChannelPayload, Invite } from "./settings.ts"
 import { DeliveryQuery, WebhookConfigured, WebhookDeliveryPage, WebhookPayload, WebhookSettings, WebhookTestResult } from "./webhooks.ts"
@@ -33,6 +34,10 @@ export class DashboardRpcs extends RpcGroup.make(
   Rpc.make("conversations.takeover", { payload: byId, success: ConversationItem, error: RpcError }),
   Rpc.make("conversations.release", { payload: byId, success: ConversationItem, error: RpcError }),
   Rpc.make("conversations.assign", { payload: { ...byId, ...AssignPayload.fields }, success: ConversationItem, error: RpcError }),
+  Rpc.make("conversations.get", { payload: byId, success: ConversationDetail, error: RpcError }),
+  Rpc.make("conversations.activity", { payload: { ...byId, ...ActivityQuery.fields }, success: ActivityPage, error: RpcError }),
+  Rpc.make("conversations.followups", { payload: byId, success: FollowUpList, error: RpcError }),
+  Rpc.make("followups.cancel", { payload: { ...byId, followup_id: Uuid }, success: FollowUpItem, error: RpcError }),
   Rpc.make("messages.send", { payload: SendPayload.fields, success: MessageItem, error: RpcError }),
   Rpc.make("leads.list", { payload: LeadQuery.fields, success: LeadPage, error: RpcError }),
   Rpc.make("leads.create", { payload: CreateLeadPayload.fields, success: Lead, error: RpcError }),
@@ -44,6 +49,7 @@ export class DashboardRpcs extends RpcGroup.make(
   Rpc.make("channels.list", { success: Schema.Array(Channel), error: RpcError }),
   Rpc.make("organization.getProfile", { success: BusinessProfile, error: RpcError }),
   Rpc.make("organization.putProfile", { payload: { profile: BusinessProfileUpdate }, success: BusinessProfile, error: RpcError }),
+  Rpc.make("organization.templates", { success: TemplateList, error: RpcError }),
   Rpc.make("organization.getInvite", { success: Invite, error: RpcError }),
   Rpc.make("organization.rotateInvite", { success: Invite, error: RpcError }),
   Rpc.make("organization.getWebhook", { success: WebhookSettings, error: RpcError }),

@@ -1,0 +1,31 @@
+/**
+ * Keeps every lead turn's decision as a `conversation_events` row (event_type 'turn', outcome the
+ * action, details.why), at the moment it was decided: the inbox shows it beside the turn's HTL
+ * steps, and analytics counts turns by action. Like ModeAudit, it listens to the EventBus, so a
+ * worker's turns are recorded where the database is (the API), once.
+ */
+import { DateTime, Effect, Layer, Stream } from "effect"
+import { SqlClient } from "effect/sql"
+import type { TurnDecided } from "../../domain/events.ts"
+import { EventBus } from "../../events/EventBus.ts"
+
+export const TURN_EVENT = "turn"
+
+export const TurnAuditLive = Layer.effectDiscard(Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const bus = yield* EventBus
+  yield* bus.all.pipe(
+    Stream.filter((e): e is TurnDecided => e._tag === "TurnDecided"),
+    Stream.runForEach((e) =>
+      sql`INSERT INTO conversation_events ${sql.insert({
+        organizationId: e.organizationId,
+        conversationId: e.conversationId,
+        eventType: TURN_EVENT,
+        outcome: e.action,
+        details: JSON.stringify({ why: e.why }),
+        createdAt: DateTime.toDateUtc(e.at)
+      })}`.pipe(Effect.catchCause((cause) => Effect.logWarning("turn audit row not written", cause)))
+    ),
+    Effect.forkScoped
+  )
+}))
