@@ -7,7 +7,8 @@
 import { hostname } from "node:os"
 import { randomBytes } from "node:crypto"
 import { PgClient } from "@effect/sql-pg"
-import { Array as Arr, Deferred, Duration, Effect, Exit, Layer, Option, PubSub, Queue, Schedule, Schema } from "effect"
+import { Array as Arr, Duration, Effect, Exit, Layer, Option, PubSub, Queue, Schedule, Schema } from "effect"
+import { makeGroupCommit } from "../db/groupCommit.ts"
 import { type Delivery, Inbox, InboxError, type InboxItem, type InboxOptions, defaultInboxOptions } from "./Inbox.ts"
 
 const CHANNEL = "webhook_inbox"
@@ -30,11 +31,6 @@ const decodeWait = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ ms: S
 
 const inboxError = (e: { readonly message: string }) => new InboxError({ reason: e.message })
 
-interface Pending {
-  readonly delivery: Delivery
-  readonly done: Deferred.Deferred<void, InboxError>
-}
-
 export const makePostgresInbox = (options: InboxOptions = defaultInboxOptions) =>
   Effect.gen(function*() {
     const pg = yield* PgClient.PgClient
@@ -42,22 +38,40 @@ export const makePostgresInbox = (options: InboxOptions = defaultInboxOptions) =
     const vtMs = Duration.toMillis(options.visibilityTimeout)
     const retryMs = Duration.toMillis(options.retryDelay)
 
-    // group commit: every put waiting while a batch commits goes into the next one; a full queue
-    // makes further puts wait (the webhook's answer waits too): memory stays bounded under a flood
-    const pending = yield* Queue.bounded<Pending>(MAX_PENDING_PUTS)
-    const writeBatch = Effect.gen(function*() {
-      const batch = yield* Queue.takeBetween(pending, 1, 512)
-      if (!Arr.isArrayNonEmpty(batch)) return
-      const rows = Arr.map(batch, (p) => ({
-        body: p.delivery.body,
-        signedBy: p.delivery.signedBy,
-        traceContext: p.delivery.traceparent === undefined ? null : pg.json({ traceparent: p.delivery.traceparent })
-      }))
-      const exit = yield* Effect.exit(pg`INSERT INTO webhook_inbox ${pg.insert(rows)}`.pipe(Effect.mapError(inboxError)))
-      yield* Effect.forEach(batch, (p) => Deferred.done(p.done, Exit.asVoid(exit)), { discard: true })
+    // group commit (src/db/groupCommit.ts): every put waiting while a batch commits goes into the
+    // next one; a full queue makes further puts wait (the webhook's answer waits too). One writer:
+    // while it commits, the next batch forms (bigger batches measured faster than 4 writers)
+    const put = yield* makeGroupCommit({
+      maxBatch: 512,
+      writers: 1,
+      capacity: MAX_PENDING_PUTS,
+      write: (batch: Arr.NonEmptyReadonlyArray<Delivery>) =>
+        pg`INSERT INTO webhook_inbox ${
+          pg.insert(Arr.map(batch, (d) => ({
+            body: d.body,
+            signedBy: d.signedBy,
+            traceContext: d.traceparent === undefined ? null : pg.json({ traceparent: d.traceparent })
+          })))
+        }`.pipe(
+          Effect.mapError(inboxError),
+          Effect.exit,
+          Effect.map((exit) => batch.map(() => Exit.asVoid(exit)))
+        )
     })
-    // one writer: while it commits, the next batch forms (bigger batches measured faster than 4 writers)
-    yield* Effect.forkScoped(Effect.forever(writeBatch), { startImmediately: true })
+    // completions too: one UPDATE for the items done at the same time
+    const complete = yield* makeGroupCommit({
+      maxBatch: 512,
+      writers: 1,
+      capacity: MAX_PENDING_PUTS,
+      write: (batch: Arr.NonEmptyReadonlyArray<InboxItem>) =>
+        pg`UPDATE webhook_inbox w SET status = 'done', processed_at = now(), claimed_by = NULL
+          FROM jsonb_to_recordset(${pg.json(batch.map((item) => ({ id: item.id, attempts: item.attempts })))}::jsonb) AS i(id bigint, attempts int)
+          WHERE w.id = i.id AND w.status = 'pending' AND w.attempts = i.attempts`.pipe(
+          Effect.mapError(inboxError),
+          Effect.exit,
+          Effect.map((exit) => batch.map(() => Exit.asVoid(exit)))
+        )
+    })
 
     // wake-ups: one LISTEN connection fans out to every waiting consumer
     const wakeups = yield* PubSub.sliding<void>(16)
@@ -117,17 +131,9 @@ export const makePostgresInbox = (options: InboxOptions = defaultInboxOptions) =
     return Inbox.of({
       kind: "postgres",
       // untraced: the webhook's hot path already has the request span
-      put: Effect.fnUntraced(function*(delivery: Delivery) {
-        const done = yield* Deferred.make<void, InboxError>()
-        yield* Queue.offer(pending, { delivery, done })
-        yield* Deferred.await(done)
-      }),
+      put,
       take,
-      complete: (item) =>
-        pg`UPDATE webhook_inbox SET status = 'done', processed_at = now(), claimed_by = NULL WHERE ${owned(item)}`.pipe(
-          Effect.asVoid,
-          Effect.mapError(inboxError)
-        ),
+      complete,
       retry: (item, error) => {
         const parked = item.attempts >= options.maxAttempts
         return pg`UPDATE webhook_inbox SET status = ${parked ? "parked" : "pending"}, claimed_by = NULL,

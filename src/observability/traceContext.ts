@@ -34,5 +34,11 @@ export const tagWithCurrentSpan = <A extends object>(event: A): Effect.Effect<A>
     Effect.orElseSucceed(() => event)
   )
 
+/** Remembers `span` as the publisher of `event` (a span captured earlier, e.g. before a group commit). */
+export const tagWithSpan = <A extends object>(event: A, span: Option.Option<Tracer.AnySpan>): A => {
+  if (Option.isSome(span)) publishedBy.set(event, span.value)
+  return event
+}
+
 /** The span that published `event`, if it was tagged. */
 export const publisherOf = (event: object): Option.Option<Tracer.AnySpan> => Option.fromNullishOr(publishedBy.get(event))

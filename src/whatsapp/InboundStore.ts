@@ -73,7 +73,7 @@ const phoneOf = (waId: string | undefined) => waId !== undefined && /^[1-9][0-9]
 const detail = (cause: unknown): string =>
   cause instanceof Error ? `${cause.message}${cause.cause === undefined ? "" : `: ${detail(cause.cause)}`}` : String(cause)
 
-const toStoreError = (e: SqlError.SqlError | Schema.SchemaError | StoreError) =>
+export const toStoreError = (e: SqlError.SqlError | Schema.SchemaError | StoreError) =>
   e instanceof StoreError ? e : new StoreError({ reason: e._tag === "SqlError" ? `${e.message}: ${detail(e.cause.cause)}` : e.message })
 
 export class InboundStore extends Context.Service<InboundStore, {

@@ -1,11 +1,13 @@
 /**
  * Background consumers of the inbox: take a batch, process each delivery, then complete it,
  * park it (undecodable: kept with the reason) or hand it back for a retry (any failure —
- * parked by the inbox after its last attempt). Waits on the inbox, never on a timer.
+ * parked by the inbox after its last attempt). Waits on the inbox, never on a timer. When the
+ * process stops, a consumer takes nothing more and finishes the batch in hand (src/lifecycle/Drain.ts).
  */
 import { Cause, Effect, Layer, Option, Schedule } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Inbox, type InboxItem } from "../inbox/Inbox.ts"
+import { Drain } from "../lifecycle/Drain.ts"
 import { parseTraceparent } from "../observability/traceContext.ts"
 import { EngineInstance } from "../conversations/instance.ts"
 import { Ingest } from "./Ingest.ts"
@@ -55,15 +57,26 @@ export const consumeInbox = (options: { readonly consumers: number; readonly bat
           }
         })
       )
+    const drain = yield* Drain
     const backoff = Schedule.min([Schedule.exponential("200 millis"), Schedule.spaced("10 seconds")])
-    const worker = inbox.take(options.batch).pipe(
+    const take = inbox.take(options.batch).pipe(
       Effect.tapError((e) => Effect.logWarning("inbox unavailable; backing off").pipe(Effect.annotateLogs({ error: e.reason }))),
       Effect.retry(backoff),
-      Effect.flatMap((items) => Effect.forEach(items, (item) => Effect.ignore(handle(item)), { discard: true }))
+      Effect.map(Option.some)
     )
+    // a long poll in progress is abandoned when the stop begins (SQS offers those items again)
+    const next = Effect.race(take, Effect.as(drain.started, Option.none<ReadonlyArray<InboxItem>>()))
+    const worker = Effect.gen(function*() {
+      while (true) {
+        const items = yield* next
+        if (Option.isNone(items)) return
+        // all at once: their writes share one transaction (Ingest's group commit)
+        yield* drain.track(Effect.forEach(items.value, (item) => Effect.ignore(handle(item)), { concurrency: "unbounded", discard: true }))
+      }
+    })
     yield* Effect.forEach(
       Array.from({ length: options.consumers }, (_, i) => i),
-      () => Effect.forkScoped(Effect.forever(worker)),
+      () => Effect.forkScoped(worker),
       { discard: true }
     )
   })
@@ -72,5 +85,5 @@ export const consumeInbox = (options: { readonly consumers: number; readonly bat
 export const InboxConsumerLive = Layer.effectDiscard(Effect.gen(function*() {
   const config = yield* AppConfig
   if (config.role === "api") return
-  yield* consumeInbox({ consumers: 4, batch: 8 })
+  yield* consumeInbox({ consumers: 2, batch: 128 })
 }))

@@ -5,8 +5,12 @@
  * channel's number only; the deployment's secret (bare route) for numbers of the quick-setup
  * organization without a secret of their own. Other parts, parts for a disabled channel (a
  * secret that cannot be opened) and unknown numbers are logged and dropped.
+ *
+ * Deliveries processed at the same time are stored together (a group commit: one transaction,
+ * set-based statements, src/whatsapp/ingestWrites.ts); each caller gets its own parts' results
+ * and publishes its own events once they are committed.
  */
-import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
+import { Cache, Context, DateTime, Duration, Effect, Exit, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import type { Lessee } from "../conversations/leases.ts"
 import { type DomainEvent, FollowUpChanged, MessageStatusChanged, MessageStored } from "../domain/events.ts"
@@ -14,13 +18,16 @@ import { type OrganizationId, Wamid } from "../domain/ids.ts"
 import { EventBus } from "../events/EventBus.ts"
 import type { InboxItem } from "../inbox/Inbox.ts"
 import { count, webhookDeliveries } from "../observability/metrics.ts"
-import { tagWithCurrentSpan } from "../observability/traceContext.ts"
+import { tagWithSpan } from "../observability/traceContext.ts"
+import { makeGroupCommit } from "../db/groupCommit.ts"
 import { type Channel, Channels, ChannelStoreError } from "./Channels.ts"
-import { InboundStore, type StoreError } from "./InboundStore.ts"
+import type { StoreError } from "./InboundStore.ts"
+import { makeIngestWrites, type Part, type PartResult } from "./ingestWrites.ts"
 import type { Contact } from "./payload/common.ts"
 import { decodeChangeValue, decodeMessage, decodeStatus, EnvelopeFromJson, StatusValue } from "./payload/envelope.ts"
 import { describe } from "./payload/describe.ts"
 import { findDefaultOrganization } from "./QuickSetup.ts"
+import type { AppSecret } from "./Signature.ts"
 import { decodeSigner, type Signer } from "./Signer.ts"
 import { WebhookSecrets } from "./WebhookSecrets.ts"
 
@@ -55,7 +62,6 @@ export class Ingest extends Context.Service<Ingest, {
   static readonly layer = Layer.effect(Ingest, Effect.gen(function*() {
     const channels = yield* Channels
     const secrets = yield* WebhookSecrets
-    const store = yield* InboundStore
     const bus = yield* EventBus
     const sql = yield* SqlClient.SqlClient
 
@@ -69,10 +75,17 @@ export class Ingest extends Context.Service<Ingest, {
       )
     )
 
+    // a number's channel and the secret its deliveries must carry, kept briefly (like the webhook's
+    // keys, WebhookSecrets): no database read nor decryption per delivery; a change applies within 5 s
+    const byNumber = yield* Cache.makeWith(
+      (phoneNumberId: string) =>
+        Effect.map(channels.findByPhoneNumberId(phoneNumberId), Option.map((channel) => ({ channel, expected: secrets.effectiveFor(channel) }))),
+      { capacity: 10_000, timeToLive: (exit) => Exit.isSuccess(exit) ? Duration.seconds(5) : Duration.zero }
+    )
+
     /** Why `signer` may not speak for `channel`'s number; none when it may. */
-    const refusal = Effect.fn("Ingest.authorize")(function*(signer: Signer, channel: Channel) {
+    const refusal = Effect.fn("Ingest.authorize")(function*(signer: Signer, channel: Channel, expected: Option.Option<AppSecret>) {
       if (channel.unreadable.length > 0) return Option.some(`channel disabled: its ${channel.unreadable.join(", ")} cannot be opened`)
-      const expected = secrets.effectiveFor(channel)
       if (signer._tag === "Channel") {
         return signer.channelId === channel.id && Option.isSome(expected) && expected.value.fingerprint === signer.fingerprint
           ? Option.none()
@@ -92,13 +105,8 @@ export class Ingest extends Context.Service<Ingest, {
         : Option.some("signed by another app's secret")
     })
 
-    const message = Effect.fn("Ingest.message")(function*(
-      channel: Channel,
-      contacts: ReadonlyArray<Contact>,
-      raw: unknown,
-      lessee: Lessee | null,
-      events: Array<DomainEvent>
-    ) {
+    /** A message of the delivery, ready to store (the span that prepared it is its turn's link). */
+    const message = Effect.fn("Ingest.message")(function*(channel: Channel, contacts: ReadonlyArray<Contact>, raw: unknown, parts: Array<Part>) {
       const decoded = decodeMessage(raw)
       if (Option.isNone(decoded)) return yield* Effect.logWarning("message without id/timestamp skipped")
       const d = decoded.value
@@ -106,8 +114,7 @@ export class Ingest extends Context.Service<Ingest, {
       const org = channel.organizationId
       if (d._tag === "Known" && d.message.type === "reaction") {
         const r = d.message.reaction
-        const found = yield* store.setReaction(org, r.message_id, r.emoji)
-        return yield* Effect.logDebug(found ? "reaction applied" : "reaction to an unknown message ignored")
+        return parts.push({ _tag: "Reaction", organizationId: org, wamid: r.message_id, emoji: r.emoji })
       }
       const contact = contacts.find((c) =>
         (m.from !== undefined && c.wa_id === m.from) || (m.from_user_id !== undefined && c.user_id === m.from_user_id)
@@ -116,56 +123,29 @@ export class Ingest extends Context.Service<Ingest, {
       const userId = m.from_user_id ?? contact?.user_id
       if (waId === undefined && userId === undefined) return yield* Effect.logWarning("message without a sender skipped")
       const described = describe(d)
-      const timestamp = timestampOf(m.timestamp)
-      const stored = yield* store.storeMessage({
-        organizationId: org,
-        channelId: channel.id,
-        lead: { waId, userId, name: contact?.profile?.name ?? contact?.profile?.username, ctwaClid: m.referral?.ctwa_clid },
-        wamid: m.id,
-        type: described.type,
-        content: described.content,
-        payload: raw,
-        replyTo: described.replyTo,
-        timestamp,
-        isTurn: described.isTurn,
-        lessee,
-        newWaId: d._tag === "Known" && d.message.type === "system" && d.message.system.type === "user_changed_number"
-          ? d.message.system.wa_id
-          : undefined
-      })
-      if (Option.isNone(stored)) return yield* Effect.logDebug("redelivered message ignored").pipe(Effect.annotateLogs({ wamid: m.id }))
-      const s = stored.value
-      const at = DateTime.fromDateUnsafe(timestamp)
-      yield* Effect.logInfo("lead message stored").pipe(
-        Effect.annotateLogs({ conversationId: s.conversationId, messageId: s.messageId, type: described.type })
-      )
-      for (const f of s.cancelledFollowUps) {
-        events.push(new FollowUpChanged({
+      parts.push({
+        _tag: "Message",
+        origin: yield* Effect.currentParentSpan.pipe(Effect.option),
+        input: {
           organizationId: org,
-          conversationId: s.conversationId,
-          at,
-          scheduledActionId: f.id,
-          change: "cancelled",
-          dueAt: DateTime.fromDateUnsafe(f.dueAt),
-          reason: "lead replied"
-        }))
-      }
-      // system notices (number changed …) are stored but are not lead turns
-      if (!described.isTurn) return
-      // the actor's turn links to this span (the delivery's trace)
-      events.push(yield* tagWithCurrentSpan(new MessageStored({
-        organizationId: org,
-        conversationId: s.conversationId,
-        at,
-        messageId: s.messageId,
-        leadId: s.leadId,
-        from: "LEAD",
-        type: described.type,
-        content: described.content
-      })))
+          channelId: channel.id,
+          lead: { waId, userId, name: contact?.profile?.name ?? contact?.profile?.username, ctwaClid: m.referral?.ctwa_clid },
+          wamid: m.id,
+          type: described.type,
+          content: described.content,
+          payload: raw,
+          replyTo: described.replyTo,
+          timestamp: timestampOf(m.timestamp),
+          isTurn: described.isTurn,
+          lessee: null,
+          newWaId: d._tag === "Known" && d.message.type === "system" && d.message.system.type === "user_changed_number"
+            ? d.message.system.wa_id
+            : undefined
+        }
+      })
     })
 
-    const status = Effect.fn("Ingest.status")(function*(channel: Channel, raw: unknown, events: Array<DomainEvent>) {
+    const status = Effect.fn("Ingest.status")(function*(channel: Channel, raw: unknown, parts: Array<Part>) {
       const decoded = decodeStatus(raw)
       if (Option.isNone(decoded)) return yield* Effect.logWarning("status not understood, skipped")
       const st = decoded.value
@@ -173,34 +153,24 @@ export class Ingest extends Context.Service<Ingest, {
       if (!isStatusValue(value)) return yield* Effect.logInfo("status value not handled").pipe(Effect.annotateLogs({ status: value }))
       const e = st.errors?.[0]
       yield* Effect.annotateCurrentSpan({ "wa.status": value, ...(e === undefined ? {} : { "wa.graph.error_code": e.code, "error.type": String(e.code) }) })
-      const applied = yield* store.applyStatus({
-        organizationId: channel.organizationId,
-        wamid: st.id,
-        status: value,
-        error: Option.fromNullishOr(e).pipe(Option.map((x) => ({
-          code: x.code,
-          title: x.title ?? x.message ?? null,
-          details: x.error_data?.details ?? null
-        })))
+      parts.push({
+        _tag: "Status",
+        at: timestampOf(st.timestamp),
+        input: {
+          organizationId: channel.organizationId,
+          wamid: st.id,
+          status: value,
+          error: Option.fromNullishOr(e).pipe(Option.map((x) => ({ code: x.code, title: x.title ?? x.message ?? null, details: x.error_data?.details ?? null })))
+        }
       })
-      if (Option.isNone(applied)) return yield* Effect.logDebug("status ignored (unknown message or not newer)")
-      events.push(new MessageStatusChanged({
-        organizationId: channel.organizationId,
-        conversationId: applied.value.conversationId,
-        at: DateTime.fromDateUnsafe(timestampOf(st.timestamp)),
-        messageId: applied.value.messageId,
-        wamid: Wamid.make(st.id),
-        status: value,
-        errorCode: e?.code ?? null
-      }))
     })
 
-    const process = Effect.fn("Ingest.process")(function*(item: InboxItem, lessee: Lessee | null) {
+    /** Decodes and authorizes a delivery: the parts to store, or why it can never be processed. */
+    const prepare = Effect.fnUntraced(function*(item: InboxItem) {
       const envelope = yield* decodeEnvelope(textDecoder.decode(item.body)).pipe(Effect.option)
-      if (Option.isNone(envelope)) return { outcome: { _tag: "Undecodable", reason: "not a WhatsApp webhook envelope" }, events: [] } satisfies Ingested
-      const events: Array<DomainEvent> = []
+      if (Option.isNone(envelope)) return Option.none<Array<Part>>()
+      const parts: Array<Part> = []
       const signer = decodeSigner(item.signedBy)
-      const byNumber = new Map<string, Option.Option<Channel>>()
       for (const entry of envelope.value.entry) {
         for (const change of entry.changes) {
           if (change.field !== "messages") {
@@ -213,14 +183,14 @@ export class Ingest extends Context.Service<Ingest, {
             yield* Effect.logWarning("change without metadata.phone_number_id skipped")
             continue
           }
-          const channel = byNumber.get(phoneNumberId) ?? (yield* channels.findByPhoneNumberId(phoneNumberId))
-          byNumber.set(phoneNumberId, channel)
+          const found = yield* Cache.get(byNumber, phoneNumberId)
+          const channel = Option.map(found, (f) => f.channel)
           const log = Effect.annotateLogs({ phoneNumberId, wabaId: entry.id })
           if (Option.isNone(channel)) {
             yield* Effect.logWarning("webhook for an unknown phone_number_id dropped").pipe(log)
             continue
           }
-          const refused = yield* refusal(signer, channel.value)
+          const refused = yield* refusal(signer, channel.value, Option.flatMap(found, (f) => f.expected))
           if (Option.isSome(refused)) {
             yield* Effect.logWarning(`webhook part dropped: ${refused.value}`).pipe(log, Effect.annotateLogs({ channelId: channel.value.id }))
             yield* count(webhookDeliveries, { outcome: channel.value.unreadable.length > 0 ? "channel_disabled" : "foreign_number" })
@@ -229,10 +199,84 @@ export class Ingest extends Context.Service<Ingest, {
           for (const error of value.value.errors ?? []) {
             yield* Effect.logWarning("WhatsApp reported an error").pipe(log, Effect.annotateLogs({ code: error.code, title: error.title ?? "" }))
           }
-          for (const raw of value.value.messages ?? []) yield* message(channel.value, value.value.contacts ?? [], raw, lessee, events)
-          for (const raw of value.value.statuses ?? []) yield* status(channel.value, raw, events)
+          for (const raw of value.value.messages ?? []) yield* message(channel.value, value.value.contacts ?? [], raw, parts)
+          for (const raw of value.value.statuses ?? []) yield* status(channel.value, raw, parts)
         }
       }
+      return Option.some(parts)
+    })
+
+    const writes = yield* makeIngestWrites
+    /** Deliveries prepared at the same time are stored together: one transaction (src/db/groupCommit.ts). */
+    const storeParts = yield* makeGroupCommit({ maxBatch: 256, writers: 2, capacity: 4_096, write: writes.write })
+
+    /** What the stored parts announce, in the delivery's order. */
+    const eventsOf = Effect.fnUntraced(function*(parts: ReadonlyArray<Part>, results: ReadonlyArray<PartResult>) {
+      const events: Array<DomainEvent> = []
+      for (const [i, part] of parts.entries()) {
+        const result = results[i]
+        if (part._tag === "Reaction") {
+          yield* Effect.logDebug(result?._tag === "Reaction" && result.found ? "reaction applied" : "reaction to an unknown message ignored")
+        } else if (part._tag === "Status") {
+          if (result?._tag !== "Status" || Option.isNone(result.applied)) {
+            yield* Effect.logDebug("status ignored (unknown message or not newer)")
+            continue
+          }
+          const e = Option.getOrNull(part.input.error)
+          events.push(new MessageStatusChanged({
+            organizationId: part.input.organizationId,
+            conversationId: result.applied.value.conversationId,
+            at: DateTime.fromDateUnsafe(part.at),
+            messageId: result.applied.value.messageId,
+            wamid: Wamid.make(part.input.wamid),
+            status: part.input.status,
+            errorCode: e?.code ?? null
+          }))
+        } else {
+          const input = part.input
+          if (result?._tag !== "Message" || Option.isNone(result.stored)) {
+            yield* Effect.logDebug("redelivered message ignored").pipe(Effect.annotateLogs({ wamid: input.wamid }))
+            continue
+          }
+          const s = result.stored.value
+          const at = DateTime.fromDateUnsafe(input.timestamp)
+          yield* Effect.logInfo("lead message stored").pipe(
+            Effect.annotateLogs({ conversationId: s.conversationId, messageId: s.messageId, type: input.type })
+          )
+          for (const f of s.cancelledFollowUps) {
+            events.push(new FollowUpChanged({
+              organizationId: input.organizationId,
+              conversationId: s.conversationId,
+              at,
+              scheduledActionId: f.id,
+              change: "cancelled",
+              dueAt: DateTime.fromDateUnsafe(f.dueAt),
+              reason: "lead replied"
+            }))
+          }
+          // system notices (number changed …) are stored but are not lead turns
+          if (!input.isTurn) continue
+          // the actor's turn links to the span that prepared it (the delivery's trace)
+          events.push(tagWithSpan(new MessageStored({
+            organizationId: input.organizationId,
+            conversationId: s.conversationId,
+            at,
+            messageId: s.messageId,
+            leadId: s.leadId,
+            from: "LEAD",
+            type: input.type,
+            content: input.content
+          }), part.origin))
+        }
+      }
+      return events
+    })
+
+    const process = Effect.fn("Ingest.process")(function*(item: InboxItem, lessee: Lessee | null) {
+      const parts = yield* prepare(item)
+      if (Option.isNone(parts)) return { outcome: { _tag: "Undecodable", reason: "not a WhatsApp webhook envelope" }, events: [] } satisfies Ingested
+      const results = parts.value.length === 0 ? [] : yield* storeParts({ parts: parts.value, lessee })
+      const events = yield* eventsOf(parts.value, results)
       // published once everything is stored (an actor reads what the events announce)
       yield* Effect.forEach(events, bus.publish, { discard: true })
       return { outcome: { _tag: "Processed" }, events } satisfies Ingested

@@ -7,7 +7,7 @@
  * (Signer: which numbers it may speak for) and answered 200; processing happens after the ack
  * (InboxConsumer → Ingest).
  */
-import { ByteSize, Duration, Effect, Option, Redacted, Result } from "effect"
+import { ByteSize, Context, Duration, Effect, Layer, Option, Redacted, Result } from "effect"
 import { HttpIncomingMessage, HttpMiddleware, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { clientAddress } from "../auth/clientAddress.ts"
@@ -72,7 +72,25 @@ const handshake = (query: VerifyQuery, expected: Option.Option<Redacted.Redacted
     return query["hub.challenge"] ?? ""
   })
 
-export const WebhookHttpLive = HttpApiBuilder.group(Api, "whatsapp", Effect.fn(function*(handlers) {
+/** A delivery as it arrives, whichever way it came in: the client's address, the signature, the body (bounded). */
+export interface Arrival {
+  readonly address: string
+  readonly signature: string | undefined
+  /** Content-Length, 0 when not given */
+  readonly declaredBytes: number
+  readonly body: Effect.Effect<Uint8Array, PayloadTooLarge | InvalidSignature>
+}
+
+/** The route a delivery came to: the bare one (the deployment's secret) or a channel's. */
+export type WebhookRoute = { readonly name: "deployment" } | { readonly name: "channel"; readonly channelId: ChannelId }
+
+export type IntakeError = InvalidSignature | PayloadTooLarge | InboxUnavailable | TooManyBadSignatures
+
+/** Checks and stores a delivery (both ways in: the HttpApi handler and the node:http fast path). */
+export class WebhookIntake extends Context.Service<WebhookIntake, {
+  readonly receive: (arrival: Arrival, route: WebhookRoute) => Effect.Effect<HttpServerResponse.HttpServerResponse, IntakeError>
+}>()("wa/WebhookIntake") {
+  static readonly layer = Layer.effect(WebhookIntake, Effect.gen(function*() {
   const config = yield* AppConfig
   const secrets = yield* WebhookSecrets
   const inbox = yield* Inbox
@@ -109,31 +127,23 @@ export const WebhookHttpLive = HttpApiBuilder.group(Api, "whatsapp", Effect.fn(f
       })
     )
 
-  const intake = (
-    request: HttpServerRequest.HttpServerRequest,
-    route: { readonly name: "deployment" | "channel"; readonly key: string; readonly channelId?: ChannelId },
-    check: Effect.Effect<Result.Result<Check, Refusal>, InboxUnavailable>
-  ) =>
+  const receive = (arrival: Arrival, route: WebhookRoute) =>
     Effect.gen(function*() {
-      const address = clientAddress(Option.getOrUndefined(request.remoteAddress), request.headers["x-forwarded-for"], config.trustProxy)
-      const log = Effect.annotateLogs({ route: route.name, ...(route.channelId === undefined ? {} : { channelId: route.channelId }) })
-      const wait = yield* throttle.blocked(address, route.key)
+      const { address } = arrival
+      const key = route.name === "channel" ? route.channelId : "-"
+      const log = Effect.annotateLogs({ route: route.name, ...(route.name === "channel" ? { channelId: route.channelId } : {}) })
+      const wait = yield* throttle.blocked(address, key)
       if (Option.isSome(wait)) return yield* new TooManyBadSignatures({ retryAfterSeconds: wait.value })
-      const declared = Number(request.headers["content-length"] ?? "0")
-      if (declared > WEBHOOK_MAX_BYTES) return yield* tooLarge
-      const body = new Uint8Array(
-        yield* request.arrayBuffer.pipe(
-          Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(WEBHOOK_MAX_BYTES)),
-          Effect.mapError((e) => e.reason._tag === "RequestParseError" && e.reason.reason === "BodyTooLarge" ? tooLarge : new InvalidSignature())
-        )
-      )
-      const header = request.headers["x-hub-signature-256"]
+      if (arrival.declaredBytes > WEBHOOK_MAX_BYTES) return yield* tooLarge
+      const body = yield* arrival.body
+      const header = arrival.signature
+      const check = route.name === "channel" ? channelCheck(route.channelId) : Effect.succeed(deploymentCheck)
       const verdict = Result.flatMap(yield* check, (c): Result.Result<Check, Refusal> =>
         verifySignature(header, body, c.secret)
           ? Result.succeed(c)
           : Result.fail({ reason: header === undefined ? "missing X-Hub-Signature-256" : "invalid X-Hub-Signature-256", level: "warning" }))
       if (Result.isFailure(verdict)) {
-        const usedUp = yield* throttle.failed(address, route.key)
+        const usedUp = yield* throttle.failed(address, key)
         // never log the body: it is unauthenticated input
         const line = `webhook rejected: ${verdict.failure.reason}`
         yield* (verdict.failure.level === "error" ? Effect.logError(line) : Effect.logWarning(line)).pipe(
@@ -171,10 +181,28 @@ export const WebhookHttpLive = HttpApiBuilder.group(Api, "whatsapp", Effect.fn(f
           "messaging.destination.name": "webhook_inbox",
           "wa.webhook.route": route.name
         }
-      }),
-      HttpMiddleware.withLoggerDisabled
+      })
     )
+  return WebhookIntake.of({ receive })
+  }))
+}
 
+/** The body of an HttpApi request, at most WEBHOOK_MAX_BYTES. */
+const arrivalOf = (request: HttpServerRequest.HttpServerRequest, trustProxy: number): Arrival => ({
+  address: clientAddress(Option.getOrUndefined(request.remoteAddress), request.headers["x-forwarded-for"], trustProxy),
+  signature: request.headers["x-hub-signature-256"],
+  declaredBytes: Number(request.headers["content-length"] ?? "0"),
+  body: request.arrayBuffer.pipe(
+    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(WEBHOOK_MAX_BYTES)),
+    Effect.map((buffer) => new Uint8Array(buffer)),
+    Effect.mapError((e) => e.reason._tag === "RequestParseError" && e.reason.reason === "BodyTooLarge" ? tooLarge : new InvalidSignature())
+  )
+})
+
+export const WebhookHttpLive = HttpApiBuilder.group(Api, "whatsapp", Effect.fn(function*(handlers) {
+  const config = yield* AppConfig
+  const secrets = yield* WebhookSecrets
+  const intake = yield* WebhookIntake
   return handlers
     .handle("verify", ({ query }) => handshake(query, secrets.deploymentVerifyToken))
     .handle("verifyChannel", ({ params, query }) =>
@@ -184,9 +212,10 @@ export const WebhookHttpLive = HttpApiBuilder.group(Api, "whatsapp", Effect.fn(f
           handshake(query, Option.flatMap(Option.filter(keys, (k) => k.unreadable.length === 0), (k) => k.verifyToken))
         )
       ))
-    .handleRaw("receive", ({ request }) => intake(request, { name: "deployment", key: "-" }, Effect.succeed(deploymentCheck)))
-    .handleRaw("receiveChannel", ({ params, request }) => {
-      const channelId = ChannelId.make(params.channelId)
-      return intake(request, { name: "channel", key: channelId, channelId }, channelCheck(channelId))
-    })
+    .handleRaw("receive", ({ request }) =>
+      intake.receive(arrivalOf(request, config.trustProxy), { name: "deployment" }).pipe(HttpMiddleware.withLoggerDisabled))
+    .handleRaw("receiveChannel", ({ params, request }) =>
+      intake.receive(arrivalOf(request, config.trustProxy), { name: "channel", channelId: ChannelId.make(params.channelId) }).pipe(
+        HttpMiddleware.withLoggerDisabled
+      ))
 }))

@@ -14,7 +14,8 @@ import { InboxConsumerLive } from "./InboxConsumer.ts"
 import { Ingest } from "./Ingest.ts"
 import { NumberOwnership } from "./NumberOwnership.ts"
 import { QuickSetupLive } from "./QuickSetup.ts"
-import { WebhookHttpLive } from "./WebhookHttp.ts"
+import { webhookFastPath } from "./webhookFastPath.ts"
+import { WebhookHttpLive, WebhookIntake } from "./WebhookHttp.ts"
 import { WebhookSecrets } from "./WebhookSecrets.ts"
 import { WebhookThrottle } from "./WebhookThrottle.ts"
 import { WhatsApp } from "./WhatsApp.ts"
@@ -30,6 +31,9 @@ const Background = Layer.mergeAll(QuickSetupLive, InboxConsumerLive.pipe(Layer.p
 /** Channels, WhatsApp, Inbox, WebhookSecrets, InboundStore, NumberOwnership — and the quick-setup + consumers running. */
 export const WhatsAppLive = Background.pipe(Layer.provideMerge(Core))
 
+/** One intake (and one bad-signature throttle) for both ways in. */
+const IntakeLive = WebhookIntake.layer.pipe(Layer.provide(WebhookThrottle.layer))
+
 /** Meta's callbacks: `POST /webhooks/whatsapp` and `POST /webhooks/whatsapp/{channelId}`. */
 const isDelivery = (request: HttpServerRequest.HttpServerRequest) =>
   request.method === "POST" && (request.url === "/webhooks/whatsapp" || request.url.startsWith("/webhooks/whatsapp/"))
@@ -40,6 +44,9 @@ const isDelivery = (request: HttpServerRequest.HttpServerRequest) =>
  * delivery's trace starts at `Webhook.receive` and continues in `InboxConsumer.handle`.
  */
 export const WhatsAppHttpLive = Layer.merge(
-  WebhookHttpLive.pipe(Layer.provide(WebhookThrottle.layer)),
+  WebhookHttpLive.pipe(Layer.provide(IntakeLive)),
   Layer.succeed(HttpMiddleware.TracerDisabledWhen, isDelivery)
 )
+
+/** The same intake answered by node:http itself, below the router (src/whatsapp/webhookFastPath.ts). */
+export const WhatsAppFastPathLive = webhookFastPath.pipe(Layer.provide(IntakeLive))

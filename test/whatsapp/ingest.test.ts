@@ -47,6 +47,44 @@ describe("WhatsApp inbox consumer", () => {
         assert.strictEqual(ana[0]?.leadId, ana[1]?.leadId)
       }))
 
+    it.effect("many deliveries at once share a write: each message once, one lead per number, each lead's messages in order", () =>
+      Effect.gen(function*() {
+        yield* setupChannels
+        const sql = yield* SqlClient.SqlClient
+        const leads = ["15550000201", "15550000202", "15550000203"]
+        // 30 deliveries of 2 messages, 10 per lead; every fifth one sent twice (a redelivery in the same batch)
+        const payloads = Array.from({ length: 30 }, (_, i) => {
+          const from = leads[i % 3] ?? ""
+          const n = Math.floor(i / 3)
+          return envelope(entry("waba-1", change({
+            phoneNumberId: PN1,
+            contacts: [{ waId: from, name: `Lead ${from.slice(-1)} v${n}` }],
+            messages: [0, 1].map((k) => text(from, `m${String(n * 2 + k).padStart(2, "0")}`, { id: `wamid.batch.${from}.${n}.${k}` }))
+          })))
+        })
+        const sent = [...payloads, ...payloads.filter((_, i) => i % 5 === 0)]
+        const events = yield* eventsDuring(isStored, Effect.andThen(Effect.forEach(sent, (p) => deliver(SECRET_A, p), { concurrency: "unbounded" }), settled))
+        const rows = yield* sql<{ waId: string; name: string; content: string; n: number }>`
+          SELECT l.wa_id, l.name, m.content, count(*) OVER (PARTITION BY m.wamid)::int AS n FROM messages m JOIN leads l ON l.id = m.lead_id
+          WHERE l.wa_id IN ${sql.in(leads)} ORDER BY m.created_at, m.id`
+        assert.strictEqual(rows.length, 60)
+        assert.isTrue(rows.every((r) => r.n === 1), "each wamid stored once")
+        assert.strictEqual(events.filter(isStored).length, 60, "each message announced once")
+        const perLead = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM leads WHERE wa_id IN ${sql.in(leads)}`
+        assert.strictEqual(perLead[0]?.n, 3)
+        for (const lead of leads) {
+          // the deliveries raced each other, but a delivery's own messages keep their order
+          const mine = rows.filter((r) => r.waId === lead).map((r) => r.content)
+          for (let i = 0; i < mine.length; i += 1) {
+            const at = mine.indexOf(`m${String(Number(mine[i]?.slice(1)) + 1).padStart(2, "0")}`)
+            if (Number(mine[i]?.slice(1)) % 2 === 0) assert.isAbove(at, i, `${lead}: ${mine.join(" ")}`)
+          }
+        }
+        const conversations = yield* sql<{ n: number }>`SELECT count(DISTINCT c.id)::int AS n FROM conversations c JOIN leads l ON l.id = c.lead_id
+          WHERE l.wa_id IN ${sql.in(leads)}`
+        assert.strictEqual(conversations[0]?.n, 3)
+      }))
+
     it.effect("every message type is stored with its type and a readable content; unknown ones as unsupported", () =>
       Effect.gen(function*() {
         yield* setupChannels

@@ -73,8 +73,31 @@ const normalise = (scores: ReadonlyArray<LanguageScore>): ReadonlyArray<Language
   return total <= 0 ? [] : scores.map((s) => ({ lang: s.lang, score: Math.max(0, s.score) / total }))
 }
 
-/** The language of `text`, or null when it shows none at all. */
+/** Detections remembered per scorer: a turn, its guardrails and its handoff notice read the same messages again. */
+const remembered = new WeakMap<Scorer, Map<string, Detection | null>>()
+const REMEMBERED = 2_000
+
+/** The language of `text`, or null when it shows none at all (pure: the same question is answered once). */
 export const detect = (scorer: Scorer, text: string, options: DetectOptions): Detection | null => {
+  let cache = remembered.get(scorer)
+  if (cache === undefined) {
+    cache = new Map()
+    remembered.set(scorer, cache)
+  }
+  const key = JSON.stringify([text, options.candidates, options.names ?? [], options.expected ?? [], options.chatWords ?? true])
+  if (cache.has(key)) {
+    const hit = cache.get(key) ?? null
+    cache.delete(key) // most recently used last
+    cache.set(key, hit)
+    return hit
+  }
+  const found = detectUncached(scorer, text, options)
+  cache.set(key, found)
+  if (cache.size > REMEMBERED) cache.delete(cache.keys().next().value ?? key)
+  return found
+}
+
+const detectUncached = (scorer: Scorer, text: string, options: DetectOptions): Detection | null => {
   const cleaned = cleanForDetection(text, options.names ?? [])
   const script = scriptLanguage(cleaned, options.candidates)
   if (script !== null) return { ...script, ranked: [{ lang: script.lang, score: 1 }] }

@@ -69,9 +69,20 @@ export interface Found {
   readonly end: number
 }
 
+/** Each pattern's global twin, made once (patterns are module constants). */
+const globals = new WeakMap<RegExp, RegExp>()
+const globalOf = (p: RegExp) => {
+  let g = globals.get(p)
+  if (g === undefined) {
+    g = new RegExp(p.source, p.flags.includes("g") ? p.flags : `${p.flags}g`)
+    globals.set(p, g)
+  }
+  return g
+}
+
 /** Every match of every pattern (global matching), in text order. */
 export const findAll = (patterns: ReadonlyArray<RegExp>, text: string): ReadonlyArray<Found> =>
   patterns
-    .flatMap((p) => [...text.matchAll(new RegExp(p.source, p.flags.includes("g") ? p.flags : `${p.flags}g`))])
+    .flatMap((p) => [...text.matchAll(globalOf(p))])
     .map((m) => ({ phrase: m[0].trim(), start: m.index, end: m.index + m[0].length }))
     .sort((a, b) => a.start - b.start)

@@ -30,16 +30,27 @@ const SCRIPTS: ReadonlyArray<readonly [RegExp, ReadonlyArray<string>]> = [
 /** Letters needed in the script before it decides (one stray character does not). */
 const MIN_LETTERS = 2
 
+const LATIN = /\p{Script=Latin}/u
+const LETTER = /\p{L}/u
+
 export const scriptLanguage = (text: string, candidates: ReadonlyArray<string>): Omit<Detection, "ranked"> | null => {
-  const letters = [...text].filter((c) => /\p{L}/u.test(c))
-  if (letters.length === 0) return null
-  let best: { readonly langs: ReadonlyArray<string>; readonly n: number } | null = null
-  for (const [script, langs] of SCRIPTS) {
-    // kana beside Han means Japanese: count it for Japanese first
-    const n = letters.filter((c) => script.test(c)).length
-    if (n > (best?.n ?? 0)) best = { langs, n }
+  // one pass over the letters (the scripts are disjoint): most chat text is Latin and stops at the first test
+  const counts = SCRIPTS.map(() => 0)
+  let letters = 0
+  for (const c of text) {
+    if (!LETTER.test(c)) continue
+    letters++
+    if (LATIN.test(c)) continue
+    const i = SCRIPTS.findIndex(([script]) => script.test(c))
+    if (i >= 0) counts[i] = (counts[i] ?? 0) + 1
   }
-  if (best === null || best.n < MIN_LETTERS || best.n * 2 < letters.length) return null
-  const lang = best.langs.find((l) => candidates.includes(l)) ?? best.langs[0] ?? "und"
-  return { lang, confidence: best.n / letters.length, confident: true }
+  if (letters === 0) return null
+  // in SCRIPTS' order: kana beside Han means Japanese (counted for Japanese first)
+  let best = -1
+  for (let i = 0; i < SCRIPTS.length; i++) if ((counts[i] ?? 0) > (counts[best] ?? 0)) best = i
+  const n = counts[best] ?? 0
+  const langs = SCRIPTS[best]?.[1]
+  if (langs === undefined || n < MIN_LETTERS || n * 2 < letters) return null
+  const lang = langs.find((l) => candidates.includes(l)) ?? langs[0] ?? "und"
+  return { lang, confidence: n / letters, confident: true }
 }

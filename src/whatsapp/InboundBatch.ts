@@ -1,0 +1,241 @@
+/**
+ * Storing many webhook messages and statuses with a handful of set-based statements, inside the
+ * caller's transaction: what InboundStore does one message at a time (same rules: leads found by
+ * number, BSUID or phone and their identities linked, one conversation per lead and channel,
+ * each wamid once, the newest message on the conversation, pending follow-ups cancelled by a
+ * lead's turn message, the conversation's lease taken for the engine, statuses that only move
+ * forward). Rows are locked in id order, so two batches never wait on each other in a circle.
+ *
+ * Input order is kept: a message's `ord` orders its `created_at` within the batch.
+ */
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Schema } from "effect"
+import type { Lessee } from "../conversations/leases.ts"
+import { ConversationId, LeadId, MessageId, ScheduledActionId } from "../domain/ids.ts"
+import type { InboundMessageInput, StatusApplied, StatusInput, StoredInbound } from "./InboundStore.ts"
+
+/** pending/unknown < sent < failed < delivered < read < played: a status never moves left. */
+const RANK = "ARRAY['pending','unknown','sent','failed','delivered','read','played']::text[]"
+
+export const phoneOf = (waId: string | undefined) => waId !== undefined && /^[1-9][0-9]{6,14}$/.test(waId) ? `+${waId}` : null
+
+const FoundLead = Schema.Array(Schema.Struct({ k: Schema.Int, id: LeadId }))
+const InsertedLead = Schema.Array(Schema.Struct({ id: LeadId, organizationId: Schema.String, waId: Schema.NullOr(Schema.String), userId: Schema.NullOr(Schema.String) }))
+const ConversationRow = Schema.Array(Schema.Struct({ id: ConversationId, leadId: LeadId, channelId: Schema.String }))
+const InsertedMessage = Schema.Array(Schema.Struct({ id: MessageId, wamid: Schema.String }))
+const CancelledRow = Schema.Array(Schema.Struct({ id: ScheduledActionId, conversationId: ConversationId, scheduledAt: Schema.Date }))
+const AppliedStatus = Schema.Array(Schema.Struct({ k: Schema.Int, id: MessageId, conversationId: ConversationId }))
+const Taken = Schema.Array(Schema.Struct({ conversationId: ConversationId }))
+
+/** A message of the batch, by its position in the input. */
+export type StoredMessages = ReadonlyMap<number, StoredInbound>
+
+interface Identity {
+  readonly k: number
+  readonly org: string
+  readonly wa_id: string | null
+  readonly user_id: string | null
+  readonly phone: string | null
+  name: string | null
+  ctwa: string | null
+}
+
+const identityKey = (input: InboundMessageInput) => `${input.organizationId} ${input.lead.waId ?? ""} ${input.lead.userId ?? ""}`
+
+export const makeInboundBatch = Effect.gen(function*() {
+  const pg = yield* PgClient.PgClient
+  const decode = <S extends Schema.Constraint & { readonly DecodingServices: never }>(schema: S) => Effect.flatMap(Schema.decodeUnknownEffect(schema))
+
+  const findLeads = (identities: ReadonlyArray<Identity>) =>
+    pg`WITH i AS (SELECT * FROM jsonb_to_recordset(${pg.json(identities)}::jsonb)
+          AS i(k int, org uuid, wa_id text, user_id text, phone text))
+        SELECT DISTINCT ON (i.k) i.k, l.id FROM i JOIN leads l ON l.organization_id = i.org AND (
+          (i.wa_id IS NOT NULL AND l.wa_id = i.wa_id) OR (i.user_id IS NOT NULL AND l.user_id = i.user_id)
+          OR (i.phone IS NOT NULL AND l.phone = i.phone AND l.deleted_at IS NULL))
+        ORDER BY i.k, (l.wa_id = i.wa_id) DESC NULLS LAST, l.created_at`.pipe(decode(FoundLead))
+
+  /** Every identity's lead: found (identities linked, name kept fresh) or created. */
+  const upsertLeads = Effect.fnUntraced(function*(identities: ReadonlyArray<Identity>) {
+    const leadOf = new Map<number, LeadId>()
+    for (const f of yield* findLeads(identities)) leadOf.set(f.k, f.id)
+    const missing = identities.filter((i) => !leadOf.has(i.k))
+    if (missing.length > 0) {
+      const inserted = yield* pg`INSERT INTO leads (organization_id, wa_id, user_id, phone, name, ctwa_clid)
+          SELECT org, wa_id, user_id, phone, name, ctwa FROM jsonb_to_recordset(${pg.json(missing)}::jsonb)
+            AS i(k int, org uuid, wa_id text, user_id text, phone text, name text, ctwa text) ORDER BY k
+          ON CONFLICT DO NOTHING RETURNING id, organization_id, wa_id, user_id`.pipe(decode(InsertedLead))
+      for (const row of inserted) {
+        const identity = missing.find((i) => i.org === row.organizationId && i.wa_id === row.waId && i.user_id === row.userId)
+        if (identity !== undefined) leadOf.set(identity.k, row.id)
+      }
+      // two identities of the batch for one new lead (or a concurrent insert): found now
+      const still = missing.filter((i) => !leadOf.has(i.k))
+      if (still.length > 0) for (const f of yield* findLeads(still)) leadOf.set(f.k, f.id)
+    }
+    const found = identities.filter((i) => !missing.includes(i))
+    if (found.length > 0) {
+      // leads before conversations, in id order (the one-message path and the engine lock leads first too)
+      const updates = [...new Map(found.map((i) => [leadOf.get(i.k), { ...i, id: leadOf.get(i.k) }])).values()]
+        .sort((a, b) => String(a.id).localeCompare(String(b.id)))
+      yield* pg`SELECT id FROM leads WHERE id IN ${pg.in(updates.map((u) => String(u.id)))} ORDER BY id FOR UPDATE`
+      yield* pg`UPDATE leads l SET name = coalesce(i.name, l.name), wa_id = coalesce(l.wa_id, i.wa_id),
+          user_id = coalesce(i.user_id, l.user_id), phone = coalesce(l.phone, i.phone),
+          ctwa_clid = coalesce(l.ctwa_clid, i.ctwa), updated_at = now()
+        FROM jsonb_to_recordset(${pg.json(updates)}::jsonb) AS i(id uuid, wa_id text, user_id text, phone text, name text, ctwa text)
+        WHERE l.id = i.id`
+    }
+    return leadOf
+  })
+
+  /**
+   * Stores the messages (none of them a number change: that one goes one at a time). `lessee`:
+   * the engine that takes the turns. Returns what was stored new, by input position.
+   */
+  const storeMessages = Effect.fn("InboundBatch.storeMessages")(function*(inputs: ReadonlyArray<InboundMessageInput>, lessee: Lessee | null) {
+    const stored = new Map<number, StoredInbound>()
+    if (inputs.length === 0) return stored as StoredMessages
+    // one identity per (organization, number, BSUID): the latest name of the batch, the first ad click
+    const identities = new Map<string, Identity>()
+    for (const input of inputs) {
+      const key = identityKey(input)
+      const seen = identities.get(key)
+      if (seen === undefined) {
+        identities.set(key, {
+          k: identities.size,
+          org: input.organizationId,
+          wa_id: input.lead.waId ?? null,
+          user_id: input.lead.userId ?? null,
+          phone: phoneOf(input.lead.waId),
+          name: input.lead.name ?? null,
+          ctwa: input.lead.ctwaClid ?? null
+        })
+      } else {
+        seen.name = input.lead.name ?? seen.name
+        seen.ctwa = seen.ctwa ?? input.lead.ctwaClid ?? null
+      }
+    }
+    const leadOf = yield* upsertLeads([...identities.values()])
+    const leadFor = (input: InboundMessageInput) => leadOf.get(identities.get(identityKey(input))?.k ?? -1)
+
+    const pairs = [...new Map(inputs.flatMap((input) => {
+      const leadId = leadFor(input)
+      return leadId === undefined ? [] : [[`${leadId} ${input.channelId}`, { org: input.organizationId, lead_id: leadId, channel_id: input.channelId }] as const]
+    })).values()].sort((a, b) => a.lead_id.localeCompare(b.lead_id))
+    const conversations = yield* pg`INSERT INTO conversations (organization_id, lead_id, channel_id)
+        SELECT org, lead_id, channel_id FROM jsonb_to_recordset(${pg.json(pairs)}::jsonb) AS i(org uuid, lead_id uuid, channel_id uuid)
+        ORDER BY lead_id
+        ON CONFLICT (lead_id, channel_id) DO UPDATE SET updated_at = now() RETURNING id, lead_id, channel_id`.pipe(decode(ConversationRow))
+    const conversationOf = new Map(conversations.map((c) => [`${c.leadId} ${c.channelId}`, c.id]))
+
+    const rows = inputs.flatMap((input, ord) => {
+      const leadId = leadFor(input)
+      const conversationId = leadId === undefined ? undefined : conversationOf.get(`${leadId} ${input.channelId}`)
+      if (leadId === undefined || conversationId === undefined) return []
+      return [{
+        ord,
+        org: input.organizationId,
+        conversation_id: conversationId,
+        lead_id: leadId,
+        type: input.type,
+        content: input.content,
+        payload: input.payload,
+        wamid: input.wamid,
+        reply_to: input.replyTo ?? null,
+        ts: input.timestamp.toISOString(),
+        is_turn: input.isTurn
+      }]
+    })
+    const inserted = yield* pg`INSERT INTO messages (organization_id, conversation_id, lead_id, message_from, type, content,
+          payload, wamid, reply_to_wamid, status, wa_timestamp, created_at)
+        SELECT org, conversation_id, lead_id, 'LEAD', type, content, payload, wamid, reply_to, 'received', ts,
+          now() + make_interval(secs => ord / 1000000.0)
+        FROM jsonb_to_recordset(${pg.json(rows)}::jsonb) AS i(ord int, org uuid, conversation_id uuid, lead_id uuid, type text,
+          content text, payload jsonb, wamid text, reply_to text, ts timestamptz, is_turn boolean)
+        ORDER BY ord
+        ON CONFLICT (wamid) DO NOTHING RETURNING id, wamid`.pipe(decode(InsertedMessage))
+    const idOf = new Map(inserted.map((m) => [m.wamid, m.id]))
+    // a wamid twice in the batch is stored once: the first one is the new message
+    const fresh = rows.filter((r) => {
+      const id = idOf.get(r.wamid)
+      if (id === undefined) return false
+      idOf.delete(r.wamid)
+      stored.set(r.ord, { messageId: id, conversationId: r.conversation_id, leadId: r.lead_id, cancelledFollowUps: [] })
+      return true
+    })
+
+    if (fresh.length > 0) {
+      yield* pg`UPDATE conversations c SET
+          last_message = CASE WHEN c.last_message_at IS NULL OR c.last_message_at <= n.ts THEN n.content ELSE c.last_message END,
+          last_message_at = GREATEST(c.last_message_at, n.ts),
+          last_user_message_at = CASE WHEN n.turn_ts IS NULL THEN c.last_user_message_at ELSE GREATEST(c.last_user_message_at, n.turn_ts) END,
+          updated_at = now()
+        FROM (SELECT DISTINCT ON (conversation_id) conversation_id, org, content, ts,
+                max(ts) FILTER (WHERE is_turn) OVER (PARTITION BY conversation_id) AS turn_ts
+              FROM jsonb_to_recordset(${pg.json(fresh)}::jsonb) AS i(ord int, org uuid, conversation_id uuid, content text, ts timestamptz, is_turn boolean)
+              ORDER BY conversation_id, ts DESC, ord DESC) n
+        WHERE c.id = n.conversation_id AND c.organization_id = n.org`
+      const turns = fresh.filter((r) => r.is_turn)
+      if (turns.length > 0) {
+        const cancelled = yield* pg`UPDATE scheduled_actions SET status = 'CANCELLED', cancelled_at = now(), outcome = 'lead replied'
+            WHERE status = 'PENDING' AND (organization_id, conversation_id) IN
+              (SELECT org, conversation_id FROM jsonb_to_recordset(${pg.json(turns)}::jsonb) AS i(org uuid, conversation_id uuid))
+            RETURNING id, conversation_id, scheduled_at`.pipe(decode(CancelledRow))
+        // each conversation's cancellations are told with its first new turn message
+        const told = new Set<string>()
+        for (const r of turns) {
+          const s = stored.get(r.ord)
+          if (s === undefined || told.has(r.conversation_id)) continue
+          told.add(r.conversation_id)
+          const mine = cancelled.filter((c) => c.conversationId === r.conversation_id)
+          if (mine.length > 0) stored.set(r.ord, { ...s, cancelledFollowUps: mine.map((c) => ({ id: c.id, dueAt: c.scheduledAt })) })
+        }
+      }
+    }
+    // every turn message's conversation is leased to the engine (a redelivery too: see InboundStore)
+    const leased = [...new Map(rows.filter((r) => r.is_turn).map((r) => [r.conversation_id, { conversation_id: r.conversation_id, org: r.org }])).values()]
+    if (lessee !== null && leased.length > 0) yield* acquireLeases(leased, lessee)
+    return stored as StoredMessages
+  })
+
+  /** Takes (or keeps) the leases; a lease a live owner holds is poked instead, as the one-message path does. */
+  const acquireLeases = Effect.fnUntraced(function*(keys: ReadonlyArray<{ readonly conversation_id: string; readonly org: string }>, lessee: Lessee) {
+    const sorted = [...keys].sort((a, b) => a.conversation_id.localeCompare(b.conversation_id))
+    const taken = yield* pg`INSERT INTO conversation_leases (conversation_id, organization_id, owner, expires_at)
+        SELECT conversation_id, org, ${lessee.owner}, now() + make_interval(secs => ${lessee.ttlMs / 1000})
+        FROM jsonb_to_recordset(${pg.json(sorted)}::jsonb) AS i(conversation_id uuid, org uuid) ORDER BY conversation_id
+        ON CONFLICT (conversation_id) DO UPDATE
+          SET owner = excluded.owner, expires_at = excluded.expires_at,
+              poked = conversation_leases.poked AND conversation_leases.owner = excluded.owner
+          WHERE conversation_leases.owner = excluded.owner OR conversation_leases.expires_at < now()
+        RETURNING conversation_id`.pipe(decode(Taken))
+    const mine = new Set(taken.map((t) => t.conversationId))
+    const others = sorted.filter((k) => !mine.has(ConversationId.make(k.conversation_id)))
+    if (others.length === 0) return
+    yield* pg`UPDATE conversation_leases SET poked = true
+      WHERE conversation_id IN ${pg.in(others.map((k) => k.conversation_id))} AND owner <> ${lessee.owner} AND expires_at >= now()`
+  })
+
+  /** Applies the statuses; for one wamid several times in the batch, the furthest status wins. By input position. */
+  const applyStatuses = Effect.fn("InboundBatch.applyStatuses")(function*(inputs: ReadonlyArray<StatusInput>) {
+    const applied = new Map<number, StatusApplied>()
+    if (inputs.length === 0) return applied as ReadonlyMap<number, StatusApplied>
+    const rows = inputs.map((s, k) => {
+      const error = s.error._tag === "Some" ? s.error.value : null
+      return { k, org: s.organizationId, wamid: s.wamid, status: s.status, code: error?.code ?? null, title: error?.title ?? null, details: error?.details ?? null }
+    })
+    yield* pg`SELECT id FROM messages WHERE wamid IN ${pg.in([...new Set(rows.map((r) => r.wamid))])} ORDER BY id FOR UPDATE`
+    const done = yield* pg`UPDATE messages m SET status = b.status,
+          error_code = coalesce(b.code, m.error_code), error_title = coalesce(b.title, m.error_title),
+          error_details = coalesce(b.details, m.error_details), updated_at = now()
+        FROM (SELECT DISTINCT ON (org, wamid) * FROM jsonb_to_recordset(${pg.json(rows)}::jsonb)
+                AS i(k int, org uuid, wamid text, status text, code int, title text, details text)
+              ORDER BY org, wamid, array_position(${pg.unsafe(RANK)}, status) DESC, k DESC) b
+        WHERE m.wamid = b.wamid AND m.organization_id = b.org
+          AND array_position(${pg.unsafe(RANK)}, m.status) < array_position(${pg.unsafe(RANK)}, b.status)
+        RETURNING b.k, m.id, m.conversation_id`.pipe(decode(AppliedStatus))
+    for (const d of done) applied.set(d.k, { messageId: d.id, conversationId: d.conversationId })
+    return applied as ReadonlyMap<number, StatusApplied>
+  })
+
+  return { storeMessages, applyStatuses }
+})
