@@ -1,114 +1,298 @@
 /**
- * The whole path under load: N leads × M-message bursts as signed webhooks → inbox → actors →
- * HTL (an instant fake LLM) → WhatsApp (a fake Graph API), on real Postgres. Prints turns/s,
- * the engine's own time per turn (outside the LLM) p50/p99, and RSS after many conversations
- * were touched and passivated. Writes bench/results/engine.json.
- *   node bench/engine.ts [leads=300] [messagesPerLead=3] [touch=10000]
+ * The conversation engine in its own process (`node src/main.ts`, ROLE=all, real Postgres), the
+ * fake LLM and the fake Graph API in this one (127.0.0.1). Signed webhooks → inbox → actors →
+ * HTL → send, end to end. Three figures, each beside its baseline from the same run:
+ *
+ * 1. Memory: the service's RSS (/proc/<pid>/status) idle after a warm-up (the baseline), at the
+ *    peak while `touch` conversations are touched (one lead message each, each answered), and
+ *    once every actor was passivated (ACTOR_IDLE_TTL).
+ * 2. Engine time per turn outside the LLM and the send, exact quantiles of every turn: the
+ *    service measures each lead turn's wall time less the time it waited on the model (the LLM
+ *    client's calls, retries included) or on the Graph API (sends, read receipts), and logs it
+ *    (debug line "turn timing"); this bench reads those lines. Two figures: to the reply (turn
+ *    start → reply sent, what the lead waits for) and the whole turn (with the state, summary
+ *    and audit written after the send). At a stated load: `bursts/s` leads starting a burst of
+ *    `messages` messages each second, open loop, the fake LLM answering every call after
+ *    `LLM_LATENCY_MS`. Baseline: a no-op engine (bench/engine/noopTurn.ts, its own process)
+ *    making the same calls to the same fakes at the same rate, measured the same way.
+ * 3. Throughput: every lead of a second set bursting at once; turns/s (debounce included).
+ *
+ * Writes bench/results/engine.json (engine-smoke.json with --smoke).
+ *   node bench/engine.ts [leads=300] [messagesPerLead=3] [burstsPerSecond=20] [touch=10000]
+ *   node bench/engine.ts --smoke          (seconds, small sizes: CI runs it so the bench keeps working)
+ * BENCH_NODE_OPTIONS is passed to the service as NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=prof"
+ * or "--heap-prof"); BENCH_DEBUG=1 prints the service's last output.
  */
-import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { ConfigProvider, Effect, Layer, Metric, Redacted, References } from "effect"
-import { HttpRouter } from "effect/http"
+import { spawn } from "node:child_process"
+import { once } from "node:events"
+import { mkdtemp, readFile, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect, Exit, Redacted, Scope } from "effect"
 import { SqlClient } from "effect/sql"
-import { Routes, Services } from "../src/app.ts"
-import { AppConfig } from "../src/config/AppConfig.ts"
-import { Conversations } from "../src/conversations/Conversations.ts"
-import { ConversationId } from "../src/domain/ids.ts"
-import { engineOverheadMs } from "../src/observability/metrics.ts"
+import { pgClientLayer } from "../src/db/Database.ts"
 import { ensureDefaultOrganization } from "../src/whatsapp/QuickSetup.ts"
 import { fakeGraph } from "../test/support/fakeGraph.ts"
 import { startFakeLlm } from "../test/support/fakeLlm.ts"
 import { goodDefaults, products } from "../test/support/htlFixtures.ts"
-import { change, deliver, entry, envelope, text } from "../test/support/webhooks.ts"
+import { freePort, startService } from "../test/support/processes.ts"
+import { change, entry, envelope, signed, text } from "../test/support/webhooks.ts"
 import { benchDatabase, writeResult } from "./support.ts"
 
-const leads = Number(process.argv[2] ?? 300)
-const perLead = Number(process.argv[3] ?? 3)
-const touch = Number(process.argv[4] ?? 10_000)
+const smoke = process.argv.includes("--smoke")
+const args = process.argv.slice(2).filter((a) => !a.startsWith("--")).map(Number)
+const leads = smoke ? 12 : args[0] ?? 300
+const perLead = smoke ? 2 : args[1] ?? 3
+const burstsPerSecond = smoke ? 10 : args[2] ?? 20
+const touch = smoke ? 200 : args[3] ?? 10_000
+const throughputLeads = smoke ? 20 : leads
+/** the fake model's time per call (the LLM's share of a turn: not the engine's) */
+const LLM_LATENCY_MS = smoke ? 20 : 100
+/** long enough for every touched conversation to be alive at the peak */
+const IDLE_TTL_S = smoke ? 2 : Math.max(20, Math.ceil(touch / 100))
 const PN = "109000000000999"
 const SECRET = "bench-secret"
+const QUIET_MS = 200
 
-/** Upper bound of the bucket holding quantile q of a cumulative histogram. */
-const quantile = (state: Metric.HistogramState, q: number) => {
-  const target = q * state.count
-  return state.buckets.find(([, n]) => n >= target)?.[0] ?? state.max
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const mb = (kb: number) => Math.round(kb / 102.4) / 10
+
+/** Exact quantiles of the samples (nearest rank). */
+const quantiles = (values: ReadonlyArray<number>) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0
+  const r = (x: number) => Math.round(x * 100) / 100
+  return { n: sorted.length, p50: r(at(0.5)), p90: r(at(0.9)), p99: r(at(0.99)), max: r(sorted.at(-1) ?? 0), mean: r(sorted.reduce((s, x) => s + x, 0) / Math.max(1, sorted.length)) }
+}
+type Quantiles = ReturnType<typeof quantiles>
+const show = (q: Quantiles) => `p50 ${q.p50}  p90 ${q.p90}  p99 ${q.p99}  max ${q.max} ms (n=${q.n})`
+
+/** VmRSS and VmHWM (peak) of a process, in kB. */
+const memoryOf = async (pid: number) => {
+  const status = await readFile(`/proc/${pid}/status`, "utf8")
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0)
+  return { rss: kb("VmRSS"), hwm: kb("VmHWM") }
 }
 
-const waId = (i: number) => String(15560000000 + i)
-const post = (lead: number, body: string) =>
-  deliver(SECRET, envelope(entry("waba", change({ phoneNumberId: PN, contacts: [{ waId: waId(lead) }], messages: [text(waId(lead), body)] }))))
-
-const program = Effect.gen(function*() {
-  const url = yield* benchDatabase
-  const llm = yield* startFakeLlm(goodDefaults)
-  const graph = yield* fakeGraph
-  const env = {
-    DATABASE_URL: Redacted.value(url), LOG_LEVEL: "error", DATA_DIR: ".data/bench",
-    LLM_API_KEY: "sk-fake", LLM_BASE_URL: llm.url, WHATSAPP_API_BASE_URL: graph.url,
-    WHATSAPP_PHONE_NUMBER_ID: PN, WHATSAPP_ACCESS_TOKEN: "t", WHATSAPP_APP_SECRET: SECRET,
-    DEBOUNCE_QUIET: "200 ms", DEBOUNCE_MAX_WAIT: "2 s", HTL_SPECULATIVE: "off", TURN_CONCURRENCY: "64",
-    ACTOR_IDLE_TTL: "3 s"
-  }
-  const app = HttpRouter.serve(Routes, { disableListenLog: true, disableLogger: true }).pipe(
-    Layer.provideMerge(Services),
-    Layer.provideMerge(NodeHttpServer.layerTest),
-    Layer.provideMerge(AppConfig.layerFrom([]).pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(env)))))
-  )
-  yield* Effect.gen(function*() {
+const waId = (i: number) => String(15_560_000_000 + i)
+const scope = Effect.runSync(Scope.make())
+const dataDir = await mkdtemp(join(tmpdir(), "wa-bench-engine-"))
+try {
+  const dbUrl = await Effect.runPromise(benchDatabase.pipe(Scope.provide(scope)))
+  const llm = await Effect.runPromise(startFakeLlm(goodDefaults).pipe(Scope.provide(scope)))
+  const graph = await Effect.runPromise(fakeGraph.pipe(Scope.provide(scope)))
+  for (const step of ["analyze", "decide", "generate", "summarize"]) llm.latency[step] = LLM_LATENCY_MS
+  // the business's products (the knowledge lookup and the price guardrail read them)
+  await Effect.runPromise(Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const org = yield* ensureDefaultOrganization()
     for (const p of products) {
       yield* sql`INSERT INTO business_products (organization_id, name, description, price, currency)
         VALUES (${org}, ${p.name}, ${p.description}, ${p.price}, ${p.currency})`
     }
-    const replies = () => graph.requests.filter((r) => typeof r.body === "object" && r.body !== null && "type" in r.body).length
-    const burst = (from: number, count: number) =>
-      Effect.forEach(Array.from({ length: count }, (_, i) => from + i), (i) =>
-        Effect.forEach(Array.from({ length: perLead }, (_, m) => m), (m) => post(i, `message ${m} from lead ${i}`), { discard: true }),
-        { concurrency: 50, discard: true })
-    const waitForReplies = (n: number, since: number) =>
-      Effect.gen(function*() {
-        while (replies() < n && Date.now() - since < 120_000) yield* Effect.sleep("50 millis")
-      })
-    // warm-up: connection pool, prepared statements, JIT — not measured
-    const warmup = Math.min(20, leads)
-    yield* burst(leads, warmup)
-    yield* waitForReplies(warmup, Date.now())
-    const before = yield* Metric.value(engineOverheadMs)
-    const started = Date.now()
-    yield* burst(0, leads)
-    yield* waitForReplies(warmup + leads, started)
-    const seconds = (Date.now() - started) / 1000
-    const after = yield* Metric.value(engineOverheadMs)
-    const overhead: Metric.HistogramState = {
-      ...after,
-      count: after.count - before.count,
-      buckets: after.buckets.map(([b, n], i) => [b, n - (before.buckets[i]?.[1] ?? 0)])
+  }).pipe(Effect.provide(pgClientLayer(dbUrl))))
+
+  /** Replies (text messages) the fake Graph API received; its request log is emptied as it is read. */
+  let replies = 0
+  const countReplies = () => {
+    for (const r of graph.requests.splice(0)) {
+      if (typeof r.body === "object" && r.body !== null && "type" in r.body && r.body.type === "text") replies++
     }
-    const turns = replies() - warmup
-    console.log(`${leads} leads × ${perLead} messages: ${turns} replies in ${seconds.toFixed(1)} s (${(turns / seconds).toFixed(1)} turns/s, debounce 200 ms included)`)
-    console.log(`engine time per turn outside the HTL and the send: p50 ≤ ${quantile(overhead, 0.5)} ms, p99 ≤ ${quantile(overhead, 0.99)} ms (n=${overhead.count})`)
+    llm.requests.splice(0) // the fake keeps every prompt otherwise (this process's memory, not the service's)
+    return replies
+  }
+  const waitForReplies = async (n: number, limitMs: number) => {
+    const started = Date.now()
+    while (countReplies() < n && Date.now() - started < limitMs) await sleep(50)
+    return countReplies() >= n
+  }
 
-    // many conversations touched once, then idle: actors are passivated, memory stays flat
-    const conversations = yield* Conversations
-    const rssBefore = process.memoryUsage().rss
-    yield* Effect.forEach(Array.from({ length: touch }, (_, i) => i), (i) =>
-      conversations.tell(
-        { organizationId: org, conversationId: ConversationId.make(`00000000-0000-4000-8000-${String(i).padStart(12, "0")}`) },
-        { _tag: "Release" }
-      ), { discard: true })
-    const activePeak = yield* conversations.active
-    const rssPeak = process.memoryUsage().rss
-    yield* Effect.sleep("5 seconds") // idle TTL 3 s: every actor passivates
-    const activeAfter = yield* conversations.active
-    const rssAfter = process.memoryUsage().rss
-    console.log(`${touch} conversations touched: ${activePeak} actors alive at peak (RSS ${(rssBefore / 2 ** 20).toFixed(0)} → ${(rssPeak / 2 ** 20).toFixed(0)} MB), ${activeAfter} after the idle TTL (RSS ${(rssAfter / 2 ** 20).toFixed(0)} MB)`)
-    yield* writeResult("engine", {
-      leads, perLead, replies: turns, seconds, turnsPerSecond: turns / seconds,
-      overheadP50Ms: quantile(overhead, 0.5), overheadP99Ms: quantile(overhead, 0.99), overheadSamples: overhead.count,
-      touched: touch, actorsAtPeak: activePeak, actorsAfterIdle: activeAfter,
-      rssBeforeMb: rssBefore / 2 ** 20, rssPeakMb: rssPeak / 2 ** 20, rssAfterMb: rssAfter / 2 ** 20
+  const metricsPort = await freePort()
+  const service = await startService({
+    DATABASE_URL: Redacted.value(dbUrl),
+    DATA_DIR: dataDir,
+    APP_ENV: "development", // keys generated in DATA_DIR (a bench is not a deployment)
+    LOG_LEVEL: "debug", // the per-turn "turn timing" lines
+    LOG_FORMAT: "json",
+    METRICS_PORT: String(metricsPort),
+    WHATSAPP_PHONE_NUMBER_ID: PN,
+    WHATSAPP_APP_SECRET: SECRET,
+    WHATSAPP_ACCESS_TOKEN: "bench-token",
+    WHATSAPP_API_BASE_URL: graph.url,
+    LLM_API_KEY: "sk-fake",
+    LLM_BASE_URL: llm.url,
+    DEBOUNCE_QUIET: `${QUIET_MS} ms`,
+    DEBOUNCE_MAX_WAIT: "2 s",
+    HTL_SPECULATIVE: "off",
+    TURN_CONCURRENCY: "64",
+    ACTOR_IDLE_TTL: `${IDLE_TTL_S} s`,
+    NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS
+  })
+  const pid = service.child.pid ?? 0
+  try {
+    await service.waitHealthy(60_000)
+    const webhookUrl = `http://127.0.0.1:${service.port}/webhooks/whatsapp`
+    const post = async (lead: number, body: string) => {
+      const { body: bytes, signature } = signed(SECRET, envelope(entry("waba", change({ phoneNumberId: PN, contacts: [{ waId: waId(lead), name: `Lead ${lead}` }], messages: [text(waId(lead), body)] }))))
+      const res = await fetch(webhookUrl, { method: "POST", body: bytes, headers: { "content-type": "application/json", "x-hub-signature-256": signature } })
+      await res.arrayBuffer()
+      if (res.status !== 200) throw new Error(`webhook answered ${res.status}`)
+    }
+    const burst = async (lead: number, messages: number) => {
+      for (let m = 0; m < messages; m++) await post(lead, `Hi, message ${m} from lead ${lead}: how much is the premium plan?`)
+    }
+    /** Runs `f` over `items`, at most `width` at a time. */
+    const pool = async (items: ReadonlyArray<number>, width: number, f: (i: number) => Promise<void>) => {
+      let next = 0
+      await Promise.all(Array.from({ length: width }, async () => {
+        while (next < items.length) await f(items[next++] ?? 0)
+      }))
+    }
+    const activeActors = async () => {
+      const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text())
+      return Number(/^wa_engine_active_actors(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1] ?? Number.NaN)
+    }
+    /** "turn timing" lines written so far, from `offset` in the service's output. */
+    const turnLines = (offset: number) =>
+      service.output().slice(offset).split("\n").filter((l) => l.includes("\"turn timing\"")).map((l) => {
+        const parsed: { annotations?: Record<string, unknown> } = JSON.parse(l)
+        const a = parsed.annotations ?? {}
+        const num = (k: string) => (typeof a[k] === "number" ? a[k] : Number.NaN)
+        return { action: String(a.action), turn: num("turn_ms"), llm: num("llm_ms"), send: num("send_ms"), engine: num("engine_ms"), toReply: num("engine_to_reply_ms") }
+      })
+    let lead = 0
+    const nextLeads = (n: number) => Array.from({ length: n }, () => lead++)
+
+    // warm-up (JIT, pools, prepared statements, the language model): not measured
+    const warm = nextLeads(smoke ? 5 : 30)
+    await pool(warm, 10, (i) => burst(i, perLead))
+    if (!(await waitForReplies(warm.length, 60_000))) throw new Error("warm-up: not every lead was answered")
+    await sleep(smoke ? 500 : 3_000)
+    const baseline = await memoryOf(pid)
+    console.log(`service RSS idle after ${warm.length} warm-up turns: ${mb(baseline.rss)} MB`)
+
+    // 1. memory: `touch` conversations, one lead message each (each answered), then passivated
+    let peakRss = baseline.rss
+    let peakActors = 0
+    let sampling = true
+    const sampler = (async () => {
+      while (sampling) {
+        peakRss = Math.max(peakRss, (await memoryOf(pid)).rss)
+        peakActors = Math.max(peakActors, await activeActors())
+        await sleep(200)
+      }
+    })()
+    const touchStarted = Date.now()
+    const touched = nextLeads(touch)
+    const before = countReplies()
+    await pool(touched, 32, (i) => post(i, `Hello from lead ${i}, what do you sell?`))
+    const allAnswered = await waitForReplies(before + touch, 600_000)
+    const touchSeconds = (Date.now() - touchStarted) / 1000
+    await sleep(400)
+    sampling = false
+    await sampler
+    const atPeak = await memoryOf(pid)
+    console.log(`${touch} conversations touched in ${touchSeconds.toFixed(1)} s (${allAnswered ? "all" : "NOT all"} answered): ` +
+      `${peakActors} actors alive at most, RSS peak ${mb(Math.max(peakRss, atPeak.rss))} MB (VmHWM ${mb(atPeak.hwm)} MB)`)
+    const idleStarted = Date.now()
+    while ((await activeActors()) > 0 && Date.now() - idleStarted < (IDLE_TTL_S + 60) * 1000) await sleep(250)
+    const passivatedAfter = (Date.now() - idleStarted) / 1000
+    const actorsLeft = await activeActors()
+    const justAfter = await memoryOf(pid)
+    await sleep(smoke ? 1_000 : 10_000) // the idle process's own GC (V8's memory reducer) gets its chance
+    const afterPassivation = await memoryOf(pid)
+    console.log(`passivated ${passivatedAfter.toFixed(1)} s after the last answer (${actorsLeft} actors left): ` +
+      `RSS ${mb(justAfter.rss)} MB, ${mb(afterPassivation.rss)} MB ${smoke ? 1 : 10} s later (baseline ${mb(baseline.rss)} MB)`)
+
+    // 2. engine time per turn at a stated load: open loop, `burstsPerSecond` new bursts a second
+    const steadyLeads = nextLeads(leads)
+    const offset = service.output().length
+    const steadyBefore = countReplies()
+    const t0 = Date.now()
+    await Promise.all(steadyLeads.map(async (i, k) => {
+      await sleep(t0 + (k * 1000) / burstsPerSecond - Date.now())
+      await burst(i, perLead)
+    }))
+    const steadyAnswered = await waitForReplies(steadyBefore + leads, 120_000)
+    await sleep(500) // the last turns' after-send work (summary, audit)
+    const turns = turnLines(offset).filter((t) => t.action === "SEND_NOW")
+    const toReply = quantiles(turns.map((t) => t.toReply))
+    const whole = quantiles(turns.map((t) => t.engine))
+    const llmPerTurn = quantiles(turns.map((t) => t.llm))
+    const sendPerTurn = quantiles(turns.map((t) => t.send))
+    const turnWall = quantiles(turns.map((t) => t.turn))
+    console.log(`load: ${leads} leads, a burst of ${perLead} messages each, ${burstsPerSecond} bursts/s (open loop), model ${LLM_LATENCY_MS} ms a call, debounce ${QUIET_MS} ms${steadyAnswered ? "" : " — NOT every lead answered"}`)
+    console.log(`  engine time to the reply      ${show(toReply)}`)
+    console.log(`  engine time, whole turn       ${show(whole)}`)
+    console.log(`  (model ${show(llmPerTurn)}; Graph API ${show(sendPerTurn)}; turn wall ${show(turnWall)})`)
+
+    // baseline: a no-op engine making the same calls at the same rate
+    const noop = spawn(process.execPath, ["bench/engine/noopTurn.ts"], {
+      env: { ...process.env, LLM_URL: llm.url, GRAPH_URL: graph.url, TURNS: String(leads), RATE: String(burstsPerSecond), DELAY_MS: String(QUIET_MS) },
+      stdio: ["ignore", "pipe", "inherit"]
     })
-  }).pipe(Effect.provide(app))
-}).pipe(Effect.scoped, Effect.provideService(References.MinimumLogLevel, "Error"))
+    let noopOut = ""
+    noop.stdout.on("data", (d: Buffer) => (noopOut += d.toString()))
+    await once(noop, "exit")
+    const noopTurns: ReadonlyArray<{ engine: number }> = JSON.parse(noopOut.trim().split("\n").at(-1) ?? "[]")
+    const noopEngine = quantiles(noopTurns.map((t) => t.engine))
+    console.log(`  no-op engine, same calls      ${show(noopEngine)}`)
 
-NodeRuntime.runMain(program)
+    // 3. throughput: every lead bursts at once
+    const rushLeads = nextLeads(throughputLeads)
+    const rushBefore = countReplies()
+    const rushOffset = service.output().length
+    const rushStarted = Date.now()
+    await pool(rushLeads, 50, (i) => burst(i, perLead))
+    const rushAnswered = await waitForReplies(rushBefore + throughputLeads, 300_000)
+    const rushSeconds = (Date.now() - rushStarted) / 1000
+    await sleep(500)
+    const rushTurns = turnLines(rushOffset).filter((t) => t.action === "SEND_NOW")
+    const rushToReply = quantiles(rushTurns.map((t) => t.toReply))
+    console.log(`throughput: ${throughputLeads} leads × ${perLead} messages at once: ${(throughputLeads / rushSeconds).toFixed(1)} turns/s ` +
+      `(debounce and model time included${rushAnswered ? "" : "; NOT every lead answered"}); engine time to the reply under saturation ${show(rushToReply)}`)
+
+    const stopped = await service.stop("SIGTERM")
+    if (process.env.BENCH_DEBUG !== undefined) console.log(service.output().slice(-5000))
+
+    const result = {
+      smoke,
+      node: process.version,
+      memory: {
+        touched: touch,
+        allAnswered,
+        touchSeconds,
+        idleTtlSeconds: IDLE_TTL_S,
+        actorsAtPeak: peakActors,
+        actorsAfterIdle: actorsLeft,
+        baselineRssMb: mb(baseline.rss),
+        peakRssMb: mb(Math.max(peakRss, atPeak.rss)),
+        peakHwmMb: mb(atPeak.hwm),
+        afterPassivationRssMb: mb(justAfter.rss),
+        settledRssMb: mb(afterPassivation.rss),
+        peakRatio: Math.round((Math.max(peakRss, atPeak.rss) / baseline.rss) * 100) / 100,
+        settledRatio: Math.round((afterPassivation.rss / baseline.rss) * 100) / 100
+      },
+      engineTime: {
+        load: { leads, messagesPerLead: perLead, burstsPerSecond, llmLatencyMs: LLM_LATENCY_MS, debounceQuietMs: QUIET_MS, allAnswered: steadyAnswered },
+        toReplyMs: toReply,
+        wholeTurnMs: whole,
+        llmMsPerTurn: llmPerTurn,
+        sendMsPerTurn: sendPerTurn,
+        turnWallMs: turnWall,
+        noopBaselineMs: noopEngine,
+        p99Ratio: noopEngine.p99 > 0 ? Math.round((toReply.p99 / noopEngine.p99) * 10) / 10 : null
+      },
+      throughput: { leads: throughputLeads, messagesPerLead: perLead, seconds: rushSeconds, turnsPerSecond: throughputLeads / rushSeconds, allAnswered: rushAnswered, toReplyMs: rushToReply },
+      serviceExit: stopped.code,
+      targets: { peakRssMb: 300, toReplyP99Ms: 10 }
+    }
+    await Effect.runPromise(writeResult(smoke ? "engine-smoke" : "engine", result))
+    if (!allAnswered || !steadyAnswered || !rushAnswered || turns.length === 0) process.exitCode = 1
+  } finally {
+    if (service.child.exitCode === null) await service.stop("SIGKILL")
+  }
+} finally {
+  await Effect.runPromise(Scope.close(scope, Exit.void))
+  await rm(dataDir, { recursive: true, force: true })
+}

@@ -6,7 +6,7 @@ import { Clock, DateTime, Effect } from "effect"
 import { MessageStored } from "../domain/events.ts"
 import type { MessageId } from "../domain/ids.ts"
 import { EventBus } from "../events/EventBus.ts"
-import { count, sendErrors } from "../observability/metrics.ts"
+import { count, record, sendDuration, sendErrors } from "../observability/metrics.ts"
 import type { ConversationKey } from "./mailbox.ts"
 import { type OutboundBody, OutboundSender, type SendFailed, type SendTarget } from "./sender.ts"
 import type { ConversationRow } from "./snapshot.ts"
@@ -60,6 +60,7 @@ export const makeDeliver = Effect.gen(function*() {
       const sendStarted = yield* Clock.currentTimeMillis
       const sent = yield* Effect.result(sender.send(target, body))
       const sendMs = (yield* Clock.currentTimeMillis) - sendStarted
+      yield* record(sendDuration, sendMs, { outcome: sent._tag === "Success" ? "sent" : "failed", type: body._tag })
       const at = yield* DateTime.now
       if (sent._tag === "Failure") {
         yield* count(sendErrors, { code: String(sent.failure.code ?? "network") })

@@ -1,10 +1,13 @@
 /**
  * Actors by conversation id: created on demand by the first mail, supervised (a defect in the
  * loop is logged and the loop restarts on the same mailbox, so nothing queued is lost),
- * passivated when idle. Every actor fiber belongs to the registry's scope.
+ * passivated when idle. Every actor fiber belongs to the registry's scope. While the process
+ * stops (src/lifecycle/Drain.ts) running turns are waited for and new ones do not start: their
+ * conversations stay unanswered, for restart recovery or another process to resume.
  */
 import { Cause, Effect, FiberSet, Queue, Semaphore } from "effect"
 import type { ConversationId } from "../domain/ids.ts"
+import { Drain } from "../lifecycle/Drain.ts"
 import { activeActors, record } from "../observability/metrics.ts"
 import { type ActorTiming, runActor } from "./actor.ts"
 import type { Leases } from "./leases.ts"
@@ -34,6 +37,13 @@ export const makeActorRegistry = <R>(options: {
     const fibers = yield* FiberSet.make()
     const mailboxes = new Map<ConversationId, Queue.Queue<Mail>>()
     const context = yield* Effect.context<R>()
+    const drain = yield* Drain
+    /** the concurrency limit; a turn that gets its permit once the stop began does not start */
+    const limit = <A, E, R2>(work: Effect.Effect<A, E, R2>) =>
+      turns.withPermits(1)(Effect.flatMap(drain.draining, (stopping) =>
+        stopping
+          ? Effect.logInfo("turn not started: the process is stopping (restart recovery resumes it)").pipe(Effect.andThen(Effect.interrupt))
+          : drain.track(work)))
 
     const spawn = (key: ConversationKey) =>
       Effect.gen(function*() {
@@ -51,7 +61,7 @@ export const makeActorRegistry = <R>(options: {
           mailbox,
           handlers: options.handlers,
           timing: options.timing,
-          limit: turns.withPermits(1),
+          limit,
           passivate,
           leases: options.leases
         })

@@ -8,7 +8,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Context, Duration, Effect, Layer, type Option, Schema, Stream } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
 import type { MessageId, ScheduledActionId } from "../domain/ids.ts"
-import { FOLLOWUP_CHANNEL, makeFollowUpStore, type Claimed, type ClaimRequest } from "../followups/store.ts"
+import { FOLLOWUP_CHANNEL, makeFollowUpStore, type Claimed, type ClaimRequest, type ReleaseRequest } from "../followups/store.ts"
 import { type Acquired, LeaseKey, type Lessee, makeLeaseSql, type Released, type Renewed } from "./leases.ts"
 import type { ConversationKey } from "./mailbox.ts"
 import { makeSnapshots, type Snapshot } from "./snapshot.ts"
@@ -45,6 +45,8 @@ export interface EngineStoreShape {
   /** Takes over expired leases (their owner died): its unfinished sends become `unknown`. */
   readonly takeExpiredLeases: (lessee: Lessee, limit: number) => Op<ReadonlyArray<ConversationKey>>
   readonly claimDueFollowUps: (request: ClaimRequest) => Op<ReadonlyArray<Claimed>>
+  /** Claims a stopping scheduler held and did not deliver: due again for any scheduler at once. */
+  readonly releaseFollowUpClaims: (request: ReleaseRequest) => Op<void>
   /** When the follow-up scheduler must look again (null: nothing pending). */
   readonly nextFollowUpWake: (claimTtlMs: number) => Op<Date | null>
   /** A follow-up was scheduled somewhere (this process or another): the scheduler looks again. */
@@ -125,6 +127,7 @@ export class EngineStore extends Context.Service<EngineStore, EngineStoreShape>(
         releaseLease: (key, lessee) => op(leases.release(key, lessee)),
         takeExpiredLeases: (lessee, limit) => op(takeExpiredLeases(lessee, limit)),
         claimDueFollowUps: (request) => op(followUps.claimDue(request)),
+        releaseFollowUpClaims: (request) => op(followUps.release(request)),
         nextFollowUpWake: (ttl) => op(followUps.nextWake(ttl)),
         followUpSignals: Stream.unwrap(Effect.map(pg.listen(FOLLOWUP_CHANNEL), Stream.fromQueue)).pipe(
           Stream.as(undefined),

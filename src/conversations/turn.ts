@@ -16,6 +16,7 @@ import { HtlAudit } from "../htl/audit.ts"
 import type { TurnContext, TurnResult } from "../htl/types.ts"
 import { Knowledge } from "../knowledge/Knowledge.ts"
 import { engineOverheadMs, record, turnLatencyMs } from "../observability/metrics.ts"
+import { CurrentWaitClock, makeWaitClock, type WaitClock } from "../observability/remoteWaits.ts"
 import { buildTurnContext } from "./context.ts"
 import { type Delivery, makeDeliver, sendTargetOf } from "./deliver.ts"
 import { makeHandoff } from "./handoff.ts"
@@ -28,6 +29,22 @@ import { EngineStore } from "./store.ts"
 
 /** Graph API: the 24-hour customer-service window is closed (free text refused). */
 const WINDOW_CLOSED = 131047
+
+/**
+ * A turn's stopwatch (performance.now, ms): its own time is its wall time less the time it waited
+ * on the model or the Graph API (src/observability/remoteWaits.ts).
+ */
+interface TurnTimer {
+  readonly clock: WaitClock
+  readonly started: number
+  action: string
+  /** the engine's own time from the turn's start to the reply sent (SEND_NOW only) */
+  toReply: number | undefined
+}
+
+const ownTime = (timer: TurnTimer) => performance.now() - timer.started - timer.clock.waited()
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000
 
 export const makeLeadTurn = Effect.gen(function*() {
     const store = yield* EngineStore
@@ -82,7 +99,7 @@ export const makeLeadTurn = Effect.gen(function*() {
       snapshot: Snapshot,
       result: TurnResult,
       context: TurnContext,
-      startedAt: number
+      timer: TurnTimer
     ) {
       const last = snapshot.burst.at(-1)
       switch (result.action) {
@@ -118,11 +135,10 @@ export const makeLeadTurn = Effect.gen(function*() {
             }
             return yield* handoff(key, `send_failed: ${delivery.error.code ?? "network"} ${delivery.error.title}`)
           }
-          const total = (yield* Clock.currentTimeMillis) - startedAt
-          const htlMs = result.latencyMs // the HTL from start to reply ready: model calls and their bookkeeping
-          yield* record(turnLatencyMs, total)
-          // the engine's own time: not the HTL's, not the Graph API's (nor its pacing)
-          yield* record(engineOverheadMs, Math.max(0, total - htlMs - delivery.sendMs))
+          // the engine's own time to the reply: everything but the model's and the Graph API's (and its pacing)
+          timer.toReply = ownTime(timer)
+          yield* record(turnLatencyMs, performance.now() - timer.started)
+          yield* record(engineOverheadMs, timer.toReply)
           // off the reply's critical path: read receipts, the state and the rolling summary
           if (last.wamid !== null) yield* markRead(key, snapshot.conversation, last.wamid)
           yield* remember(key, context, result, true)
@@ -133,7 +149,7 @@ export const makeLeadTurn = Effect.gen(function*() {
     const markRead = (key: ConversationKey, conversation: Snapshot["conversation"], wamid: string) =>
       sender.markRead(sendTargetOf(key, conversation), wamid)
 
-    const leadTurn = Effect.fnUntraced(function*(key: ConversationKey) {
+    const leadTurn = Effect.fnUntraced(function*(key: ConversationKey, timer: TurnTimer) {
       const startedAt = yield* Clock.currentTimeMillis
       // the snapshot and the business profile are independent reads: one round trip of latency
       const [loaded, profile] = yield* Effect.all([store.snapshot(key), knowledge.profile(key.organizationId)], { concurrency: 2 })
@@ -159,9 +175,10 @@ export const makeLeadTurn = Effect.gen(function*() {
         return yield* handoff(key, reason)
       }
       const result = yield* htl.runTurn(context)
+      timer.action = result.action
       yield* bus.publish(new TurnDecided({ ...key, at: yield* DateTime.now, action: result.action, why: result.reason }))
       // the audit is written after the action: off the reply's critical path
-      yield* act(key, snapshot, result, context, startedAt).pipe(
+      yield* act(key, snapshot, result, context, timer).pipe(
         Effect.ensuring(audit.record(key, result.steps).pipe(Effect.catchCause((cause) => Effect.logWarning("audit not written", cause))))
       )
     }, (effect, key) => {
@@ -178,9 +195,29 @@ export const makeLeadTurn = Effect.gen(function*() {
       )
     })
 
+    /** One line a turn (debug): where its time went. `bench/engine.ts` reads it. */
+    const report = (timer: TurnTimer) =>
+      Effect.suspend(() => {
+        const waits = timer.clock.byKind()
+        return Effect.logDebug("turn timing").pipe(Effect.annotateLogs({
+          action: timer.action,
+          turn_ms: round(performance.now() - timer.started),
+          llm_ms: round(waits.llm),
+          send_ms: round(waits.send),
+          engine_ms: round(ownTime(timer)),
+          engine_to_reply_ms: timer.toReply === undefined ? null : round(timer.toReply)
+        }))
+      })
+
     // its own trace, linked to every delivery of the burst (the spans that stored its messages)
     return (key: ConversationKey, origins: ReadonlyArray<Tracer.AnySpan>) =>
-      leadTurn(key).pipe(Effect.withSpan("Engine.leadTurn", {
+      Effect.suspend(() => {
+        const timer: TurnTimer = { clock: makeWaitClock(), started: performance.now(), action: "none", toReply: undefined }
+        return leadTurn(key, timer).pipe(
+          Effect.provideService(CurrentWaitClock, timer.clock),
+          Effect.ensuring(report(timer))
+        )
+      }).pipe(Effect.withSpan("Engine.leadTurn", {
         root: true,
         links: origins.map((span) => ({ span, attributes: { "wa.link": "lead_message" } })),
         attributes: { "wa.organization_id": key.organizationId, "wa.conversation_id": key.conversationId, "wa.turn.links": origins.length }

@@ -1,5 +1,6 @@
 /** The engine's `OutboundSender` over the WhatsApp service (cloud or sandbox per channel). */
 import { Effect, Layer } from "effect"
+import { waitingOn } from "../observability/remoteWaits.ts"
 import { WhatsApp } from "../whatsapp/WhatsApp.ts"
 import { OutboundSender, SendFailed, type SendTarget } from "./sender.ts"
 
@@ -22,19 +23,19 @@ export const OutboundSenderLive = Layer.effect(
       send: (target, body) =>
         whatsapp.channel(target.channelId).pipe(
           Effect.flatMap((channel) =>
-            whatsapp.send(
+            waitingOn("send")(whatsapp.send(
               channel,
               recipient(target),
               body._tag === "text"
                 ? { type: "text", text: body.text, replyTo: body.replyTo ?? undefined }
                 : { type: "template", name: body.name, language: body.language, parameters: body.parameters }
-            )
+            ))
           ),
           Effect.mapError(failure)
         ),
       markRead: (target, wamid) =>
         whatsapp.channel(target.channelId).pipe(
-          Effect.flatMap((channel) => whatsapp.markRead(channel, wamid)),
+          Effect.flatMap((channel) => waitingOn("send")(whatsapp.markRead(channel, wamid))),
           Effect.catchCause((cause) => Effect.logWarning("mark-as-read failed", cause))
         )
     })
