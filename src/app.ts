@@ -7,7 +7,7 @@
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
-import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { HttpApiBuilder } from "effect/http-api"
 import { AppConfig } from "./config/AppConfig.ts"
 import { DatabaseLive } from "./db/Database.ts"
 import { DashboardHttpLive, DashboardRpcRoutes } from "./dashboard/layer.ts"
@@ -20,27 +20,39 @@ import { EventBus } from "./events/EventBus.ts"
 import { FollowUps } from "./followups/FollowUps.ts"
 import { HealthLive } from "./health/Health.ts"
 import { BodyLimit, PROFILE_MAX_BODY_BYTES } from "./http/bodyLimit.ts"
-import { createGatedServer } from "./http/gatedServer.ts"
+import { CorsLive } from "./http/cors.ts"
+import { CLOSE_TIMEOUT, createGatedServer, FastPathSlot } from "./http/gatedServer.ts"
 import { HtlLive } from "./htl/layer.ts"
 import { InboxRetentionLive } from "./inbox/retention.ts"
 import { InternalServerLive } from "./internal/server.ts"
 import { WorkerLive } from "./internal/worker.ts"
+import { DrainLive, drainOnStop } from "./lifecycle/Drain.ts"
 import { EventMetricsLive } from "./observability/eventMetrics.ts"
+import { httpMetrics } from "./observability/httpMetrics.ts"
 import { LoggingLive } from "./observability/Logging.ts"
+import { PrometheusLive } from "./observability/prometheus.ts"
 import { TelemetryLive } from "./observability/Telemetry.ts"
 import { SandboxLive } from "./sandbox/Sandbox.ts"
+import { DocsLive } from "./web/docs.ts"
+import { WebAppLive } from "./web/WebApp.ts"
 import { Ingest } from "./whatsapp/Ingest.ts"
-import { WhatsAppHttpLive, WhatsAppLive } from "./whatsapp/layer.ts"
+import { WhatsAppFastPathLive, WhatsAppHttpLive, WhatsAppLive } from "./whatsapp/layer.ts"
 
 /** One handler layer per HttpApi group of `Api`. */
 const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
   Layer.provide([HealthLive, DashboardHttpLive, WhatsAppHttpLive])
 )
 
-/** Public routes and the dashboard's RPC; bodies bounded per route. (The internal RPC has its own listener: InternalServerLive.) */
-export const Routes = Layer.mergeAll(ApiRoutes, HttpApiScalar.layer(Api, { path: "/docs" }), DashboardRpcRoutes).pipe(
+/**
+ * Public routes, the dashboard's RPC, the web inbox (`/app`) and the API reference (`/docs`);
+ * bodies bounded per route. (The internal RPC has its own listener: InternalServerLive.)
+ */
+export const Routes = Layer.mergeAll(ApiRoutes, DocsLive, DashboardRpcRoutes, WebAppLive, CorsLive).pipe(
   Layer.provide(BodyLimit.layer)
 )
+
+/** The public server: the routes (CORS for CORS_ORIGINS), `http.server.request.duration` for every answer. */
+export const PublicServer = HttpRouter.serve(Routes, { middleware: httpMetrics })
 
 /** What every database-holding process has: WhatsApp, events, the HTL's services, the database. */
 const DataServices = Layer.mergeAll(EventMetricsLive, SandboxLive, InboxRetentionLive).pipe(
@@ -58,33 +70,48 @@ export const Services = EngineCore.pipe(Layer.provideMerge(Backends), Layer.prov
 /** `api`: no engine; the backends serve workers over the internal RPC. */
 export const ApiServices = Backends.pipe(Layer.provideMerge(DataServices))
 
-/** Cross-cutting layers every other layer is built under (logs, traces). */
-const Observability = Layer.mergeAll(LoggingLive, TelemetryLive)
+/**
+ * Cross-cutting layers every other layer is built under: logs (an OTLP logger joins the console
+ * one), traces and metrics, and the Prometheus listener (METRICS_PORT).
+ */
+const Observability = Layer.merge(TelemetryLive, PrometheusLive).pipe(Layer.provideMerge(LoggingLive))
 
 /** The HTTP app and its services (role `all`); needs an HttpServer and AppConfig. The internal API listens on INTERNAL_PORT. */
-export const HttpApp = Layer.merge(HttpRouter.serve(Routes), InternalServerLive).pipe(
+export const HttpApp = Layer.mergeAll(PublicServer, WhatsAppFastPathLive, InternalServerLive).pipe(
   Layer.provide(Services),
   Layer.provide(Observability)
 )
 
 /** The HTTP app of the `api` role. */
-export const ApiHttpApp = Layer.merge(HttpRouter.serve(Routes), InternalServerLive).pipe(
+export const ApiHttpApp = Layer.mergeAll(PublicServer, WhatsAppFastPathLive, InternalServerLive).pipe(
   Layer.provide(ApiServices),
   Layer.provide(Observability)
 )
 
-const ServerLive = Layer.unwrap(Effect.map(AppConfig, (config) =>
+const ServerLive = Layer.unwrap(Effect.gen(function*() {
+  const config = yield* AppConfig
+  const fastPath = yield* FastPathSlot
   // a WebSocket message (the dashboard's RPC) is bounded like an HTTP body
-  NodeHttpServer.layer(createGatedServer, { port: config.port, websocket: { maxPayload: PROFILE_MAX_BODY_BYTES } })
-))
+  return NodeHttpServer.layer(() => createGatedServer(fastPath), {
+    port: config.port,
+    websocket: { maxPayload: PROFILE_MAX_BODY_BYTES },
+    gracefulShutdownTimeout: CLOSE_TIMEOUT
+  })
+}))
 
 const WorkerMain = WorkerLive.pipe(Layer.provide(Observability))
-const ApiMain = ApiHttpApp.pipe(Layer.provide(ServerLive))
-const AllMain = HttpApp.pipe(Layer.provide(ServerLive))
+// the webhook's fast path (HttpApp) and the server that offers it requests share one slot
+const ApiMain = ApiHttpApp.pipe(Layer.provide(ServerLive), Layer.provide(FastPathSlot.layer))
+const AllMain = HttpApp.pipe(Layer.provide(ServerLive), Layer.provide(FastPathSlot.layer))
 
 type MainError = Layer.Error<typeof WorkerMain> | Layer.Error<typeof ApiMain> | Layer.Error<typeof AllMain>
 
-/** The process for the configured role. */
-export const MainLive = Layer.unwrap(Effect.map(AppConfig, (config): Layer.Layer<never, MainError, AppConfig> =>
-  config.role === "worker" ? WorkerMain : config.role === "api" ? ApiMain : AllMain
-)).pipe(Layer.provide(AppConfig.layer))
+/**
+ * The process for the configured role. Its outermost layer drains on SIGTERM (src/lifecycle/Drain.ts),
+ * so everything else closes after that: HTTP, actors, the pool, last the embedded database.
+ */
+export const MainLive = Layer.unwrap(Effect.map(AppConfig, (config): Layer.Layer<never, MainError, AppConfig> => {
+  const role: Layer.Layer<never, MainError, AppConfig> = config.role === "worker" ? WorkerMain : config.role === "api" ? ApiMain : AllMain
+  // the same (memoized) Observability the role's layers are built under: the drain's lines are logged like theirs
+  return drainOnStop(config.shutdownTimeout).pipe(Layer.provideMerge(role), Layer.provide(Observability))
+})).pipe(Layer.provide(DrainLive), Layer.provide(AppConfig.layer))

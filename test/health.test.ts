@@ -1,9 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Schema } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { HttpClient, HttpClientResponse } from "effect/http"
 import { SqlClient } from "effect/sql"
 import { pgClientLayer } from "../src/db/Database.ts"
 import { appTest } from "./support/app.ts"
+import { fauxqsQueue, sqsEnv } from "./support/fauxqs.ts"
 import { TestDatabase } from "./support/TestDatabase.ts"
 
 const OpenApiPaths = Schema.Struct({ paths: Schema.Record(Schema.String, Schema.Unknown) })
@@ -82,7 +83,9 @@ describe("GET /health", () => {
       }))
   })
 
-  it.layer(appTest({ LLM_API_KEY: "k", SQS_QUEUE_URL: "http://127.0.0.1:9/q.fifo" }), { excludeTestServices: true })((it) => {
+  const OnSqs = Layer.unwrap(Effect.map(fauxqsQueue("health", 5), (sqs) => appTest({ LLM_API_KEY: "k", ...sqsEnv(sqs) })))
+
+  it.layer(OnSqs, { excludeTestServices: true })((it) => {
     it.effect("reports the configured LLM and inbox", () =>
       Effect.gen(function*() {
         const { body } = yield* getHealth

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto"
 import { Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { devJwtSecret, devSecretsKey } from "./devSecret.ts"
+import { type Environment, Environments, resolveEnvironment } from "./environment.ts"
 import {
   decimal,
   duration,
@@ -22,12 +23,14 @@ import {
   text,
   withDefault
 } from "./read.ts"
+import { boolean, originList } from "./values.ts"
+import { readSqs, type SqsConfig } from "./aws.ts"
+import { readTelemetry, type TelemetryConfig } from "./telemetry.ts"
 
 export const Roles = ["all", "api", "worker"] as const
 export type Role = (typeof Roles)[number]
 
-export const Environments = ["development", "production", "test"] as const
-export type Environment = (typeof Environments)[number]
+export { type Environment, Environments }
 
 export interface WhatsAppQuickSetup {
   readonly phoneNumberId: string
@@ -38,6 +41,8 @@ export interface WhatsAppQuickSetup {
 
 export interface AppConfigShape {
   readonly environment: Environment
+  /** Why this environment (for messages): "NODE_ENV=production", "APP_ENV unset and DATABASE_URL set" … */
+  readonly environmentBecause: string
   readonly role: Role
   readonly port: number
   /** Reverse proxies in front of the app (TRUST_PROXY): 0 ignores X-Forwarded-For (src/auth/clientAddress.ts). */
@@ -47,6 +52,8 @@ export interface AppConfigShape {
   readonly databaseUrl: Option.Option<Redacted.Redacted>
   /** The connection pool: its size, and how long a connection attempt or one statement may take. */
   readonly db: { readonly poolSize: number; readonly connectTimeout: Duration.Duration; readonly statementTimeout: Duration.Duration }
+  /** MIGRATE_ON_START: apply pending migrations at start (else refuse to start while any is pending). */
+  readonly migrateOnStart: boolean
   /** Raw webhook deliveries (personal data) are deleted this long after they were processed. */
   readonly inboxRetention: Duration.Duration
   readonly llm: {
@@ -67,13 +74,7 @@ export interface AppConfigShape {
     /** Bad webhook signatures one client address may send to one route per window (0: no limit). */
     readonly badSignatures: { readonly limit: number; readonly window: Duration.Duration }
   }
-  readonly sqs: Option.Option<{
-    readonly queueUrl: string
-    readonly region: string
-    readonly endpointUrl: Option.Option<string>
-    /** AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY when both are set; else the SDK's default chain. */
-    readonly credentials: Option.Option<{ readonly accessKeyId: string; readonly secretAccessKey: Redacted.Redacted }>
-  }>
+  readonly sqs: Option.Option<SqsConfig>
   readonly jwtSecret: Redacted.Redacted
   /** Encrypts channel secrets at rest (AES-256-GCM); dev keeps a generated one in DATA_DIR. */
   readonly secretsKey: Redacted.Redacted
@@ -90,10 +91,15 @@ export interface AppConfigShape {
     /** how often unanswered conversations nobody holds are looked for and resumed */
     readonly recoverySweep: Duration.Duration
   }
-  readonly otel: {
-    readonly endpoint: Option.Option<string>
-    readonly serviceName: string
-  }
+  readonly otel: TelemetryConfig
+  /** METRICS_PORT: Prometheus `GET /metrics` on its own listener (unset: none). */
+  readonly metricsPort: Option.Option<number>
+  /** Gauges that cost a query (inbox depth, overdue handoffs) are sampled only when someone reads metrics. */
+  readonly metricsWanted: boolean
+  /** CORS_ORIGINS: origins whose browsers may call the dashboard API (unset: same origin only). */
+  readonly corsOrigins: ReadonlyArray<string>
+  /** SHUTDOWN_TIMEOUT: how long SIGTERM waits for running turns and inbox items before stopping anyway. */
+  readonly shutdownTimeout: Duration.Duration
   readonly logLevel: "trace" | "debug" | "info" | "warn" | "error"
   readonly logFormat: "json" | "logfmt" | "pretty"
 }
@@ -107,7 +113,7 @@ const roleFromArgv = (argv: ReadonlyArray<string>): Option.Option<string> =>
 
 const load = (argv: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const environment = yield* withDefault("APP_ENV", oneOf(Environments), "development")
+    const { environment, because } = yield* resolveEnvironment
     const isDev = environment !== "production"
     const roleArg = roleFromArgv(argv)
     const role = Option.isSome(roleArg)
@@ -147,13 +153,7 @@ const load = (argv: ReadonlyArray<string>) =>
       }
     }
 
-    const queueUrl = yield* optional("SQS_QUEUE_URL", httpUrl)
-    const region = yield* withDefault("AWS_REGION", text, "us-east-1")
-    const endpointUrl = yield* optional("AWS_ENDPOINT_URL", httpUrl)
-    const accessKeyId = yield* optional("AWS_ACCESS_KEY_ID", text)
-    const secretAccessKey = yield* secret("AWS_SECRET_ACCESS_KEY")
-    const credentials = Option.all({ accessKeyId, secretAccessKey })
-    const sqs = Option.map(queueUrl, (url) => ({ queueUrl: url, region, endpointUrl, credentials }))
+    const sqs = yield* readSqs
 
     /** A secret that development generates and keeps in DATA_DIR, and production must be given. */
     const devKeptSecret = <E>(name: string, generate: Effect.Effect<Redacted.Redacted, E>) =>
@@ -162,8 +162,13 @@ const load = (argv: ReadonlyArray<string>) =>
         if (Option.isSome(configured)) return configured.value
         // a worker signs no tokens and opens no channel secrets: nothing to keep, nothing to require
         if (role === "worker") return Redacted.make(randomBytes(32).toString("base64url"))
-        return isDev ? yield* generate : yield* required(name, configured, "outside development (APP_ENV=production)")
+        return isDev ? yield* generate : yield* required(name, configured, `in production (${because}); nothing is generated outside development`)
       })
+    // a worker never connects to the database, whatever the environment says
+    const databaseUrl = role === "worker" ? Option.none() : yield* optional("DATABASE_URL", postgresUrl)
+    if (!isDev && role !== "worker") {
+      yield* required("DATABASE_URL", databaseUrl, `in production (${because}): the embedded database is for development only`)
+    }
     const jwtSecret = yield* devKeptSecret("JWT_SECRET", devJwtSecret(dataDir))
     const secretsKey = yield* devKeptSecret("SECRETS_KEY", devSecretsKey(dataDir))
 
@@ -179,6 +184,12 @@ const load = (argv: ReadonlyArray<string>) =>
     // split roles share work through SQS: a worker has no database, so no Postgres inbox
     if (role !== "all" && Option.isNone(sqs)) yield* required("SQS_QUEUE_URL", sqs, `when ROLE is ${role}`)
 
+    const metricsPort = yield* optional("METRICS_PORT", port)
+    if (Option.exists(metricsPort, (p) => p === httpPort || (role !== "worker" && Option.isSome(internalSecret) && p === internalPort))) {
+      yield* invalid("METRICS_PORT", "must differ from PORT and INTERNAL_PORT (the operator's listener is a port of its own)")
+    }
+    const otel = yield* readTelemetry(environment)
+
     const quiet = yield* withDefault("DEBOUNCE_QUIET", duration, Duration.seconds(5))
     const maxWait = yield* withDefault("DEBOUNCE_MAX_WAIT", duration, Duration.seconds(20))
     if (Duration.isLessThan(maxWait, quiet)) {
@@ -187,17 +198,18 @@ const load = (argv: ReadonlyArray<string>) =>
 
     return {
       environment,
+      environmentBecause: because,
       role,
       port: httpPort,
       trustProxy: yield* withDefault("TRUST_PROXY", proxyHops, 0),
       dataDir,
-      // a worker never connects to the database, whatever the environment says
-      databaseUrl: role === "worker" ? Option.none() : yield* optional("DATABASE_URL", postgresUrl),
+      databaseUrl,
       db: {
         poolSize: yield* withDefault("DB_POOL_SIZE", integer(1, 500), 20),
         connectTimeout: yield* withDefault("DB_CONNECT_TIMEOUT", duration, Duration.seconds(5)),
         statementTimeout: yield* withDefault("DB_STATEMENT_TIMEOUT", duration, Duration.seconds(30))
       },
+      migrateOnStart: yield* withDefault("MIGRATE_ON_START", boolean, true),
       inboxRetention: yield* withDefault("INBOX_RETENTION", duration, Duration.days(7)),
       llm,
       htl,
@@ -215,10 +227,11 @@ const load = (argv: ReadonlyArray<string>) =>
         leaseTtl: yield* withDefault("LEASE_TTL", duration, Duration.seconds(30)),
         recoverySweep: yield* withDefault("RECOVERY_SWEEP", duration, Duration.seconds(60))
       },
-      otel: {
-        endpoint: yield* optional("OTEL_EXPORTER_OTLP_ENDPOINT", httpUrl),
-        serviceName: yield* withDefault("OTEL_SERVICE_NAME", text, "wa-sales-agent")
-      },
+      otel,
+      metricsPort,
+      metricsWanted: otel.signals.metrics || Option.isSome(metricsPort),
+      corsOrigins: yield* withDefault("CORS_ORIGINS", originList, []),
+      shutdownTimeout: yield* withDefault("SHUTDOWN_TIMEOUT", duration, Duration.seconds(20)),
       logLevel: yield* withDefault("LOG_LEVEL", oneOf(["trace", "debug", "info", "warn", "error"]), "info"),
       logFormat: yield* withDefault("LOG_FORMAT", oneOf(["json", "logfmt", "pretty"]), "json")
     } satisfies AppConfigShape

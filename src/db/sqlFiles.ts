@@ -49,21 +49,53 @@ export const splitSqlStatements = (text: string): Array<string> => {
   return out
 }
 
-/** A Migrator loader over a directory of `NNNN_name.sql` files, in id order. */
-export const fromSqlDirectory = (dir: string): Migrator.Loader<FileSystem.FileSystem | Path.Path> =>
+export interface MigrationFile {
+  readonly id: number
+  readonly name: string
+  /** `0007_conversation_language.sql` */
+  readonly file: string
+  readonly statements: ReadonlyArray<string>
+}
+
+const badState = (message: string) => new Migrator.MigrationError({ kind: "BadState", message })
+
+/**
+ * The `NNNN_name.sql` files of a directory, in id order. Ids run from 1 without gaps and without
+ * duplicates (an id nobody needs stays taken by an empty file), so a migration lost in a merge or
+ * numbered twice stops start-up instead of being skipped. Any other `.sql` file is an error too.
+ */
+export const readMigrationFiles = (dir: string): Effect.Effect<ReadonlyArray<MigrationFile>, Migrator.MigrationError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
-    const migrations: Array<Migrator.ResolvedMigration> = []
-    for (const file of yield* fs.readDirectory(dir)) {
-      const match = /^(\d+)_(.+)\.sql$/.exec(file)
-      if (match === null) continue
+    const files: Array<MigrationFile> = []
+    for (const file of (yield* fs.readDirectory(dir)).filter((f) => f.endsWith(".sql")).sort()) {
+      const match = /^(\d+)_([A-Za-z0-9_]+)\.sql$/.exec(file)
+      if (match === null) return yield* badState(`migrations/${file}: not a migration file name (NNNN_name.sql, letters, digits and _)`)
       const statements = splitSqlStatements(yield* fs.readFileString(path.join(dir, file)))
-      const run = Effect.flatMap(SqlClient.SqlClient, (sql) =>
-        Effect.forEach(statements, (statement) => sql.unsafe(statement), { discard: true }))
-      migrations.push([Number(match[1]), match[2] ?? file, Effect.succeed(run)])
+      files.push({ id: Number(match[1]), name: match[2] ?? file, file, statements })
     }
-    return migrations.sort(([a], [b]) => a - b)
-  }).pipe(Effect.mapError((cause) =>
-    new Migrator.MigrationError({ kind: "Failed", message: `could not read migrations in ${dir}`, cause })
+    files.sort((a, b) => a.id - b.id)
+    for (const [i, f] of files.entries()) {
+      const previous = files[i - 1]
+      if (previous !== undefined && previous.id === f.id) {
+        return yield* badState(`migrations/${previous.file} and migrations/${f.file} have the same id ${f.id}: renumber the newer one`)
+      }
+      const expected = (previous?.id ?? 0) + 1
+      if (f.id !== expected) {
+        return yield* badState(
+          `migrations/: no migration ${String(expected).padStart(4, "0")} before ${f.file}; ids run without gaps (renumber it, or keep the id with an empty file)`
+        )
+      }
+    }
+    return files
+  }).pipe(Effect.catchTag("PlatformError", (cause) =>
+    Effect.fail(new Migrator.MigrationError({ kind: "Failed", message: `could not read migrations in ${dir}`, cause }))
   ))
+
+/** A file as the Migrator runs it: its statements, one by one. */
+export const resolved = (f: MigrationFile): Migrator.ResolvedMigration => [
+  f.id,
+  f.name,
+  Effect.succeed(Effect.flatMap(SqlClient.SqlClient, (sql) => Effect.forEach(f.statements, (statement) => sql.unsafe(statement), { discard: true })))
+]

@@ -1,8 +1,8 @@
 /**
  * Samples `wa.handoffs.overdue` (all organizations: a count, no tenant label) every 30 s, in the
- * processes with the database, only while metrics are exported.
+ * processes with the database, only while metrics are exported (OTLP) or served (METRICS_PORT).
  */
-import { Effect, Layer, Option, Schedule } from "effect"
+import { Effect, Layer, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
 import { AppConfig } from "../config/AppConfig.ts"
 import { overdueHandoffs, record } from "../observability/metrics.ts"
@@ -18,7 +18,7 @@ export const countOverdue = Effect.gen(function*() {
 
 export const OverdueMetricsLive = Layer.effectDiscard(Effect.gen(function*() {
   const config = yield* AppConfig
-  if (Option.isNone(config.otel.endpoint)) return
+  if (!config.metricsWanted) return
   yield* countOverdue.pipe(
     Effect.flatMap((n) => record(overdueHandoffs, n)),
     Effect.withTracerEnabled(false),

@@ -16,7 +16,7 @@ import { StoreError } from "../conversations/StoreError.ts"
 import { BotTurnState, Commit, FollowUpRow, HandoffOutcome, Outbound, SendError } from "../conversations/writes.ts"
 import { DomainEvent } from "../domain/events.ts"
 import { ChannelId, MessageId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
-import { Claimed, ClaimRequest, FollowUpSignal, ScheduleOutcome } from "../followups/store.ts"
+import { Claimed, ClaimRequest, FollowUpSignal, ReleaseRequest, ScheduleOutcome } from "../followups/store.ts"
 import { StepRecord } from "../htl/types.ts"
 import { KnowledgeUnavailable } from "../knowledge/Knowledge.ts"
 import { BusinessProfile, KnowledgeExcerpt } from "../knowledge/types.ts"
@@ -64,6 +64,7 @@ export class InternalRpcs extends RpcGroup.make(
   store("store.releaseLease", lease, Released),
   store("store.takeExpiredLeases", { lessee: Lessee, limit: Schema.Int }, Schema.Array(LeaseKey)),
   store("store.claimDueFollowUps", { request: ClaimRequest }, Schema.Array(Claimed)),
+  store("store.releaseFollowUpClaims", { request: ReleaseRequest }, Schema.Void),
   store("store.nextFollowUpWake", { claimTtlMs: Schema.Finite }, Schema.NullOr(Schema.Date)),
   store("store.recover", { pendingOlderThanMs: Schema.Finite }, Recovered),
   store("followUps.schedule", {

@@ -100,6 +100,7 @@ export const RemoteEngineStore = Layer.effect(EngineStore, Effect.gen(function*(
     releaseLease: (key, lessee) => idempotent(rpc["store.releaseLease"]({ key, lessee })),
     takeExpiredLeases: (lessee, limit) => once(rpc["store.takeExpiredLeases"]({ lessee, limit })),
     claimDueFollowUps: (request) => once(rpc["store.claimDueFollowUps"]({ request })),
+    releaseFollowUpClaims: (request) => idempotent(rpc["store.releaseFollowUpClaims"]({ request })),
     nextFollowUpWake: (claimTtlMs) => idempotent(rpc["store.nextFollowUpWake"]({ claimTtlMs })),
     // the database's NOTIFY, through the API: whatever wrote the follow-up (this worker, another, an SQL fix)
     followUpSignals: rpc["store.followUpSignals"]().pipe(Stream.as(undefined), Stream.mapError(StoreError.from)),

@@ -20,7 +20,7 @@ import { EventBus } from "../events/EventBus.ts"
 import { FollowUps } from "../followups/FollowUps.ts"
 import { HtlAudit } from "../htl/audit.ts"
 import { BodyLimit } from "../http/bodyLimit.ts"
-import { createGatedServer } from "../http/gatedServer.ts"
+import { CLOSE_TIMEOUT, createGatedServer } from "../http/gatedServer.ts"
 import { Knowledge } from "../knowledge/Knowledge.ts"
 import { Ingest } from "../whatsapp/Ingest.ts"
 import { makeGuard } from "./guard.ts"
@@ -98,6 +98,8 @@ const Handlers = InternalRpcs.toLayer(Effect.gen(function*() {
     // fleet-wide by design (any worker takes over any lapsed lease or due follow-up): no organization to name
     "store.takeExpiredLeases": ({ lessee, limit }) => store.takeExpiredLeases(lessee, limit),
     "store.claimDueFollowUps": ({ request }) => store.claimDueFollowUps(request),
+    // only the claims the caller names as its own (claimed_by)
+    "store.releaseFollowUpClaims": ({ request }) => store.releaseFollowUpClaims(request),
     "store.nextFollowUpWake": ({ claimTtlMs }) => store.nextFollowUpWake(claimTtlMs),
     "store.recover": ({ pendingOlderThanMs }) => store.recover(Duration.millis(pendingOlderThanMs)),
     "followUps.schedule": ({ context, dueAt, key }) => on(key, followUps.schedule({ ...key, dueAt, context }).pipe(orStoreError)),
@@ -176,7 +178,7 @@ export const InternalServerLive = Layer.unwrap(Effect.map(AppConfig, (config) =>
   Option.isNone(config.internalSecret) || config.role === "worker"
     ? Layer.empty
     : HttpRouter.serve(InternalRpcRoutes.pipe(Layer.provide(BodyLimit.layer)), { disableLogger: true }).pipe(
-      Layer.provide(NodeHttpServer.layer(createGatedServer, { port: config.internalPort })),
+      Layer.provide(NodeHttpServer.layer(createGatedServer, { port: config.internalPort, gracefulShutdownTimeout: CLOSE_TIMEOUT })),
       Layer.provide(OwnRouter)
     )
 ))

@@ -15,6 +15,8 @@ import { EngineInstance } from "../conversations/instance.ts"
 import type { DomainEvent } from "../domain/events.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { Htl } from "../htl/Htl.ts"
+import { reachable, readiness } from "../health/readiness.ts"
+import { Inbox } from "../inbox/Inbox.ts"
 import { SqsInboxLive } from "../inbox/InboxLive.ts"
 import { Llm } from "../llm/Llm.ts"
 import { InboxMetricsLive } from "../observability/inboxMetrics.ts"
@@ -107,19 +109,28 @@ const Remote = Layer.mergeAll(RemoteEngineStore, RemoteFollowUps, RemoteHtlAudit
 
 /**
  * `GET /health` on PORT for orchestrators: 200 while the internal API answers, 503 otherwise
- * (a worker that cannot reach the API can do nothing). No other route.
+ * (a worker that cannot reach the API can do nothing). `GET /health/live`: the process answers;
+ * `GET /health/ready`: the internal API and the SQS queue answer, and the worker is not stopping.
  */
-const WorkerHealth = HttpRouter.add("GET", "/health", Effect.gen(function*() {
-  const api = yield* pingApi.pipe(
-    Effect.timeout("2 seconds"),
-    Effect.as("ok" as const),
-    Effect.catchCause(() => Effect.succeed("unreachable" as const))
-  )
-  return HttpServerResponse.jsonUnsafe(
-    { status: api === "ok" ? "ok" : "degraded", role: "worker", api, inbox: "sqs" },
-    { status: api === "ok" ? 200 : 503 }
-  )
-}))
+const WorkerHealth = Layer.mergeAll(
+  HttpRouter.add("GET", "/health", Effect.gen(function*() {
+    const api = yield* pingApi.pipe(
+      Effect.timeout("2 seconds"),
+      Effect.as("ok" as const),
+      Effect.catchCause(() => Effect.succeed("unreachable" as const))
+    )
+    return HttpServerResponse.jsonUnsafe(
+      { status: api === "ok" ? "ok" : "degraded", role: "worker", api, inbox: "sqs" },
+      { status: api === "ok" ? 200 : 503 }
+    )
+  })),
+  HttpRouter.add("GET", "/health/live", HttpServerResponse.jsonUnsafe({ status: "ok" })),
+  HttpRouter.add("GET", "/health/ready", Effect.gen(function*() {
+    const inbox = yield* Inbox
+    const { ready, report } = yield* readiness({ api: reachable(pingApi), inbox: reachable(inbox.stats) })
+    return HttpServerResponse.jsonUnsafe(report, { status: ready ? 200 : 503 })
+  }))
+)
 
 const HealthServer = HttpRouter.serve(WorkerHealth, { disableLogger: true }).pipe(
   Layer.provide(Layer.unwrap(Effect.map(AppConfig, (config) => NodeHttpServer.layer(createGatedServer, { port: config.port }))))

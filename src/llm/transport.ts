@@ -6,6 +6,7 @@
 import OpenAI from "openai"
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions"
 import { Duration, Effect, Random } from "effect"
+import { waitingOn } from "../observability/remoteWaits.ts"
 import { spanEvent } from "../observability/spanEvent.ts"
 import { LlmRateLimited, LlmTimeout, LlmUnavailable } from "./errors.ts"
 
@@ -109,5 +110,6 @@ export const createCompletion = (
             ))
       )
     )
-  return loop(1)
+  // a turn's time outside the model: this call, its retries and their back-off are the model's
+  return waitingOn("llm")(loop(1))
 }

@@ -1,8 +1,8 @@
 /**
  * Samples the inbox's depth and oldest age into their gauges, only while metrics are exported
- * (OTEL_EXPORTER_OTLP_ENDPOINT set) and where consumers run (not in the `api` role).
+ * (OTLP) or served (METRICS_PORT), and where consumers run (not in the `api` role).
  */
-import { Effect, Layer, Option, Schedule } from "effect"
+import { Effect, Layer, Schedule } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Inbox } from "../inbox/Inbox.ts"
 import { inboxAgeMs, inboxDepth, record } from "./metrics.ts"
@@ -16,7 +16,7 @@ const sample = Effect.fnUntraced(function*() {
 
 export const InboxMetricsLive = Layer.effectDiscard(Effect.gen(function*() {
   const config = yield* AppConfig
-  if (Option.isNone(config.otel.endpoint) || config.role === "api") return
+  if (!config.metricsWanted || config.role === "api") return
   yield* sample().pipe(
     Effect.withTracerEnabled(false),
     Effect.catch((e) => Effect.logDebug("inbox stats unavailable").pipe(Effect.annotateLogs({ error: e.reason }))),

@@ -70,6 +70,20 @@ const setUp = Effect.fn("Sandbox.setUp")(function*(dataDir: string) {
   yield* Effect.logInfo("sandbox ready: talk to the bot with `npm run chat`").pipe(
     Effect.annotateLogs({ file, phoneNumberId: channel.phoneNumberId, email: SANDBOX_EMAIL })
   )
+  yield* announceDefaultOrganization(organizationId)
+})
+
+/**
+ * Development: the default (quick-setup) organization's invite code, so a person can join it
+ * from the dashboard (`POST /auth/signup/join-org`); `npm run admin -- create` makes an admin.
+ */
+const announceDefaultOrganization = Effect.fn("Sandbox.announceDefaultOrganization")(function*(organizationId: OrganizationId) {
+  const sql = yield* SqlClient.SqlClient
+  const [org] = yield* sql<{ name: string; inviteCode: string }>`SELECT name, invite_code FROM organizations WHERE id = ${organizationId}`
+  if (org === undefined) return
+  yield* Effect.logInfo(
+    `default organization "${org.name}": invite code ${org.inviteCode} (join with POST /auth/signup/join-org; an admin: npm run admin -- create --email … --password …)`
+  ).pipe(Effect.annotateLogs({ organizationId, inviteCode: org.inviteCode }))
 })
 
 export const SandboxLive = Layer.effectDiscard(Effect.gen(function*() {

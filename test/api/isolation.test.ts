@@ -10,7 +10,7 @@ import { call, createOrg, db, env, type Reply, seedConversation } from "./suppor
 
 const MISSING = "00000000-0000-0000-0000-000000000000"
 /** Routes that are not tenant data: public signup/login, health, Meta's webhook. */
-const PUBLIC = new Set(["POST /auth/login", "POST /auth/signup/create-org", "POST /auth/signup/join-org", "GET /health",
+const PUBLIC = new Set(["POST /auth/login", "POST /auth/signup/create-org", "POST /auth/signup/join-org", "GET /health", "GET /health/live", "GET /health/ready",
   "GET /webhooks/whatsapp", "POST /webhooks/whatsapp", "GET /webhooks/whatsapp/{channelId}", "POST /webhooks/whatsapp/{channelId}"])
 
 const snapshot = (orgId: string) =>
@@ -20,7 +20,8 @@ const snapshot = (orgId: string) =>
     UNION ALL SELECT 'leads', string_agg(id || coalesce(name, '') || coalesce(deleted_at::text, ''), ',' ORDER BY id) FROM leads WHERE organization_id = ${orgId}
     UNION ALL SELECT 'profile', coalesce((SELECT business_name FROM business_profiles WHERE organization_id = ${orgId}), '')
     UNION ALL SELECT 'invite', invite_code FROM organizations WHERE id = ${orgId}
-    UNION ALL SELECT 'events', count(*)::text FROM conversation_events WHERE organization_id = ${orgId}`)
+    UNION ALL SELECT 'events', count(*)::text FROM conversation_events WHERE organization_id = ${orgId}
+    UNION ALL SELECT 'followups', string_agg(id || status, ',' ORDER BY id) FROM scheduled_actions WHERE organization_id = ${orgId}`)
 
 describe("tenant isolation", () => {
   it.layer(appTest(env), { excludeTestServices: true })((it) => {
@@ -32,6 +33,8 @@ describe("tenant isolation", () => {
         const bConv = yield* seedConversation(b.orgId, { name: "Bob of B", phone: "+14155550002" })
         yield* db((sql) => sql`INSERT INTO messages (organization_id, conversation_id, lead_id, message_from, content, status)
           VALUES (${a.orgId}, ${aConv.conversationId}, ${aConv.leadId}, 'LEAD', 'secret of A', 'received')`)
+        const aFollowUp = yield* db((sql) => sql<{ id: string }>`INSERT INTO scheduled_actions (organization_id, conversation_id, scheduled_at)
+          VALUES (${a.orgId}, ${aConv.conversationId}, now() + interval '1 day') RETURNING id`.pipe(Effect.map((rows) => rows[0]?.id ?? "")))
         const profileA = yield* call("GET", "/organization/profile", { token: a.token })
         assert.strictEqual((yield* call("PUT", "/organization/profile", {
           token: a.token, body: { ...profileA.body, business_name: "A Corp" }
@@ -57,6 +60,24 @@ describe("tenant isolation", () => {
         const list = yield* as("GET", "/conversations/", "/conversations/?search=Alice")
         assert.deepStrictEqual(list.body.items, [])
         noneOfA(yield* as("GET", "/conversations/", "/conversations/"))
+        // the inbox's reads: one conversation, its activity and follow-ups, cancelling one of A's
+        for (const [route, suffix] of [["/conversations/{id}", ""], ["/conversations/{id}/activity", "/activity"], ["/conversations/{id}/followups", "/followups"]] as const) {
+          sameAsMissing(
+            yield* as("GET", route, `/conversations/${aConv.conversationId}${suffix}`),
+            yield* as("GET", route, `/conversations/${MISSING}${suffix}`)
+          )
+        }
+        const cancelRoute = "/conversations/{id}/followups/{followup_id}/cancel"
+        sameAsMissing(
+          yield* as("POST", cancelRoute, `/conversations/${aConv.conversationId}/followups/${aFollowUp}/cancel`),
+          yield* as("POST", cancelRoute, `/conversations/${MISSING}/followups/${MISSING}/cancel`)
+        )
+        // nor through a conversation of B's own
+        sameAsMissing(
+          yield* as("POST", cancelRoute, `/conversations/${bConv.conversationId}/followups/${aFollowUp}/cancel`),
+          yield* as("POST", cancelRoute, `/conversations/${bConv.conversationId}/followups/${MISSING}/cancel`)
+        )
+        noneOfA(yield* as("GET", "/organization/templates", "/organization/templates"))
         for (const action of ["messages", "takeover", "release"] as const) {
           const method = action === "messages" ? "GET" : "POST"
           sameAsMissing(

@@ -10,7 +10,7 @@ describe("OTLP export", () => {
       const receiver = yield* otlpReceiver
       // the app runs in its own scope: closing it flushes the exporters
       yield* Effect.scoped(Effect.gen(function*() {
-        const context = yield* Layer.build(appTest({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: "wa-test" }))
+        const context = yield* Layer.build(appTest({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_SERVICE_NAME: "wa-test" }))
         const response = yield* HttpClient.get("/health").pipe(Effect.provideContext(context))
         assert.strictEqual(response.status, 200)
       }))

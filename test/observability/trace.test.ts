@@ -27,7 +27,7 @@ const traced = (env: Record<string, string>, waId: string, texts: ReadonlyArray<
   Effect.gen(function*() {
     const receiver = yield* otlpReceiver
     yield* Effect.scoped(Effect.gen(function*() {
-      const context = yield* Layer.build(engineApp({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: "wa-trace-test" }))
+      const context = yield* Layer.build(engineApp({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_SERVICE_NAME: "wa-trace-test" }))
       yield* Effect.gen(function*() {
         // tokens in query strings are redacted on the request spans
         yield* HttpClient.get(`/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=${URL_SECRET}&hub.challenge=42`)

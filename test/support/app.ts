@@ -2,6 +2,7 @@
 import { NodeHttpServer } from "@effect/platform-node"
 import { ConfigProvider, Effect, Layer, Redacted } from "effect"
 import { HttpApp } from "../../src/app.ts"
+import { FastPathSlot } from "../../src/http/gatedServer.ts"
 import { AppConfig } from "../../src/config/AppConfig.ts"
 import { TestDatabase } from "./TestDatabase.ts"
 
@@ -17,6 +18,8 @@ export const testConfig = (env: Record<string, string> = {}) =>
 /** The HTTP app served on a random port; the HttpClient it provides targets that server. */
 export const appTest = (env: Record<string, string> = {}) =>
   HttpApp.pipe(
+    // no fast path on the test server: the webhook goes through the router (test/whatsapp/fastPath.test.ts covers the other way)
+    Layer.provide(FastPathSlot.layer),
     Layer.provideMerge(NodeHttpServer.layerTest),
     Layer.provideMerge(testConfig(env)),
     Layer.provideMerge(TestDatabase.layer)

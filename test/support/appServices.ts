@@ -7,6 +7,7 @@ import { Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { Routes, Services } from "../../src/app.ts"
 import type { AppConfig } from "../../src/config/AppConfig.ts"
+import { httpMetrics } from "../../src/observability/httpMetrics.ts"
 import { LoggingLive } from "../../src/observability/Logging.ts"
 import { TelemetryLive } from "../../src/observability/Telemetry.ts"
 import { testConfig } from "./app.ts"
@@ -19,7 +20,7 @@ export const appWithServicesTest = (
   /** The database (e.g. one behind a proxy that can be taken away). */
   database: Layer.Layer<TestDatabase, unknown> = TestDatabase.layer
 ) =>
-  HttpRouter.serve(Routes, { disableListenLog: true, disableLogger: true }).pipe(
+  HttpRouter.serve(Routes, { disableListenLog: true, disableLogger: true, middleware: httpMetrics }).pipe(
     Layer.provideMerge(Services),
     Layer.provide(Layer.mergeAll(logging, TelemetryLive)),
     Layer.provideMerge(NodeHttpServer.layerTest),

@@ -30,3 +30,11 @@ export const fauxqsQueue = (name: string, maxReceiveCount: number) =>
     )
     return { server, client, queueUrl: queue.QueueUrl ?? "", dlqUrl: dlq.QueueUrl ?? "" }
   })
+
+/** The app's environment for a fauxqs queue (fauxqs names the host sqs.<region>.<host>: the path is what identifies the queue). */
+export const sqsEnv = (sqs: { readonly server: { readonly address: string }; readonly queueUrl: string }) => ({
+  SQS_QUEUE_URL: `${sqs.server.address}${new URL(sqs.queueUrl.replace(/^http:\/\/[^/]+/, "http://x")).pathname}`,
+  AWS_ENDPOINT_URL: sqs.server.address,
+  AWS_ACCESS_KEY_ID: "test",
+  AWS_SECRET_ACCESS_KEY: "test"
+})

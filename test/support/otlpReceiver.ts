@@ -1,10 +1,13 @@
-/** A tiny OTLP/HTTP JSON receiver on 127.0.0.1 that keeps every export it gets. */
+/** A tiny OTLP/HTTP receiver on 127.0.0.1 that keeps every export it gets (JSON bodies parsed, protobuf kept as bytes). */
 import { createServer } from "node:http"
 import { Effect } from "effect"
 
 export interface OtlpExport {
   readonly path: string
+  /** the parsed JSON body; null for a protobuf one (see `raw`) */
   readonly body: unknown
+  readonly raw: Buffer
+  readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
 }
 
 export const otlpReceiver = Effect.acquireRelease(
@@ -15,8 +18,9 @@ export const otlpReceiver = Effect.acquireRelease(
         const chunks: Array<Buffer> = []
         req.on("data", (c: Buffer) => chunks.push(c))
         req.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8")
-          exports.push({ path: req.url ?? "", body: text.length > 0 ? JSON.parse(text) : null })
+          const raw = Buffer.concat(chunks)
+          const json = (req.headers["content-type"] ?? "").includes("json") && raw.length > 0
+          exports.push({ path: req.url ?? "", body: json ? JSON.parse(raw.toString("utf8")) : null, raw, headers: req.headers })
           res.writeHead(200, { "content-type": "application/json" }).end("{}")
         })
       })

@@ -53,3 +53,30 @@ export const spansOf = (exports: ReadonlyArray<OtlpExport>): Array<ExportedSpan>
       links: list(s, "links").map((l) => ({ traceId: str(l, "traceId"), spanId: str(l, "spanId") })),
       events: list(s, "events").map((ev) => ({ name: str(ev, "name") }))
     }))
+
+/** The resource attributes of each JSON export (traces, metrics or logs) at `path`. */
+export const resourcesOf = (exports: ReadonlyArray<OtlpExport>, path: string): Array<Record<string, unknown>> =>
+  exports
+    .filter((e) => e.path === path)
+    .flatMap((e) => [...list(e.body, "resourceSpans"), ...list(e.body, "resourceMetrics"), ...list(e.body, "resourceLogs")])
+    .map((r) => attributesOf(isRecord(r) ? r.resource : undefined))
+
+export interface ExportedMetric {
+  readonly name: string
+  readonly unit: string
+  readonly kind: "histogram" | "sum" | "gauge" | "other"
+  readonly points: ReadonlyArray<Readonly<Record<string, unknown>>>
+}
+
+/** The metrics of OTLP/HTTP JSON metric exports at `path`. */
+export const metricsOf = (exports: ReadonlyArray<OtlpExport>, path = "/v1/metrics"): Array<ExportedMetric> =>
+  exports
+    .filter((e) => e.path === path)
+    .flatMap((e) => list(e.body, "resourceMetrics"))
+    .flatMap((rm) => list(rm, "scopeMetrics"))
+    .flatMap((sm) => list(sm, "metrics"))
+    .map((m) => {
+      const kind = isRecord(m) ? (["histogram", "sum", "gauge"] as const).find((k) => k in m) ?? "other" : "other"
+      const data = isRecord(m) && kind !== "other" ? m[kind] : undefined
+      return { name: str(m, "name"), unit: str(m, "unit"), kind, points: list(data, "dataPoints").map(attributesOf) }
+    })

@@ -2,7 +2,7 @@
 import { Clock, Effect } from "effect"
 import type { LlmError } from "../../llm/errors.ts"
 import type { LlmRequest, LlmResult, LlmShape } from "../../llm/Llm.ts"
-import { llmLatencyMs, llmTokens, record } from "../../observability/metrics.ts"
+import { recordLlmCall } from "../../observability/metrics.ts"
 import type { StepName, StepRecord } from "../types.ts"
 
 export type StepRun<A> =
@@ -21,9 +21,8 @@ export const summarizeText = (text: string, max = 160) => {
 }
 
 /** The step's span and the gen_ai metrics carry what the audit row carries (no message text). */
-const annotate = (r: StepRecord) => {
-  const labels = { step: r.step, model: r.model ?? "none", outcome: r.outcome }
-  return Effect.all([
+const annotate = (r: StepRecord) =>
+  Effect.all([
     Effect.annotateCurrentSpan({
       "htl.step": r.step,
       "htl.outcome": r.outcome,
@@ -35,11 +34,8 @@ const annotate = (r: StepRecord) => {
       ...(typeof r.details.attempts === "number" ? { "htl.attempts": r.details.attempts } : {}),
       ...(typeof r.details.error === "string" ? { "error.type": r.details.error } : {})
     }),
-    record(llmLatencyMs, r.latencyMs, labels),
-    record(llmTokens, r.tokensIn, { step: r.step, model: labels.model, direction: "input" }),
-    record(llmTokens, r.tokensOut, { step: r.step, model: labels.model, direction: "output" })
+    recordLlmCall({ ...r, error: typeof r.details.error === "string" ? r.details.error : undefined })
   ], { discard: true })
-}
 
 export const callStep = <A>(step: StepName, llm: LlmShape, request: LlmRequest<A>, audit: StepAudit<A>): Effect.Effect<StepRun<A>> =>
   Effect.gen(function*() {

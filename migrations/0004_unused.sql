@@ -1,0 +1,2 @@
+-- Intentionally empty: id 4 was never used. Migration ids run without gaps (src/db/sqlFiles.ts),
+-- so an unused id keeps an empty file.
