@@ -11,7 +11,7 @@ import { Conflict, NotFound, type TooManyAttempts, Unauthorized } from "../domai
 import { normalizeEmail } from "../domain/dashboard/fields.ts"
 import { Role } from "../domain/enums.ts"
 import { OrganizationId, UserId } from "../domain/ids.ts"
-import { decodeRows } from "../dashboard/sql.ts"
+import { decodeRows } from "../records/sql.ts"
 import { LoginThrottle } from "./LoginThrottle.ts"
 import { hashPassword, needsRehash, verifyPassword } from "./Passwords.ts"
 import { TOKEN_TTL_SECONDS, Tokens } from "./Tokens.ts"
@@ -37,7 +37,7 @@ export const newInviteCode = () => {
 const emailTaken = new Conflict({ message: "email: an account with this email already exists" })
 
 export class Accounts extends Context.Service<Accounts, {
-  /** `address`: the client's (src/auth/clientAddress.ts), what attempts are counted against. */
+  /** `address`: the client's (src/http/clientAddress.ts), what attempts are counted against. */
   readonly createOrg: (input: CreateOrgPayload, address: string) => Effect.Effect<AuthResponse, Conflict | TooManyAttempts>
   readonly joinOrg: (input: JoinOrgPayload, address: string) => Effect.Effect<AuthResponse, Conflict | NotFound | TooManyAttempts>
   readonly login: (input: LoginPayload, address: string) => Effect.Effect<AuthResponse, Unauthorized | TooManyAttempts>

@@ -11,14 +11,14 @@
  *   A successful login gives its attempt back to the address and clears the pair.
  * - Signup (create-org and join-org together), per client address: 20 attempts / hour, successful or not.
  *
- * The client address is src/auth/clientAddress.ts (`TRUST_PROXY`). Expired rows are deleted
+ * The client address is src/http/clientAddress.ts (`TRUST_PROXY`). Expired rows are deleted
  * every few minutes by whichever process runs this service.
  */
 import { createHash } from "node:crypto"
 import { Context, Effect, Layer, Schedule, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { TooManyAttempts } from "../domain/dashboard/errors.ts"
-import { decodeRows } from "../dashboard/sql.ts"
+import { decodeRows } from "../records/sql.ts"
 
 export interface Limit {
   readonly kind: "login_pair" | "login_address" | "signup"

@@ -1,7 +1,7 @@
 /**
  * Who is online: a person is seen when an authenticated request or RPC call comes in, and every
  * minute while their live event stream is open. Handoffs go to people seen within a few minutes
- * (src/handoffs/assignment.ts). Written at most once a minute per person and process.
+ * (src/records/assignment.ts). Written at most once a minute per person and process.
  */
 import { Clock, Context, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"

@@ -6,7 +6,7 @@ import { AppConfig } from "../config/AppConfig.ts"
 import { Api } from "../domain/Api.ts"
 import { CurrentUser } from "../domain/dashboard/auth.ts"
 import { Accounts } from "./Accounts.ts"
-import { clientAddress } from "./clientAddress.ts"
+import { clientAddress } from "../http/clientAddress.ts"
 
 export const AuthHttpLive = HttpApiBuilder.group(Api, "auth", Effect.fn(function*(handlers) {
   const accounts = yield* Accounts

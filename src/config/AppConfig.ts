@@ -45,7 +45,7 @@ export interface AppConfigShape {
   readonly environmentBecause: string
   readonly role: Role
   readonly port: number
-  /** Reverse proxies in front of the app (TRUST_PROXY): 0 ignores X-Forwarded-For (src/auth/clientAddress.ts). */
+  /** Reverse proxies in front of the app (TRUST_PROXY): 0 ignores X-Forwarded-For (src/http/clientAddress.ts). */
   readonly trustProxy: number
   readonly dataDir: string
   /** Unset → embedded PostgreSQL under `${dataDir}/pg`. */

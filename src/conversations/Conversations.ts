@@ -4,11 +4,11 @@
  */
 import { Context, Effect, Layer } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
-import { EngineInstance } from "./instance.ts"
-import type { Leases } from "./leases.ts"
+import { EngineInstance } from "../records/EngineInstance.ts"
+import type { Leases } from "../records/leases.ts"
 import type { TurnHandlers } from "./mailbox.ts"
 import { type ActorRegistry, makeActorRegistry } from "./registry.ts"
-import { EngineStore } from "./store.ts"
+import { EngineStore } from "../records/EngineStore.ts"
 
 /** This process's leases, through the engine store. */
 export const boundLeases = Effect.gen(function*() {

@@ -11,8 +11,9 @@
  * go) and a due follow-up waits for the lease.
  */
 import { Cause, Clock, Duration, Effect, Fiber, Option, Queue, Schedule, type Tracer } from "effect"
-import type { Leases } from "./leases.ts"
-import type { ConversationKey, Mail, TurnHandlers } from "./mailbox.ts"
+import type { Leases } from "../records/leases.ts"
+import type { ConversationKey } from "../domain/ids.ts"
+import type { Mail, TurnHandlers } from "./mailbox.ts"
 
 export interface ActorTiming {
   readonly quiet: Duration.Duration

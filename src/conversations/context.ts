@@ -3,7 +3,7 @@ import { DateTime } from "effect"
 import type { TurnContext, TurnMessage } from "../htl/types.ts"
 import type { BusinessProfile } from "../knowledge/types.ts"
 import { windowOpen, within24h } from "../domain/window.ts"
-import type { MessageRow, Snapshot } from "./snapshot.ts"
+import type { MessageRow, Snapshot } from "../records/snapshot.ts"
 
 /** Non-text messages still mean something to the model: "[image] caption", "[location]". */
 const textOf = (m: MessageRow): string =>

@@ -7,12 +7,12 @@ import { MessageStored } from "../domain/events.ts"
 import type { MessageId } from "../domain/ids.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { count, record, sendDuration, sendErrors } from "../observability/metrics.ts"
-import type { ConversationKey } from "./mailbox.ts"
+import type { ConversationKey } from "../domain/ids.ts"
 import { type OutboundBody, OutboundSender, type SendFailed, type SendTarget } from "./sender.ts"
-import type { ConversationRow } from "./snapshot.ts"
-import { EngineInstance } from "./instance.ts"
-import { EngineStore } from "./store.ts"
-import type { Outbound, StaleReason } from "./writes.ts"
+import type { ConversationRow } from "../records/snapshot.ts"
+import { EngineInstance } from "../records/EngineInstance.ts"
+import { EngineStore } from "../records/EngineStore.ts"
+import type { Outbound, StaleReason } from "../records/writes.ts"
 
 export type Delivery =
   | { readonly _tag: "Sent"; readonly messageId: MessageId; readonly wamid: string; readonly sendMs: number }

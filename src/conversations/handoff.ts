@@ -15,8 +15,8 @@ import { Knowledge } from "../knowledge/Knowledge.ts"
 import { buildTurnContext } from "./context.ts"
 import { makeDeliver } from "./deliver.ts"
 import { handoffNotice } from "./handoffNotice.ts"
-import type { ConversationKey } from "./mailbox.ts"
-import { EngineStore } from "./store.ts"
+import type { ConversationKey } from "../domain/ids.ts"
+import { EngineStore } from "../records/EngineStore.ts"
 
 export interface HandoffOptions {
   /** Tell the lead (not for follow-ups the lead never asked for, nor after a failed send). */

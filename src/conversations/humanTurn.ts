@@ -5,11 +5,11 @@
  */
 import { Clock, Effect, Option } from "effect"
 import { Htl } from "../htl/Htl.ts"
-import { HtlAudit } from "../htl/audit.ts"
+import { HtlAudit } from "../records/HtlAudit.ts"
 import { Knowledge } from "../knowledge/Knowledge.ts"
 import { buildTurnContext } from "./context.ts"
-import type { ConversationKey } from "./mailbox.ts"
-import { EngineStore } from "./store.ts"
+import type { ConversationKey } from "../domain/ids.ts"
+import { EngineStore } from "../records/EngineStore.ts"
 
 export const makeHumanTurn = Effect.gen(function*() {
   const store = yield* EngineStore

@@ -1,6 +1,6 @@
 /** What a conversation actor can be told. Everything for one conversation goes through here. */
 import type { Effect, Tracer } from "effect"
-import type { ConversationId, MessageId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
+import type { ConversationKey, MessageId, ScheduledActionId } from "../domain/ids.ts"
 
 export type Mail =
   /**
@@ -18,11 +18,6 @@ export type Mail =
   | { readonly _tag: "TurnDone" }
   /** internal: the conversation's lease expired and another process took it */
   | { readonly _tag: "LeaseLost" }
-
-export interface ConversationKey {
-  readonly organizationId: OrganizationId
-  readonly conversationId: ConversationId
-}
 
 /** The work an actor runs, one at a time per conversation. Failures are the handler's to record. */
 export interface TurnHandlers<R = never> {

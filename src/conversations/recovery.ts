@@ -9,8 +9,8 @@
 import { Duration, Effect, Layer, Schedule } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Conversations } from "./Conversations.ts"
-import { EngineInstance } from "./instance.ts"
-import { EngineStore } from "./store.ts"
+import { EngineInstance } from "../records/EngineInstance.ts"
+import { EngineStore } from "../records/EngineStore.ts"
 
 export const recover = (options: { readonly pendingOlderThan: Duration.Duration }) =>
   Effect.gen(function*() {

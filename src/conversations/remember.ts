@@ -5,10 +5,10 @@
  */
 import { Effect } from "effect"
 import { Htl } from "../htl/Htl.ts"
-import { HtlAudit } from "../htl/audit.ts"
+import { HtlAudit } from "../records/HtlAudit.ts"
 import type { TurnContext, TurnResult } from "../htl/types.ts"
-import type { ConversationKey } from "./mailbox.ts"
-import { EngineStore } from "./store.ts"
+import type { ConversationKey } from "../domain/ids.ts"
+import { EngineStore } from "../records/EngineStore.ts"
 
 export const makeRemember = Effect.gen(function*() {
   const store = yield* EngineStore

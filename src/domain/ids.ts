@@ -21,3 +21,9 @@ export type Wamid = typeof Wamid.Type
 /** The business number's id in the Graph API (routes a webhook to a channel). */
 export const PhoneNumberId = Schema.String.pipe(Schema.brand("PhoneNumberId"))
 export type PhoneNumberId = typeof PhoneNumberId.Type
+
+/** One conversation of one organization: what every engine operation and lease is keyed by. */
+export interface ConversationKey {
+  readonly organizationId: OrganizationId
+  readonly conversationId: ConversationId
+}

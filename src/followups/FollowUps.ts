@@ -9,12 +9,12 @@
  */
 import { Clock, Context, DateTime, Effect, Layer, Queue } from "effect"
 import { SqlClient } from "effect/sql"
-import { StoreError } from "../conversations/StoreError.ts"
+import { StoreError } from "../records/StoreError.ts"
 import { FollowUpChanged } from "../domain/events.ts"
 import type { ConversationId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { outsideQuietHours } from "./quietHours.ts"
-import type { Refusal, ScheduleOutcome } from "./store.ts"
+import type { Refusal, ScheduleOutcome } from "../records/followUpStore.ts"
 
 export interface ScheduleRequest {
   readonly organizationId: OrganizationId

@@ -5,10 +5,9 @@
  * an LLM that is down, slow, misconfigured or misbehaving yields HANDOFF_HUMAN with a reason.
  */
 import { Cause, Context, Effect, Layer } from "effect"
-import { AppConfig } from "../config/AppConfig.ts"
 import { Knowledge } from "../knowledge/Knowledge.ts"
 import { Llm } from "../llm/Llm.ts"
-import { count, decisions } from "../observability/metrics.ts"
+import { count, decisions } from "../llm/metrics.ts"
 import { LanguageDetector } from "./policy/detector.ts"
 import { evidenceOf, type LanguageTarget, replyLanguage } from "./policy/replyLanguage.ts"
 import { makeSpeculation, type SpeculationMode } from "./speculation.ts"
@@ -105,10 +104,7 @@ export const makeHtl = Effect.fnUntraced(function*(settings: HtlSettings) {
 })
 
 export class Htl extends Context.Service<Htl, HtlShape>()("wa/Htl") {
-  /** Settings from AppConfig (`HTL_SPECULATIVE`, `HTL_MIN_CONFIDENCE`); needs Llm and Knowledge. */
-  static readonly layer = Layer.effect(Htl, Effect.flatMap(AppConfig, (config) => Effect.map(makeHtl(config.htl), Htl.of))).pipe(
-    Layer.provide(LanguageDetector.layer)
-  )
+  /** Needs Llm and Knowledge; the app reads the settings from AppConfig (src/conversations/htlLive.ts). */
   static readonly layerWith = (settings: HtlSettings) =>
     Layer.effect(Htl, Effect.map(makeHtl(settings), Htl.of)).pipe(Layer.provide(LanguageDetector.layer))
 }

@@ -4,7 +4,7 @@
  */
 import { Clock, Effect } from "effect"
 import type { KnowledgeShape } from "../knowledge/Knowledge.ts"
-import { count, guardrailViolations } from "../observability/metrics.ts"
+import { count, guardrailViolations } from "../llm/metrics.ts"
 import { emptyExcerpt, type KnowledgeExcerpt } from "../knowledge/types.ts"
 import type { LlmError } from "../llm/errors.ts"
 import type { LlmShape } from "../llm/Llm.ts"

@@ -14,7 +14,7 @@ import { ByteSize, Cause, Effect } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { SettingsApi } from "../domain/dashboard/settings.ts"
 import { WhatsAppWebhookApi } from "../domain/WhatsAppApi.ts"
-import { INTERNAL_RPC_PATH } from "../internal/InternalRpcs.ts"
+import { INTERNAL_RPC_PATH } from "../domain/InternalApi.ts"
 
 export const API_MAX_BODY_BYTES = 64 * 1024
 export const PROFILE_MAX_BODY_BYTES = 4 * 1024 * 1024

@@ -8,22 +8,19 @@
  */
 import { Schema } from "effect"
 import { Rpc, RpcGroup } from "effect/rpc"
-import { Acquired, LeaseKey, Lessee, Released, Renewed } from "../conversations/leases.ts"
+import { Acquired, LeaseKey, Lessee, Released, Renewed } from "../records/leases.ts"
 import { OutboundBody, SendFailed, SendTarget } from "../conversations/sender.ts"
-import { Snapshot } from "../conversations/snapshot.ts"
-import { Recovered } from "../conversations/store.ts"
-import { StoreError } from "../conversations/StoreError.ts"
-import { BotTurnState, Commit, FollowUpRow, HandoffOutcome, Outbound, SendError } from "../conversations/writes.ts"
+import { Snapshot } from "../records/snapshot.ts"
+import { Recovered } from "../records/EngineStore.ts"
+import { StoreError } from "../records/StoreError.ts"
+import { BotTurnState, Commit, FollowUpRow, HandoffOutcome, Outbound, SendError } from "../records/writes.ts"
 import { DomainEvent } from "../domain/events.ts"
 import { ChannelId, MessageId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
-import { Claimed, ClaimRequest, FollowUpSignal, ReleaseRequest, ScheduleOutcome } from "../followups/store.ts"
+import { Claimed, ClaimRequest, FollowUpSignal, ReleaseRequest, ScheduleOutcome } from "../records/followUpStore.ts"
 import { StepRecord } from "../htl/types.ts"
 import { KnowledgeUnavailable } from "../knowledge/Knowledge.ts"
 import { BusinessProfile, KnowledgeExcerpt } from "../knowledge/types.ts"
 import { IngestOutcome } from "../whatsapp/Ingest.ts"
-
-export const INTERNAL_RPC_PATH = "/internal/rpc"
-export const INTERNAL_SECRET_HEADER = "x-internal-secret"
 
 /**
  * The API would not do what a worker asked: the call names things that do not belong together

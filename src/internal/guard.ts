@@ -8,9 +8,9 @@
  */
 import { Effect, Option } from "effect"
 import { SqlClient } from "effect/sql"
-import type { ConversationKey } from "../conversations/mailbox.ts"
+import type { ConversationKey } from "../domain/ids.ts"
 import type { SendTarget } from "../conversations/sender.ts"
-import { StoreError } from "../conversations/StoreError.ts"
+import { StoreError } from "../records/StoreError.ts"
 import { WEBHOOK_MAX_BYTES } from "../domain/WhatsAppApi.ts"
 import type { ChannelId, ConversationId, MessageId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
 import { verifySignature } from "../whatsapp/Signature.ts"

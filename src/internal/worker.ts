@@ -11,10 +11,10 @@ import type { RpcClientError } from "effect/rpc"
 import { createGatedServer } from "../http/gatedServer.ts"
 import { AppConfig } from "../config/AppConfig.ts"
 import { EngineCore } from "../conversations/Engine.ts"
-import { EngineInstance } from "../conversations/instance.ts"
+import { EngineInstance } from "../records/EngineInstance.ts"
 import type { DomainEvent } from "../domain/events.ts"
 import { EventBus } from "../events/EventBus.ts"
-import { Htl } from "../htl/Htl.ts"
+import { HtlFromConfig } from "../conversations/htlLive.ts"
 import { reachable, readiness } from "../health/readiness.ts"
 import { Inbox } from "../inbox/Inbox.ts"
 import { SqsInboxLive } from "../inbox/InboxLive.ts"
@@ -138,7 +138,7 @@ const HealthServer = HttpRouter.serve(WorkerHealth, { disableLogger: true }).pip
 
 /** Needs AppConfig (and the observability layers from main). */
 export const WorkerLive = Layer.mergeAll(EngineCore, InboxConsumerLive, InboxMetricsLive, HealthServer).pipe(
-  Layer.provide(Htl.layer.pipe(Layer.provide(Llm.layer))),
+  Layer.provide(HtlFromConfig.pipe(Layer.provide(Llm.layer))),
   Layer.provide(Layer.mergeAll(SqsInboxLive, EngineInstance.layer)),
   Layer.provide(ApiReachable),
   Layer.provide(Remote)

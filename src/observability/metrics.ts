@@ -3,9 +3,10 @@
  * Prometheus on METRICS_PORT (src/observability/prometheus.ts). Attributes are low-cardinality
  * labels only: never phone numbers, ids of leads or text. Durations named by the OpenTelemetry
  * semantic conventions are in seconds with the conventions' buckets; the older `wa.*_ms` ones
- * stay in milliseconds.
+ * stay in milliseconds. The brain's metrics (model calls, decisions, guardrails) are defined
+ * with these helpers in src/llm/metrics.ts, the only metrics module src/htl/ may import.
  */
-import { Effect, Metric } from "effect"
+import { Metric } from "effect"
 
 const ms = Metric.boundariesFromIterable([5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000])
 
@@ -14,13 +15,13 @@ const counterNames = new Set<string>()
 /** Histograms in seconds, for Prometheus's `_seconds` suffix. */
 const secondsNames = new Set<string>()
 
-const counter = (name: string, description: string) => {
+export const counter = (name: string, description: string) => {
   counterNames.add(name)
   return Metric.counter(name, { description, incremental: true })
 }
 
 /** A duration histogram in seconds (unit `s`) that is fed milliseconds. */
-const seconds = (name: string, description: string, boundaries: ReadonlyArray<number>) => {
+export const seconds = (name: string, description: string, boundaries: ReadonlyArray<number>) => {
   secondsNames.add(name)
   return Metric.mapInput(
     Metric.histogram(name, { description, boundaries: Metric.boundariesFromIterable(boundaries), attributes: { unit: "s" } }),
@@ -44,19 +45,6 @@ export const engineOverheadMs = Metric.histogram("wa.turn.engine_overhead_ms", {
   boundaries: Metric.boundariesFromIterable([1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 30, 50, 100, 250, 1000])
 })
 
-/** GenAI semantic conventions: `gen_ai.client.operation.duration` (s), the advised buckets. */
-export const llmOperationDuration = seconds(
-  "gen_ai.client.operation.duration",
-  "GenAI operation duration",
-  [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]
-)
-/** GenAI semantic conventions: `gen_ai.client.token.usage`, a histogram by `gen_ai.token.type`. */
-export const llmTokenUsage = Metric.histogram("gen_ai.client.token.usage", {
-  description: "Number of input and output tokens used",
-  boundaries: Metric.boundariesFromIterable([1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864]),
-  attributes: { unit: "{token}" }
-})
-
 /** HTTP semantic conventions: `http.server.request.duration` (s) by method, route and status. */
 export const httpServerDuration = seconds(
   "http.server.request.duration",
@@ -69,8 +57,6 @@ export const sendDuration = seconds("wa.send.duration", "WhatsApp Graph API send
   0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
 ])
 
-export const decisions = counter("wa.turn.decisions", "HTL decisions by action")
-export const guardrailViolations = counter("wa.htl.guardrail_violations", "generate drafts rejected, by rule")
 export const followUps = counter("wa.followups", "follow-ups by change (scheduled, fired, cancelled, skipped)")
 export const sendErrors = counter("wa.send.errors", "Graph API send failures by code")
 export const overdueHandoffs = Metric.gauge("wa.handoffs.overdue", {
@@ -84,23 +70,3 @@ export const count = (metric: Metric.Metric<number, unknown>, attributes: Record
 
 export const record = (metric: Metric.Metric<number, unknown>, value: number, attributes: Record<string, string> = {}) =>
   Metric.update(Metric.withAttributes(metric, attributes), value)
-
-/** One HTL step's model call, by the GenAI conventions (plus `htl.step`, `htl.outcome`). */
-export const recordLlmCall = (call: {
-  readonly step: string
-  readonly model: string | null
-  readonly outcome: string
-  readonly latencyMs: number
-  readonly tokensIn: number
-  readonly tokensOut: number
-  /** the error's tag when the call failed */
-  readonly error?: string | undefined
-}) => {
-  const common = { "gen_ai.operation.name": "chat", "gen_ai.request.model": call.model ?? "none", "htl.step": call.step }
-  const failed = call.error === undefined ? {} : { "error.type": call.error }
-  return Effect.all([
-    record(llmOperationDuration, call.latencyMs, { ...common, "htl.outcome": call.outcome, ...failed }),
-    call.tokensIn > 0 ? record(llmTokenUsage, call.tokensIn, { ...common, "gen_ai.token.type": "input" }) : Effect.void,
-    call.tokensOut > 0 ? record(llmTokenUsage, call.tokensOut, { ...common, "gen_ai.token.type": "output" }) : Effect.void
-  ], { discard: true })
-}

@@ -10,7 +10,7 @@
  */
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Schema } from "effect"
-import type { Lessee } from "../conversations/leases.ts"
+import type { Lessee } from "../records/leases.ts"
 import { ConversationId, LeadId, MessageId, ScheduledActionId } from "../domain/ids.ts"
 import type { InboundMessageInput, StatusApplied, StatusInput, StoredInbound } from "./InboundStore.ts"
 

@@ -6,8 +6,8 @@
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { SqlError } from "effect/sql"
-import { makeLeaseSql, type Lessee } from "../conversations/leases.ts"
-import { StoreError } from "../conversations/StoreError.ts"
+import { makeLeaseSql, type Lessee } from "../records/leases.ts"
+import { StoreError } from "../records/StoreError.ts"
 import { ConversationId, type ChannelId, LeadId, MessageId, type OrganizationId, ScheduledActionId } from "../domain/ids.ts"
 
 export { StoreError }

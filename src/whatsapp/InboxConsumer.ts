@@ -9,7 +9,7 @@ import { AppConfig } from "../config/AppConfig.ts"
 import { Inbox, type InboxItem } from "../inbox/Inbox.ts"
 import { Drain } from "../lifecycle/Drain.ts"
 import { parseTraceparent } from "../observability/traceContext.ts"
-import { EngineInstance } from "../conversations/instance.ts"
+import { EngineInstance } from "../records/EngineInstance.ts"
 import { Ingest } from "./Ingest.ts"
 
 /** One line for `last_error`: the error's tag/name and message, no stack. */

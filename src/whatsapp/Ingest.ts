@@ -12,7 +12,7 @@
  */
 import { Cache, Context, DateTime, Duration, Effect, Exit, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
-import type { Lessee } from "../conversations/leases.ts"
+import type { Lessee } from "../records/leases.ts"
 import { type DomainEvent, FollowUpChanged, MessageStatusChanged, MessageStored } from "../domain/events.ts"
 import { type OrganizationId, Wamid } from "../domain/ids.ts"
 import { EventBus } from "../events/EventBus.ts"

@@ -10,7 +10,7 @@
 import { ByteSize, Context, Duration, Effect, Layer, Option, Redacted, Result } from "effect"
 import { HttpIncomingMessage, HttpMiddleware, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
-import { clientAddress } from "../auth/clientAddress.ts"
+import { clientAddress } from "../http/clientAddress.ts"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Api } from "../domain/Api.ts"
 import { ChannelId } from "../domain/ids.ts"

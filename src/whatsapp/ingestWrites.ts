@@ -6,7 +6,7 @@
  */
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Exit, Option, type Tracer } from "effect"
-import type { Lessee } from "../conversations/leases.ts"
+import type { Lessee } from "../records/leases.ts"
 import type { OrganizationId } from "../domain/ids.ts"
 import { makeInboundBatch } from "./InboundBatch.ts"
 import {

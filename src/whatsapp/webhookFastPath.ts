@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { Cause, Clock, Effect, Exit, Layer, Option } from "effect"
-import { clientAddress } from "../auth/clientAddress.ts"
+import { clientAddress } from "../http/clientAddress.ts"
 import { AppConfig } from "../config/AppConfig.ts"
 import { ChannelId } from "../domain/ids.ts"
 import { InvalidSignature, PayloadTooLarge, WEBHOOK_MAX_BYTES } from "../domain/WhatsAppApi.ts"

@@ -1,7 +1,7 @@
 /** The client address auth attempts are counted against, and the TRUST_PROXY setting. */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { addressKey, clientAddress } from "../../src/auth/clientAddress.ts"
+import { addressKey, clientAddress } from "../../src/http/clientAddress.ts"
 import { AppConfig } from "../../src/config/AppConfig.ts"
 import { configFor } from "../support/app.ts"
 

@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Duration, Effect, Ref } from "effect"
 import { TestClock } from "effect/testing"
-import { soleOwner } from "../../src/conversations/leases.ts"
+import { soleOwner } from "../../src/records/leases.ts"
 import { makeActorRegistry } from "../../src/conversations/registry.ts"
-import type { ConversationKey } from "../../src/conversations/mailbox.ts"
+import type { ConversationKey } from "../../src/domain/ids.ts"
 import { ConversationId, MessageId, OrganizationId, ScheduledActionId } from "../../src/domain/ids.ts"
 
 const key = (c: string): ConversationKey => ({

@@ -1,7 +1,7 @@
 /** The HTL feeds the operator metrics: decisions, guardrail violations by rule, gen_ai duration and tokens by step. */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Metric } from "effect"
-import { decisions, guardrailViolations, llmOperationDuration, llmTokenUsage } from "../../src/observability/metrics.ts"
+import { decisions, guardrailViolations, llmOperationDuration, llmTokenUsage } from "../../src/llm/metrics.ts"
 import { startFakeLlm } from "../support/fakeLlm.ts"
 import { context, draft, goodDefaults, htlFor } from "../support/htlFixtures.ts"
 

@@ -6,7 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option, Tracer } from "effect"
 import { HttpClient } from "effect/http"
-import { recordLlmCall } from "../../src/observability/metrics.ts"
+import { recordLlmCall } from "../../src/llm/metrics.ts"
 import { shouldSample } from "../../src/observability/sampler.ts"
 import { appTest } from "../support/app.ts"
 import { type OtlpExport, otlpReceiver } from "../support/otlpReceiver.ts"

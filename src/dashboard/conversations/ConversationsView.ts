@@ -14,7 +14,7 @@ import { requireAdmin } from "../../auth/Authentication.ts"
 import { overdueCondition } from "../../handoffs/overdue.ts"
 import { EventBus } from "../../events/EventBus.ts"
 import { FollowUps } from "../../followups/FollowUps.ts"
-import { DEFAULT_LIMIT, decodeCursor, decodeRows, page } from "../sql.ts"
+import { DEFAULT_LIMIT, decodeCursor, decodeRows, page } from "../../records/sql.ts"
 import { ConversationRow, MessageRow, toConversationItem, toMessageItem } from "./rows.ts"
 
 export const conversationNotFound = new NotFound({ message: "Conversation not found" })

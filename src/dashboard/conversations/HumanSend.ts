@@ -15,7 +15,7 @@ import { ConversationId, LeadId, MessageId } from "../../domain/ids.ts"
 import { EventBus } from "../../events/EventBus.ts"
 import { WhatsApp } from "../../whatsapp/WhatsApp.ts"
 import { deliver } from "./deliver.ts"
-import { decodeRows } from "../sql.ts"
+import { decodeRows } from "../../records/sql.ts"
 import { conversationNotFound, ConversationsView } from "./ConversationsView.ts"
 import { MessageRow, toMessageItem } from "./rows.ts"
 

@@ -14,7 +14,7 @@ import { DAY_MS, windowOpen } from "../../domain/window.ts"
 import { FollowUps } from "../../followups/FollowUps.ts"
 import { ConversationsView } from "../conversations/ConversationsView.ts"
 import { Leads } from "../leads/Leads.ts"
-import { DEFAULT_LIMIT, decodeCursor, decodeRows, encodeCursor, isoOrNull } from "../sql.ts"
+import { DEFAULT_LIMIT, decodeCursor, decodeRows, encodeCursor, isoOrNull } from "../../records/sql.ts"
 import { assembleActivity } from "./activity.ts"
 
 const DetailRow = Schema.Struct({

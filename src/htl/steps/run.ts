@@ -2,7 +2,7 @@
 import { Clock, Effect } from "effect"
 import type { LlmError } from "../../llm/errors.ts"
 import type { LlmRequest, LlmResult, LlmShape } from "../../llm/Llm.ts"
-import { recordLlmCall } from "../../observability/metrics.ts"
+import { recordLlmCall } from "../../llm/metrics.ts"
 import type { StepName, StepRecord } from "../types.ts"
 
 export type StepRun<A> =

@@ -2,7 +2,7 @@
  * Claimed follow-ups held in memory until their due time: a binary min-heap on the due time, so
  * the scheduler's dispatcher takes what is due without a query and sleeps to the next one.
  */
-import type { Claimed } from "./store.ts"
+import type { Claimed } from "../records/followUpStore.ts"
 
 export interface DueQueue {
   readonly size: () => number

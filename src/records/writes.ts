@@ -9,9 +9,9 @@ import { SqlClient } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
 import { IntentLevel, Sentiment, Stage } from "../domain/enums.ts"
 import { MessageId, UserId } from "../domain/ids.ts"
-import { pickAssignee } from "../handoffs/assignment.ts"
-import { enqueueHandoffWebhook } from "../handoffs/webhookQueue.ts"
-import type { ConversationKey } from "./mailbox.ts"
+import { pickAssignee } from "./assignment.ts"
+import { enqueueHandoffWebhook } from "./handoffWebhookQueue.ts"
+import type { ConversationKey } from "../domain/ids.ts"
 import { newestLeadMessage } from "./snapshot.ts"
 
 export const StaleReason = Schema.Literals(["human_mode", "newer_lead_message", "gone", "lease_lost"])

@@ -9,7 +9,7 @@ import { Effect, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
 import { ConversationId, OrganizationId } from "../domain/ids.ts"
-import type { ConversationKey } from "./mailbox.ts"
+import type { ConversationKey } from "../domain/ids.ts"
 import type { StoreError } from "./StoreError.ts"
 
 /** Who holds a lease, and for how long each acquisition or renewal lasts. */

@@ -17,11 +17,11 @@
  */
 import { randomUUID } from "node:crypto"
 import { Clock, Duration, Effect, Layer, Queue, Schedule, Stream } from "effect"
-import { Conversations } from "../conversations/Conversations.ts"
-import { EngineStore } from "../conversations/store.ts"
+import { Conversations } from "./Conversations.ts"
+import { EngineStore } from "../records/EngineStore.ts"
 import { makeDueQueue } from "./dueQueue.ts"
-import { FollowUps } from "./FollowUps.ts"
-import type { Claimed } from "./store.ts"
+import { FollowUps } from "../followups/FollowUps.ts"
+import type { Claimed } from "../records/followUpStore.ts"
 
 const CLAIM_TTL = Duration.minutes(10)
 /** Rows due within this horizon are claimed ahead and held until their due time. */

@@ -7,7 +7,7 @@ import { Effect, Option, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
 import { ConversationMode, IntentLevel, MessageFrom, Sentiment, Stage, Transport } from "../domain/enums.ts"
 import { ChannelId, ConversationId, LeadId, MessageId, OrganizationId } from "../domain/ids.ts"
-import type { ConversationKey } from "./mailbox.ts"
+import type { ConversationKey } from "../domain/ids.ts"
 
 const NullableDate = Schema.NullOr(Schema.Date)
 

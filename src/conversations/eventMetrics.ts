@@ -1,7 +1,8 @@
 /** Counts what the domain events already say: decisions, follow-ups, statuses, handoffs. */
 import { Effect, Layer, Stream } from "effect"
 import { EventBus } from "../events/EventBus.ts"
-import { count, decisions, followUps, sendErrors } from "./metrics.ts"
+import { decisions } from "../llm/metrics.ts"
+import { count, followUps, sendErrors } from "../observability/metrics.ts"
 
 export const EventMetricsLive = Layer.effectDiscard(Effect.gen(function*() {
   const bus = yield* EventBus

@@ -4,9 +4,9 @@
  */
 import { Array as Arr, Context, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
-import { StoreError } from "../conversations/StoreError.ts"
+import { StoreError } from "./StoreError.ts"
 import type { ConversationId, OrganizationId } from "../domain/ids.ts"
-import type { StepRecord } from "./types.ts"
+import type { StepRecord } from "../htl/types.ts"
 
 export const HTL_STEP_EVENT = "htl_step"
 
