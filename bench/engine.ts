@@ -54,7 +54,7 @@ const PN = "109000000000999"
 const SECRET = "bench-secret"
 const QUIET_MS = 200
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 const mb = (kb: number) => Math.round(kb / 102.4) / 10
 
 /** Exact quantiles of the samples (nearest rank). */

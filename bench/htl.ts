@@ -5,17 +5,23 @@
  *   generate → summarize, then send) vs (b) ours (Generate speculatively beside Decide, Summarize
  *   after the send), interleaved in the same run;
  * - prompt tokens per turn at turn 5 vs turn 50 of a scripted 50-turn conversation.
- * Prints the figures and writes bench/results/htl.json.
+ * Prints the figures and writes bench/results/htl.json (--smoke: htl-smoke.json, 2 runs and 10
+ * turns at a tenth of the latencies, so npm test keeps the bench working).
+ *   node bench/htl.ts [--smoke] [runs=7]
  */
-import { mkdir, writeFile } from "node:fs/promises"
 import { DateTime, Effect } from "effect"
 import { analyzeFormat, decideFormat, generateFormat, summarizeFormat } from "../src/htl/steps/schemas.ts"
 import type { TurnContext, TurnMessage } from "../src/htl/types.ts"
 import { startFakeLlm } from "../test/support/fakeLlm.ts"
 import { analysis, bot, context, draft, GOOD_REPLY, goodDefaults, htlFor, lead, summary } from "../test/support/htlFixtures.ts"
+import { writeResult } from "./support.ts"
 
-const RUNS = Number(process.argv[2] ?? 7)
-const LATENCY = { analyze: 200, decide: 150, generate: 200, summarize: 150 }
+const smoke = process.argv.includes("--smoke")
+const [runsArg] = process.argv.slice(2).filter((a) => !a.startsWith("--"))
+const RUNS = Number(runsArg ?? (smoke ? 2 : 7))
+const TURNS = smoke ? 10 : 50
+const scale = smoke ? 0.1 : 1
+const LATENCY = { analyze: 200 * scale, decide: 150 * scale, generate: 200 * scale, summarize: 150 * scale }
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
 const now = Effect.sync(() => performance.now())
 
@@ -63,7 +69,7 @@ const tokens = Effect.gen(function*() {
   let history: Array<TurnMessage> = []
   let rollingSummary = ""
   const perTurn: Array<{ turn: number; promptTokens: number; completionTokens: number; maxCallPromptTokens: number }> = []
-  for (let turn = 1; turn <= 50; turn++) {
+  for (let turn = 1; turn <= TURNS; turn++) {
     const before = fake.requests.length
     const message = lead(`${LEAD_LINES[(turn - 1) % LEAD_LINES.length]} (message ${turn})`)
     const ctx: TurnContext = context({ history, burst: [message], rollingSummary, timing: { now: DateTime.makeUnsafe(Date.UTC(2026, 0, 15, 12)), windowOpen: true } })
@@ -80,7 +86,7 @@ const tokens = Effect.gen(function*() {
     })
   }
   const at = (t: number) => perTurn[t - 1]?.promptTokens ?? 0
-  return { turn5PromptTokens: at(5), turn50PromptTokens: at(50), ratio: Number((at(50) / at(5)).toFixed(3)), maxPerTurn: Math.max(...perTurn.map((p) => p.promptTokens)), perTurn }
+  return { turn5PromptTokens: at(5), lastPromptTokens: at(TURNS), ratio: Number((at(TURNS) / at(5)).toFixed(3)), maxPerTurn: Math.max(...perTurn.map((p) => p.promptTokens)), perTurn }
 }).pipe(Effect.scoped)
 
 const schemaTokens = [analyzeFormat, decideFormat, generateFormat, summarizeFormat]
@@ -91,12 +97,14 @@ const main = Effect.gen(function*() {
   const t = yield* tokens
   const ratio = Number((l.oursMedianMs / l.serialMedianMs).toFixed(3))
   const result = {
+    smoke,
+    turns: TURNS,
     stepLatencyMs: LATENCY,
     runs: RUNS,
     replyReady: { ...l, ratio, target: 0.6, pass: ratio <= 0.6 },
     promptTokens: {
       turn5: t.turn5PromptTokens,
-      turn50: t.turn50PromptTokens,
+      [`turn${TURNS}`]: t.lastPromptTokens,
       ratio: t.ratio,
       maxPerTurn: t.maxPerTurn,
       target: { ratio: 1.1, perTurn: 1500 },
@@ -107,12 +115,9 @@ const main = Effect.gen(function*() {
     }
   }
   console.log(`reply ready (median of ${RUNS}): seed serial ${l.serialMedianMs} ms, ours ${l.oursMedianMs} ms → ratio ${ratio} (target ≤ 0.6)`)
-  console.log(`prompt tokens per turn: turn 5 ${t.turn5PromptTokens}, turn 50 ${t.turn50PromptTokens} → ratio ${t.ratio} (target ≤ 1.1); max ${t.maxPerTurn} per turn (target ≤ 1500)`)
+  console.log(`prompt tokens per turn: turn 5 ${t.turn5PromptTokens}, turn ${TURNS} ${t.lastPromptTokens} → ratio ${t.ratio} (target ≤ 1.1); max ${t.maxPerTurn} per turn (target ≤ 1500)`)
   console.log(`strict JSON schemas (sent as response_format, billed by some providers): ${schemaTokens.map((s) => `${s.step} ~${s.tokens}`).join(", ")} tokens`)
-  yield* Effect.promise(async () => {
-    await mkdir("bench/results", { recursive: true })
-    await writeFile("bench/results/htl.json", JSON.stringify(result, null, 2))
-  })
+  yield* writeResult(smoke ? "htl-smoke" : "htl", result)
 })
 
 await Effect.runPromise(main)

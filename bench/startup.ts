@@ -24,8 +24,8 @@ const TARGET_MS = 5_000
 /** Spawns `script` and returns the ms until GET /health answers 200, then stops it (SIGTERM). */
 const timeToHealthy = async (script: string, dataDir: string) => {
   const port = await freePort()
-  const env = { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn", APP_ENV: "development" }
-  delete env.DATABASE_URL
+  const { DATABASE_URL: _external, ...inherited } = process.env
+  const env = { ...inherited, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn", APP_ENV: "development" }
   const started = performance.now()
   const child = spawn(process.execPath, [script], { env, stdio: ["ignore", "ignore", "pipe"] })
   let errors = ""

@@ -1,0 +1,56 @@
+/**
+ * The follow-up, engine, HTL and start-up benches keep running: each one's smoke mode, as a real child
+ * process, exits 0 and writes its JSON with the figures the README's table quotes.
+ */
+import { execFile } from "node:child_process"
+import { readFile } from "node:fs/promises"
+import { promisify } from "node:util"
+import { assert, describe, it } from "@effect/vitest"
+
+const run = promisify(execFile)
+const bench = async (name: string, timeout: number) => {
+  const { stdout } = await run(process.execPath, [`bench/${name}.ts`, "--smoke"], { timeout })
+  return { stdout, result: JSON.parse(await readFile(`bench/results/${name}-smoke.json`, "utf8")) }
+}
+
+describe("benchmarks (smoke)", () => {
+  it("bench/followups.ts --smoke: every follow-up delivered by each scheduler, lateness quantiles beside the ideal", async () => {
+    const { stdout, result } = await bench("followups", 240_000)
+    assert.include(stdout, "ours (claims ahead")
+    assert.isTrue(result.smoke)
+    for (const [name, phase] of Object.entries<{ delivered: number; expected: number; duplicates: number; p99Ms: number }>(result.phases)) {
+      assert.strictEqual(phase.delivered, phase.expected, name)
+      assert.strictEqual(phase.duplicates, 0, name)
+      assert.isNumber(phase.p99Ms, name)
+    }
+    assert.isNumber(result.ratios.oursP99VsIdealP99)
+  }, 300_000)
+
+  it("bench/engine.ts --smoke: memory, engine time per turn beside the no-op engine, throughput", async () => {
+    const { result } = await bench("engine", 240_000)
+    assert.isTrue(result.smoke)
+    assert.isTrue(result.memory.allAnswered)
+    assert.isAbove(result.memory.baselineRssMb, 0)
+    assert.isTrue(result.engineTime.load.allAnswered)
+    assert.isNumber(result.engineTime.toReplyMs.p99)
+    assert.isNumber(result.engineTime.noopBaselineMs.p99)
+    assert.isTrue(result.throughput.allAnswered)
+    assert.strictEqual(result.serviceExit, 0)
+  }, 300_000)
+
+  it("bench/htl.ts --smoke: reply-ready time beside the seed's serial order, prompt tokens per turn", async () => {
+    const { result } = await bench("htl", 120_000)
+    assert.isTrue(result.smoke)
+    assert.isAbove(result.replyReady.serialMedianMs, result.replyReady.oursMedianMs)
+    assert.isAbove(result.promptTokens.maxPerTurn, 0)
+  }, 180_000)
+
+  it("bench/startup.ts --smoke: cold and warm start of the service beside the floor", async () => {
+    const { result } = await bench("startup", 120_000)
+    assert.isTrue(result.smoke)
+    for (const kind of ["cold", "warm"]) {
+      assert.isAbove(result[kind].serviceMedianMs, 0)
+      assert.isAbove(result[kind].floorMedianMs, 0)
+    }
+  }, 180_000)
+})
