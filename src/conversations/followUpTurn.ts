@@ -19,7 +19,7 @@ import type { TurnResult } from "../htl/types.ts"
 import { Knowledge } from "../knowledge/Knowledge.ts"
 import { windowOpen, within24h } from "../domain/window.ts"
 import { buildTurnContext } from "./context.ts"
-import { makeDeliver } from "./deliver.ts"
+import { makeDeliver, recipientOf } from "./outbound.ts"
 import { makeHandoff } from "./handoff.ts"
 import { makeRemember } from "./remember.ts"
 import type { Snapshot } from "../records/snapshot.ts"
@@ -109,7 +109,7 @@ export const makeFollowUpTurn = Effect.gen(function*() {
         }
         const sent = yield* deliver({
           key,
-          conversation: c,
+          to: recipientOf(key, c),
           body: { _tag: "text", text: result.reply.text, replyTo: null },
           from: "BOT",
           answers: newestLead,
@@ -150,7 +150,7 @@ export const makeFollowUpTurn = Effect.gen(function*() {
       if (c.followupTemplateName === null) return yield* done("EXECUTED", "skipped: window closed and no template configured")
       const sent = yield* deliver({
         key,
-        conversation: c,
+        to: recipientOf(key, c),
         body: { _tag: "template", name: c.followupTemplateName, language: c.followupTemplateLanguage ?? "en", parameters: c.leadName === null ? [] : [c.leadName] },
         from: "BOT",
         answers: newestLead,

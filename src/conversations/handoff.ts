@@ -13,7 +13,7 @@ import { FollowUps } from "../followups/FollowUps.ts"
 import { Htl } from "../htl/Htl.ts"
 import { Knowledge } from "../knowledge/Knowledge.ts"
 import { buildTurnContext } from "./context.ts"
-import { makeDeliver } from "./deliver.ts"
+import { makeDeliver, recipientOf } from "./outbound.ts"
 import { handoffNotice } from "./handoffNotice.ts"
 import type { ConversationKey } from "../domain/ids.ts"
 import { EngineStore } from "../records/EngineStore.ts"
@@ -44,7 +44,7 @@ export const makeHandoff = Effect.gen(function*() {
     const text = handoffNotice(language.code, profile.handoffMessages, profile.languages)
     const sent = yield* deliver({
       key,
-      conversation: c,
+      to: recipientOf(key, c),
       body: { _tag: "text", text, replyTo: null },
       from: "BOT",
       answers: yield* store.newestLeadMessage(key)

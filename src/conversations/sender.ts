@@ -24,7 +24,9 @@ export class SendFailed extends Schema.TaggedError<SendFailed>()("SendFailed", {
   title: Schema.String,
   details: Schema.String,
   /** 131047: outside the 24-hour window, only a template can go */
-  windowClosed: Schema.Boolean
+  windowClosed: Schema.Boolean,
+  /** The request may have reached Meta (a timeout or reset after sending): recorded `unknown`, never resent. */
+  unknown: Schema.Boolean
 }) {}
 
 export class OutboundSender extends Context.Service<OutboundSender, {

@@ -18,7 +18,7 @@ import { Knowledge } from "../knowledge/Knowledge.ts"
 import { engineOverheadMs, record, turnLatencyMs } from "../observability/metrics.ts"
 import { CurrentWaitClock, makeWaitClock, type WaitClock } from "../observability/remoteWaits.ts"
 import { buildTurnContext } from "./context.ts"
-import { type Delivery, makeDeliver, sendTargetOf } from "./deliver.ts"
+import { type Delivery, makeDeliver, recipientOf, sendTargetOf } from "./outbound.ts"
 import { makeHandoff } from "./handoff.ts"
 import { makeRemember } from "./remember.ts"
 import type { ConversationKey } from "../domain/ids.ts"
@@ -69,7 +69,7 @@ export const makeLeadTurn = Effect.gen(function*() {
       if (!first || last === undefined) return
       yield* deliver({
         key,
-        conversation: snapshot.conversation,
+        to: recipientOf(key, snapshot.conversation),
         body: { _tag: "text", text: optOutAcknowledgement(last.content, htl.language(context).code), replyTo: last.wamid },
         from: "BOT",
         answers: last.id
@@ -85,7 +85,7 @@ export const makeLeadTurn = Effect.gen(function*() {
       }
       const sent = yield* deliver({
         key,
-        conversation: c,
+        to: recipientOf(key, c),
         body: { _tag: "template", name: c.followupTemplateName, language: c.followupTemplateLanguage ?? "en", parameters: c.leadName === null ? [] : [c.leadName] },
         from: "BOT",
         answers
@@ -120,7 +120,7 @@ export const makeLeadTurn = Effect.gen(function*() {
           if (result.reply === null || last === undefined) return yield* handoff(key, "internal_error: SEND_NOW without a reply")
           const delivery: Delivery = yield* deliver({
             key,
-            conversation: snapshot.conversation,
+            to: recipientOf(key, snapshot.conversation),
             body: { _tag: "text", text: result.reply.text, replyTo: last.wamid },
             from: "BOT",
             answers: last.id

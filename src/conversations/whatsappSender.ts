@@ -9,7 +9,8 @@ const failure = (e: { readonly _tag: string; readonly message?: string } & Parti
     code: e.code ?? null,
     title: e._tag,
     details: e.details ?? e.reason ?? "",
-    windowClosed: e._tag === "WindowClosed"
+    windowClosed: e._tag === "WindowClosed",
+    unknown: e._tag === "SendOutcomeUnknown"
   })
 
 /** Where a message goes: the number, else the business-scoped user id. */

@@ -13,7 +13,7 @@ import { OutboundBody, SendFailed, SendTarget } from "../conversations/sender.ts
 import { Snapshot } from "../records/snapshot.ts"
 import { Recovered } from "../records/EngineStore.ts"
 import { StoreError } from "../records/StoreError.ts"
-import { BotTurnState, Commit, FollowUpRow, HandoffOutcome, Outbound, SendError } from "../records/writes.ts"
+import { BotTurnState, Commit, FollowUpRow, HandoffOutcome, NotSent, Outbound } from "../records/writes.ts"
 import { DomainEvent } from "../domain/events.ts"
 import { ChannelId, MessageId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
 import { Claimed, ClaimRequest, FollowUpSignal, ReleaseRequest, ScheduleOutcome } from "../records/followUpStore.ts"
@@ -47,7 +47,7 @@ export class InternalRpcs extends RpcGroup.make(
   store("store.newestLeadMessage", key, Schema.NullOr(MessageId)),
   store("store.commitOutbound", { key: LeaseKey, message: Outbound, answers: Schema.NullOr(MessageId), owner: Schema.NullOr(Schema.String) }, Commit),
   store("store.markSent", { key: LeaseKey, messageId: MessageId, wamid: Schema.String }, Schema.Void),
-  store("store.markFailed", { key: LeaseKey, messageId: MessageId, error: SendError }, Schema.Void),
+  store("store.markNotSent", { key: LeaseKey, messageId: MessageId, outcome: NotSent }, Schema.Void),
   store("store.recordBotTurn", { key: LeaseKey, state: BotTurnState }, Schema.Void),
   store("store.markDecided", { key: LeaseKey, messageId: MessageId }, Schema.Void),
   store("store.handoff", { key: LeaseKey, reason: Schema.String }, HandoffOutcome),

@@ -8,7 +8,6 @@ import { Context, Duration, Effect, Layer, Option, Queue, Redacted, Schedule, St
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { RpcClient, type RpcClientError, RpcSerialization } from "effect/rpc"
 import { AppConfig } from "../config/AppConfig.ts"
-import type { ConversationKey } from "../domain/ids.ts"
 import { OutboundSender, SendFailed } from "../conversations/sender.ts"
 import { EngineStore } from "../records/EngineStore.ts"
 import { StoreError } from "../records/StoreError.ts"
@@ -16,7 +15,6 @@ import { EventBus } from "../events/EventBus.ts"
 import { FollowUps } from "../followups/FollowUps.ts"
 import { HtlAudit } from "../records/HtlAudit.ts"
 import { Knowledge, KnowledgeUnavailable } from "../knowledge/Knowledge.ts"
-import type { MessageId } from "../domain/ids.ts"
 import { Ingest, type Ingested } from "../whatsapp/Ingest.ts"
 import { decodeSigner } from "../whatsapp/Signer.ts"
 import { INTERNAL_RPC_PATH, INTERNAL_SECRET_HEADER } from "../domain/InternalApi.ts"
@@ -57,37 +55,15 @@ const idempotent = <A, E, R>(call: Effect.Effect<A, E, R>) =>
 /** A write that may have happened even when its answer is lost: never repeated. */
 const once = <A, E, R>(call: Effect.Effect<A, E, R>) => Effect.mapError(call, StoreError.from)
 
-/** Sends between their commit and their outcome, at most (a send that died leaves its entry). */
-const COMMITTED_MAX = 10_000
-
 export const RemoteEngineStore = Layer.effect(EngineStore, Effect.gen(function*() {
   const rpc = yield* InternalClient
-  // the API records a send's outcome only for the conversation it names: the one this process committed it in
-  const committed = new Map<MessageId, ConversationKey>()
-  const remember = (messageId: MessageId, key: ConversationKey) =>
-    Effect.sync(() => {
-      if (committed.size >= COMMITTED_MAX) {
-        const oldest = committed.keys().next()
-        if (oldest.done !== true) committed.delete(oldest.value)
-      }
-      committed.set(messageId, key)
-    })
-  const outcome = <A>(messageId: MessageId, record: (key: ConversationKey) => Effect.Effect<A, StoreError>) =>
-    Effect.suspend(() => {
-      const key = committed.get(messageId)
-      return key === undefined
-        ? Effect.fail(new StoreError({ reason: `message ${messageId} was not committed by this process` }))
-        : record(key).pipe(Effect.ensuring(Effect.sync(() => committed.delete(messageId))))
-    })
+  // the API records a send's outcome only for the conversation it names (it checks the message is that conversation's)
   return EngineStore.of({
     snapshot: (key) => idempotent(rpc["store.snapshot"]({ key })).pipe(Effect.map(Option.fromNullishOr)),
     newestLeadMessage: (key) => idempotent(rpc["store.newestLeadMessage"]({ key })),
-    commitOutbound: (key, message, answers, owner) =>
-      once(rpc["store.commitOutbound"]({ key, message, answers, owner })).pipe(
-        Effect.tap((commit) => commit._tag === "Committed" ? remember(commit.messageId, key) : Effect.void)
-      ),
-    markSent: (messageId, wamid) => outcome(messageId, (key) => idempotent(rpc["store.markSent"]({ key, messageId, wamid }))),
-    markFailed: (messageId, error) => outcome(messageId, (key) => idempotent(rpc["store.markFailed"]({ key, messageId, error }))),
+    commitOutbound: (key, message, answers, owner) => once(rpc["store.commitOutbound"]({ key, message, answers, owner })),
+    markSent: (key, messageId, wamid) => idempotent(rpc["store.markSent"]({ key, messageId, wamid })),
+    markNotSent: (key, messageId, outcome) => idempotent(rpc["store.markNotSent"]({ key, messageId, outcome })),
     recordBotTurn: (key, state) => idempotent(rpc["store.recordBotTurn"]({ key, state })),
     markDecided: (key, messageId) => idempotent(rpc["store.markDecided"]({ key, messageId })),
     handoff: (key, reason) => idempotent(rpc["store.handoff"]({ key, reason })),
@@ -155,7 +131,7 @@ export const RemoteSender = Layer.effect(OutboundSender, Effect.map(InternalClie
         // a lost answer does not say whether the API sent it: a defect, so the message stays pending
         Effect.catchTag("RpcClientError", Effect.die),
         // refused by the API: certainly not sent
-        Effect.catchTag("Refused", (e) => Effect.fail(new SendFailed({ code: null, title: "Refused", details: e.reason, windowClosed: false })))
+        Effect.catchTag("Refused", (e) => Effect.fail(new SendFailed({ code: null, title: "Refused", details: e.reason, windowClosed: false, unknown: false })))
       ),
     markRead: (target, wamid) =>
       rpc["sender.markRead"]({ target, wamid }).pipe(Effect.catchCause((cause) => Effect.logWarning("mark-as-read failed", cause)))

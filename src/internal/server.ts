@@ -42,7 +42,7 @@ const forWorkers = (event: DomainEvent) =>
 const orStoreError = Effect.mapError(StoreError.from)
 
 /** The API did not get to send (its check could not read the database): the message was not sent. */
-const unverified = (e: StoreError) => new SendFailed({ code: null, title: "Unverified", details: e.reason, windowClosed: false })
+const unverified = (e: StoreError) => new SendFailed({ code: null, title: "Unverified", details: e.reason, windowClosed: false, unknown: false })
 
 const Handlers = InternalRpcs.toLayer(Effect.gen(function*() {
   const store = yield* EngineStore
@@ -80,9 +80,9 @@ const Handlers = InternalRpcs.toLayer(Effect.gen(function*() {
         ? Effect.fail(new Refused({ reason: "a worker commits only bot messages, under the lease of the owner it names" }))
         : on(key, store.commitOutbound(key, message, answers, owner)),
     "store.markSent": ({ key, messageId, wamid }) =>
-      Effect.andThen(guard.message(key, messageId, { bot: true }), store.markSent(messageId, wamid)),
-    "store.markFailed": ({ error, key, messageId }) =>
-      Effect.andThen(guard.message(key, messageId, { bot: true }), store.markFailed(messageId, error)),
+      Effect.andThen(guard.message(key, messageId, { bot: true }), store.markSent(key, messageId, wamid)),
+    "store.markNotSent": ({ key, messageId, outcome }) =>
+      Effect.andThen(guard.message(key, messageId, { bot: true }), store.markNotSent(key, messageId, outcome)),
     "store.recordBotTurn": ({ key, state }) => on(key, store.recordBotTurn(key, state)),
     "store.markDecided": ({ key, messageId }) =>
       Effect.andThen(guard.message(key, messageId, { bot: false }), store.markDecided(key, messageId)),

@@ -13,7 +13,7 @@ import { type Acquired, LeaseKey, type Lessee, makeLeaseSql, type Released, type
 import type { ConversationKey } from "../domain/ids.ts"
 import { makeSnapshots, type Snapshot } from "./snapshot.ts"
 import { StoreError } from "./StoreError.ts"
-import { type BotTurnState, type Commit, type FollowUpRow, type HandoffOutcome, makeWrites, type Outbound, type SendError } from "./writes.ts"
+import { type BotTurnState, type Commit, type FollowUpRow, type HandoffOutcome, makeWrites, type NotSent, type Outbound } from "./writes.ts"
 
 export const Recovered = Schema.Struct({ unknownSends: Schema.Int, unanswered: Schema.Array(LeaseKey) })
 export type Recovered = typeof Recovered.Type
@@ -27,8 +27,9 @@ export interface EngineStoreShape {
   readonly snapshot: (key: ConversationKey) => Op<Option.Option<Snapshot>>
   readonly newestLeadMessage: (key: ConversationKey) => Op<MessageId | null>
   readonly commitOutbound: (key: ConversationKey, message: Outbound, answers: MessageId | null, owner: string | null) => Op<Commit>
-  readonly markSent: (messageId: MessageId, wamid: string) => Op<void>
-  readonly markFailed: (messageId: MessageId, error: typeof SendError.Type) => Op<void>
+  /** A committed send's outcome: `sent` + wamid, else `failed`/`unknown` (only a pending row of the key's organization). */
+  readonly markSent: (key: ConversationKey, messageId: MessageId, wamid: string) => Op<void>
+  readonly markNotSent: (key: ConversationKey, messageId: MessageId, outcome: NotSent) => Op<void>
   readonly recordBotTurn: (key: ConversationKey, state: BotTurnState) => Op<void>
   readonly markDecided: (key: ConversationKey, messageId: MessageId) => Op<void>
   /** Bot → human, assigned to an online person if any, the staff webhook queued. Not when already human. */
@@ -112,8 +113,8 @@ export class EngineStore extends Context.Service<EngineStore, EngineStoreShape>(
         snapshot: (key) => op(snapshots.load(key)),
         newestLeadMessage: (key) => op(snapshots.newestLeadMessage(key.conversationId)),
         commitOutbound: (key, message, answers, owner) => op(writes.commitOutbound(key, message, answers, owner)),
-        markSent: (id, wamid) => op(writes.markSent(id, wamid)),
-        markFailed: (id, error) => op(writes.markFailed(id, error)),
+        markSent: (key, id, wamid) => op(writes.markSent(key, id, wamid)),
+        markNotSent: (key, id, outcome) => op(writes.markNotSent(key, id, outcome)),
         recordBotTurn: (key, state) => op(writes.recordBotTurn(key, state)),
         markDecided: (key, id) => op(writes.markDecided(key, id)),
         handoff: (key, reason) => op(writes.handoff(key, reason)),

@@ -48,7 +48,14 @@ export type BotTurnState = typeof BotTurnState.Type
 export const HandoffOutcome = Schema.Struct({ handedOff: Schema.Boolean, assignedTo: Schema.NullOr(UserId) })
 export type HandoffOutcome = typeof HandoffOutcome.Type
 
-export const SendError = Schema.Struct({ code: Schema.NullOr(Schema.Int), title: Schema.String, details: Schema.String })
+/** A send that did not succeed: `failed` (Meta refused it, or it never left) or `unknown` (it may have reached Meta). */
+export const NotSent = Schema.Struct({
+  status: Schema.Literals(["failed", "unknown"]),
+  code: Schema.NullOr(Schema.Int),
+  title: Schema.String,
+  details: Schema.String
+})
+export type NotSent = typeof NotSent.Type
 
 export const FollowUpRow = Schema.Struct({ createdAt: Schema.Date, status: Schema.String })
 export type FollowUpRow = typeof FollowUpRow.Type
@@ -86,19 +93,20 @@ export const makeWrites = Effect.gen(function*() {
         RETURNING id`
       if (row === undefined) return yield* Effect.die("INSERT … RETURNING gave no row")
       yield* sql`UPDATE conversations SET last_message = ${message.content}, last_message_at = now(), updated_at = now()
-        WHERE id = ${key.conversationId}`
+        WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId}`
       return { _tag: "Committed", messageId: row.id } as const
     }))
   })
 
-  const markSent = (messageId: MessageId, wamid: string) =>
+  /** The outcome of a committed send; only a `pending` row of the key's organization changes. */
+  const markSent = (key: ConversationKey, messageId: MessageId, wamid: string) =>
     sql`UPDATE messages SET status = 'sent', wamid = ${wamid}, updated_at = now()
-        WHERE id = ${messageId} AND status = 'pending'`.pipe(Effect.asVoid)
+        WHERE id = ${messageId} AND organization_id = ${key.organizationId} AND status = 'pending'`.pipe(Effect.asVoid)
 
-  const markFailed = (messageId: MessageId, error: typeof SendError.Type) =>
-    sql`UPDATE messages SET status = 'failed', error_code = ${error.code}, error_title = ${error.title},
-          error_details = ${error.details}, updated_at = now()
-        WHERE id = ${messageId} AND status = 'pending'`.pipe(Effect.asVoid)
+  const markNotSent = (key: ConversationKey, messageId: MessageId, outcome: NotSent) =>
+    sql`UPDATE messages SET status = ${outcome.status}, error_code = ${outcome.code}, error_title = ${outcome.title},
+          error_details = ${outcome.details}, updated_at = now()
+        WHERE id = ${messageId} AND organization_id = ${key.organizationId} AND status = 'pending'`.pipe(Effect.asVoid)
 
   /** After every turn: the conversation's state as the turn found it (and when the bot last wrote). */
   const recordBotTurn = (key: ConversationKey, state: BotTurnState) =>
@@ -176,5 +184,5 @@ export const makeWrites = Effect.gen(function*() {
     sql`UPDATE conversations SET decided_message_id = ${messageId}
         WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId}`.pipe(Effect.asVoid)
 
-  return { markDecided, commitOutbound, markSent, markFailed, recordBotTurn, handoff, saveSummary, countNudge, optOut, leadWroteSince, followUpRow }
+  return { markDecided, commitOutbound, markSent, markNotSent, recordBotTurn, handoff, saveSummary, countNudge, optOut, leadWroteSince, followUpRow }
 })

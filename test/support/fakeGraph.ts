@@ -1,7 +1,8 @@
 /**
  * A fake Graph API on 127.0.0.1 (node:http, random port). It records every request and
  * answers scripted responses in order (then the default: accepted with a fresh wamid).
- * Use `graphError(code)` for Meta's error shape; `{ hang: true }` never answers.
+ * Use `graphError(code)` for Meta's error shape; `{ hang: true }` never answers; `{ drop: true }`
+ * closes the connection once the request arrived (it may have reached Meta: outcome unknown).
  * `GET /{version}/{phone_number_id}` (the ownership proof) answers, unless scripted, 200 with the
  * number for a token given it with `own(token, id)`, else Meta's error 100 (no such object or no
  * permission).
@@ -22,6 +23,7 @@ export interface RecordedRequest {
 export type ScriptedResponse =
   | { readonly status: number; readonly body: unknown }
   | { readonly hang: true }
+  | { readonly drop: true }
 
 export const graphError = (code: number, options: { readonly status?: number; readonly details?: string } = {}): ScriptedResponse => ({
   status: options.status ?? (code === 190 ? 401 : code === 130429 || code === 131056 || code === 80007 ? 429 : 400),
@@ -90,6 +92,10 @@ export const fakeGraph = Effect.gen(function*() {
     const next = scripted.shift() ?? numberLookup(req) ?? (typeof body === "object" && body !== null && "status" in body ? { status: 200, body: { success: true } } : accepted())
     if ("hang" in next) {
       hanging.add(res)
+      return
+    }
+    if ("drop" in next) {
+      req.socket.destroy()
       return
     }
     res.writeHead(next.status, { "content-type": "application/json" })

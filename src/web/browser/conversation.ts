@@ -169,7 +169,7 @@ const apply = (event: DomainEvent) => {
         })
       }
       if (event.from === "LEAD") soon(`detail:${id}`, () => void loadDetail(id))
-      // the engine moves its own sends from pending to sent without an event: read them again shortly
+      // a send that failed has no status event (no wamid): read them again shortly
       if (event.from === "BOT") soon(`messages:${id}`, () => void settle(id, 0), 1500)
       return
     }

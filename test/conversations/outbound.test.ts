@@ -1,0 +1,86 @@
+/**
+ * The one outbound path (src/conversations/outbound.ts) for the bot and for a person: a send that
+ * may have reached Meta (the connection dropped after the request left) is recorded `unknown` and
+ * never resent, on either side; an outcome is recorded only within the conversation's organization.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { ConversationsView } from "../../src/dashboard/conversations/ConversationsView.ts"
+import { HumanSend } from "../../src/dashboard/conversations/HumanSend.ts"
+import { OrganizationId, UserId } from "../../src/domain/ids.ts"
+import { EngineStore } from "../../src/records/EngineStore.ts"
+import { FakeGraphServer } from "../support/fakeGraph.ts"
+import { type ConversationRef, conversationOf, engineApp, poll, rowsOf, say, sentTo } from "./support.ts"
+
+const statusesOf = (ref: ConversationRef, from: "BOT" | "HUMAN") =>
+  rowsOf<{ status: string; errorTitle: string | null }>((sql) =>
+    sql`SELECT status, error_title FROM messages WHERE conversation_id = ${ref.conversationId} AND message_from = ${from}
+        ORDER BY created_at, id`)
+
+const modeOf = (ref: ConversationRef) =>
+  rowsOf<{ mode: string; modeReason: string | null }>((sql) =>
+    sql`SELECT mode, mode_reason FROM conversations WHERE id = ${ref.conversationId}`).pipe(Effect.map((rows) => rows[0]))
+
+/** Read receipts go to the Graph API after a reply: a scripted answer must not be spent on one. */
+const receipts = Effect.map(FakeGraphServer, (graph) => graph.requests.filter((r) => JSON.stringify(r.body).includes("\"read\"")).length)
+
+describe("one outbound path", () => {
+  it.layer(engineApp(), { excludeTestServices: true, timeout: "60 seconds" })((it) => {
+    it.effect("the bot's reply whose connection dropped after the request left: unknown, not resent, a person takes over", () =>
+      Effect.gen(function*() {
+        const graph = yield* FakeGraphServer
+        graph.script({ drop: true })
+        yield* say("15550007001", "hello, do you sell plans?")
+        const ref = yield* conversationOf("15550007001")
+        const mode = yield* poll(modeOf(ref), (m) => m?.mode === "human")
+        assert.match(mode?.modeReason ?? "", /^send_failed: network SendOutcomeUnknown/)
+        assert.deepStrictEqual(yield* statusesOf(ref, "BOT"), [{ status: "unknown", errorTitle: "SendOutcomeUnknown" }])
+        assert.lengthOf((yield* sentTo("15550007001")).filter((s) => s.type === "text"), 1, "never resent")
+      }))
+
+    it.effect("a person's message whose connection dropped: unknown too, the answer says so", () =>
+      Effect.gen(function*() {
+        const graph = yield* FakeGraphServer
+        const before = yield* receipts
+        yield* say("15550007002", "hi there")
+        yield* poll(sentTo("15550007002"), (s) => s.length === 1)
+        yield* poll(receipts, (n) => n > before)
+        const ref = yield* conversationOf("15550007002")
+        const [user] = yield* rowsOf<{ id: string }>((sql) =>
+          sql`INSERT INTO users (organization_id, name, email, hashed_password, role)
+              VALUES (${ref.organizationId}, 'Agent', 'outbound@example.com', 'not-a-hash', 'agent') RETURNING id`)
+        const caller = { id: UserId.make(user?.id ?? ""), organizationId: ref.organizationId, role: "agent" as const }
+        graph.script({ drop: true })
+        const item = yield* Effect.flatMap(HumanSend, (human) => human.send(caller, { conversation_id: ref.conversationId, text: "Ada here" })).pipe(
+          Effect.provide(HumanSend.layer.pipe(Layer.provideMerge(ConversationsView.layer)))
+        )
+        assert.strictEqual(item.status, "unknown")
+        assert.strictEqual(item.error_title, "SendOutcomeUnknown")
+        assert.deepStrictEqual(yield* statusesOf(ref, "HUMAN"), [{ status: "unknown", errorTitle: "SendOutcomeUnknown" }])
+      }))
+
+    it.effect("an outcome is recorded only within the conversation's organization", () =>
+      Effect.gen(function*() {
+        yield* say("15550007003", "hello")
+        yield* poll(sentTo("15550007003"), (s) => s.length === 1)
+        const ref = yield* conversationOf("15550007003")
+        const store = yield* EngineStore
+        const key = { organizationId: ref.organizationId, conversationId: ref.conversationId }
+        const commit = yield* store.commitOutbound(key, {
+          from: "HUMAN", type: "text", content: "pending one", payload: null, replyToWamid: null, sentByUserId: null
+        }, null, null)
+        assert.strictEqual(commit._tag, "Committed")
+        if (commit._tag !== "Committed") return
+        const other = { ...key, organizationId: OrganizationId.make("00000000-0000-0000-0000-000000000000") }
+        yield* store.markSent(other, commit.messageId, "wamid.forged")
+        yield* store.markNotSent(other, commit.messageId, { status: "failed", code: null, title: "Forged", details: "" })
+        const pending = yield* rowsOf<{ status: string; wamid: string | null }>((sql) =>
+          sql`SELECT status, wamid FROM messages WHERE id = ${commit.messageId}`)
+        assert.deepStrictEqual(pending, [{ status: "pending", wamid: null }])
+        yield* store.markSent(key, commit.messageId, "wamid.right")
+        const sent = yield* rowsOf<{ status: string; wamid: string | null }>((sql) =>
+          sql`SELECT status, wamid FROM messages WHERE id = ${commit.messageId}`)
+        assert.deepStrictEqual(sent, [{ status: "sent", wamid: "wamid.right" }])
+      }))
+  })
+})
