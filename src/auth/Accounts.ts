@@ -11,10 +11,12 @@ import { Conflict, NotFound, type TooManyAttempts, Unauthorized } from "../domai
 import { normalizeEmail } from "../domain/dashboard/fields.ts"
 import { Role } from "../domain/enums.ts"
 import { OrganizationId, UserId } from "../domain/ids.ts"
-import { decodeRows } from "../records/sql.ts"
+import { decodeRows } from "../db/rows.ts"
 import { LoginThrottle } from "./LoginThrottle.ts"
 import { hashPassword, needsRehash, verifyPassword } from "./Passwords.ts"
 import { TOKEN_TTL_SECONDS, Tokens } from "./Tokens.ts"
+
+const idRows = decodeRows(Schema.Struct({ id: Schema.String }))
 
 const AccountRow = Schema.Struct({
   id: UserId,
@@ -77,9 +79,9 @@ export class Accounts extends Context.Service<Accounts, {
         role: Role
       ) {
         const email = normalizeEmail(input.email)
-        const inserted = yield* sql<{ id: string }>`
+        const inserted = yield* sql`
           INSERT INTO users ${sql.insert({ organizationId, name: input.name.trim(), email, hashedPassword, role })}
-          ON CONFLICT (email) DO NOTHING RETURNING id`.pipe(Effect.orDie)
+          ON CONFLICT (email) DO NOTHING RETURNING id`.pipe(idRows, Effect.orDie)
         const id = inserted[0]?.id
         if (id === undefined) return yield* emailTaken
         const [row] = yield* selectAccount(sql.and([sql`u.id = ${id}`]))
@@ -90,9 +92,9 @@ export class Accounts extends Context.Service<Accounts, {
         yield* throttle.signup(address)
         const hashedPassword = yield* hashPassword(Redacted.make(input.password))
         const row = yield* Effect.gen(function*() {
-          const [org] = yield* sql<{ id: string }>`
+          const [org] = yield* sql`
             INSERT INTO organizations ${sql.insert({ name: input.organization_name.trim(), inviteCode: newInviteCode() })}
-            RETURNING id`.pipe(Effect.orDie)
+            RETURNING id`.pipe(idRows, Effect.orDie)
           if (org === undefined) return yield* Effect.die("organization insert returned nothing")
           return yield* insertUser(org.id, input, hashedPassword, "admin")
         }).pipe(sql.withTransaction, Effect.catchTag("SqlError", Effect.die))
@@ -101,8 +103,8 @@ export class Accounts extends Context.Service<Accounts, {
 
       const joinOrg = Effect.fn("Accounts.joinOrg")(function*(input: JoinOrgPayload, address: string) {
         yield* throttle.signup(address)
-        const [org] = yield* sql<{ id: string }>`
-          SELECT id FROM organizations WHERE upper(invite_code) = ${input.invite_code.trim().toUpperCase()} AND is_active`.pipe(Effect.orDie)
+        const [org] = yield* sql`
+          SELECT id FROM organizations WHERE upper(invite_code) = ${input.invite_code.trim().toUpperCase()} AND is_active`.pipe(idRows, Effect.orDie)
         if (org === undefined) return yield* new NotFound({ message: "invite_code: no organization has this invite code" })
         const hashedPassword = yield* hashPassword(Redacted.make(input.password))
         return yield* respond(yield* insertUser(org.id, input, hashedPassword, "agent"))

@@ -18,7 +18,9 @@ import { createHash } from "node:crypto"
 import { Context, Effect, Layer, Schedule, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { TooManyAttempts } from "../domain/dashboard/errors.ts"
-import { decodeRows } from "../records/sql.ts"
+import { decodeRows } from "../db/rows.ts"
+
+const countRows = decodeRows(Schema.Struct({ n: Schema.Int }))
 
 export interface Limit {
   readonly kind: "login_pair" | "login_address" | "signup"
@@ -87,9 +89,9 @@ export class LoginThrottle extends Context.Service<LoginThrottle, {
         admit(SIGNUP_ADDRESS, address, "Too many signups from this address")
       )
 
-      const deleteEnded = sql<{ n: number }>`
+      const deleteEnded = sql`
         WITH gone AS (DELETE FROM auth_attempts WHERE window_ends_at <= now() RETURNING 1)
-        SELECT count(*)::int AS n FROM gone`.pipe(Effect.map((rows) => rows[0]?.n ?? 0), Effect.withSpan("LoginThrottle.prune"))
+        SELECT count(*)::int AS n FROM gone`.pipe(countRows, Effect.map((rows) => rows[0]?.n ?? 0), Effect.withSpan("LoginThrottle.prune"))
 
       yield* deleteEnded.pipe(
         Effect.catch((e) => Effect.logWarning("auth_attempts not pruned", e)),

@@ -12,6 +12,9 @@ import { Email, normalizeEmail, Password } from "../domain/dashboard/fields.ts"
 import { ensureDefaultOrganization } from "../whatsapp/QuickSetup.ts"
 import { newInviteCode } from "./Accounts.ts"
 import { hashPassword } from "./Passwords.ts"
+import { decodeRows } from "../db/rows.ts"
+
+const userRows = decodeRows(Schema.Struct({ id: Schema.String, organizationId: Schema.String, organizationName: Schema.String }))
 
 export class AdminRefused extends Schema.TaggedError<AdminRefused>()("AdminRefused", { reason: Schema.String }) {
   override get message() {
@@ -71,9 +74,9 @@ export const createOrResetAdmin = Effect.fn("Admin.createOrReset")(function*(inp
 
   return yield* Effect.gen(function*() {
     const org = yield* organization
-    const [user] = yield* sql<{ id: string; organizationId: string; organizationName: string }>`
+    const [user] = yield* sql`
       SELECT u.id, u.organization_id, o.name AS organization_name
-      FROM users u JOIN organizations o ON o.id = u.organization_id WHERE u.email = ${email} FOR UPDATE OF u`
+      FROM users u JOIN organizations o ON o.id = u.organization_id WHERE u.email = ${email} FOR UPDATE OF u`.pipe(userRows)
     if (user !== undefined && user.organizationId !== org.id) {
       return yield* new AdminRefused({
         reason: `${email} belongs to organization "${user.organizationName}": accounts never move between organizations (use --org "${user.organizationName}" to reset it there)`

@@ -11,6 +11,9 @@ import { PgMigrator } from "@effect/sql-pg"
 import { Effect, Schema } from "effect"
 import { Migrator, SqlClient } from "effect/sql"
 import { type MigrationFile, readMigrationFiles, resolved } from "./sqlFiles.ts"
+import { decodeRows } from "./rows.ts"
+
+const foundRows = decodeRows(Schema.Struct({ found: Schema.Boolean }))
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations", import.meta.url))
 export const MIGRATIONS_TABLE = "schema_migrations"
@@ -27,7 +30,7 @@ const AppliedRows = Schema.Array(Schema.Struct({ migration_id: Schema.Int, name:
 export const appliedMigrations = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   // whatever name transforms the client has: these are the Migrator's own snake_case columns
-  const [table] = yield* sql<{ found: boolean }>`SELECT to_regclass(${MIGRATIONS_TABLE}) IS NOT NULL AS found`.withoutTransform
+  const [table] = yield* sql`SELECT to_regclass(${MIGRATIONS_TABLE}) IS NOT NULL AS found`.withoutTransform.pipe(foundRows)
   if (table?.found !== true) return []
   const rows = yield* sql`SELECT migration_id, name, created_at FROM ${sql(MIGRATIONS_TABLE)} ORDER BY migration_id`.withoutTransform.pipe(
     Effect.flatMap(Schema.decodeUnknownEffect(AppliedRows)),

@@ -7,14 +7,26 @@
  * how a fired follow-up ended and `amend` corrects that record after the fact (its send failed);
  * `cancelPending` ends every pending one of a conversation.
  */
-import { Clock, Context, DateTime, Effect, Layer, Queue } from "effect"
+import { Clock, Context, DateTime, Effect, Layer, Queue, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { StoreError } from "../records/StoreError.ts"
 import { FollowUpChanged } from "../domain/events.ts"
-import type { ConversationId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
+import { type ConversationId, type OrganizationId, ScheduledActionId } from "../domain/ids.ts"
+import { decodeRows } from "../db/rows.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { outsideQuietHours } from "./quietHours.ts"
 import type { Refusal, ScheduleOutcome } from "../records/followUpStore.ts"
+
+const quietHoursRows = decodeRows(Schema.Struct({
+  timezone: Schema.String,
+  quietHoursStart: Schema.NullOr(Schema.String),
+  quietHoursEnd: Schema.NullOr(Schema.String)
+}))
+const conversationRows = decodeRows(Schema.Struct({ mode: Schema.String, optedOut: Schema.Boolean }))
+const scheduledIdRows = decodeRows(Schema.Struct({ id: ScheduledActionId }))
+const rescheduleRows = decodeRows(Schema.Struct({ reschedules: Schema.Int, scheduledAt: Schema.Date }))
+const scheduledAtRows = decodeRows(Schema.Struct({ scheduledAt: Schema.Date }))
+const cancelledRows = decodeRows(Schema.Struct({ id: ScheduledActionId, scheduledAt: Schema.Date }))
 
 export interface ScheduleRequest {
   readonly organizationId: OrganizationId
@@ -62,9 +74,9 @@ export class FollowUps extends Context.Service<FollowUps, {
 
       /** The due time moved out of the business's quiet hours. */
       const quietAdjusted = Effect.fnUntraced(function*(organizationId: OrganizationId, due: number) {
-        const [profile] = yield* sql<{ timezone: string; quietHoursStart: string | null; quietHoursEnd: string | null }>`
+        const [profile] = yield* sql`
           SELECT timezone, quiet_hours_start::text, quiet_hours_end::text FROM business_profiles
-          WHERE organization_id = ${organizationId}`
+          WHERE organization_id = ${organizationId}`.pipe(quietHoursRows)
         return profile === undefined
           ? due
           : outsideQuietHours(due, { timezone: profile.timezone, start: profile.quietHoursStart, end: profile.quietHoursEnd })
@@ -76,11 +88,11 @@ export class FollowUps extends Context.Service<FollowUps, {
        * commits later waits for this transaction and then cancels what it wrote.
        */
       const refusal = Effect.fnUntraced(function*(key: ConversationRef) {
-        const [c] = yield* sql<{ mode: string; optedOut: boolean }>`
+        const [c] = yield* sql`
           SELECT c.mode, (c.opted_out_at IS NOT NULL OR l.opted_out_at IS NOT NULL) AS opted_out
           FROM conversations c JOIN leads l ON l.id = c.lead_id AND l.organization_id = c.organization_id
           WHERE c.id = ${key.conversationId} AND c.organization_id = ${key.organizationId}
-          FOR UPDATE OF c`
+          FOR UPDATE OF c`.pipe(conversationRows)
         if (c === undefined) return "gone" as const
         if (c.optedOut) return "opted_out" as const
         if (c.mode !== "bot") return "human_mode" as const
@@ -88,10 +100,10 @@ export class FollowUps extends Context.Service<FollowUps, {
       })
 
       const insert = Effect.fnUntraced(function*(key: ConversationRef, dueAt: number, context: Record<string, unknown>) {
-        const [row] = yield* sql<{ id: ScheduledActionId }>`
+        const [row] = yield* sql`
           INSERT INTO scheduled_actions (organization_id, conversation_id, scheduled_at, action_type, action_context)
           VALUES (${key.organizationId}, ${key.conversationId}, ${new Date(dueAt)}, 'followup', ${JSON.stringify(context)}::jsonb)
-          RETURNING id`
+          RETURNING id`.pipe(scheduledIdRows)
         if (row === undefined) return yield* Effect.die("INSERT … RETURNING gave no row")
         yield* sql`UPDATE conversations SET scheduled_followup_at = ${new Date(dueAt)}, updated_at = now()
           WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId}`
@@ -128,13 +140,13 @@ export class FollowUps extends Context.Service<FollowUps, {
         const written = yield* sql.withTransaction(Effect.gen(function*() {
           const no = yield* refusal(key)
           if (no !== null) return refused(no)
-          const [old] = yield* sql<{ reschedules: number; scheduledAt: Date }>`
+          const [old] = yield* sql`
             SELECT CASE WHEN jsonb_typeof(action_context->'reschedules') = 'number'
                         THEN (action_context->>'reschedules')::numeric::int ELSE 0 END AS reschedules, scheduled_at
             FROM scheduled_actions
             WHERE id = ${from.id} AND organization_id = ${from.organizationId} AND conversation_id = ${from.conversationId}
               AND status = 'PENDING'
-            FOR UPDATE`
+            FOR UPDATE`.pipe(rescheduleRows)
           if (old === undefined) return refused("not_pending")
           if (old.reschedules >= request.limit) return refused("reschedule_limit")
           const id = yield* insert(key, dueAt, { ...request.context, reschedules: old.reschedules + 1, rescheduledFrom: from.id })
@@ -152,13 +164,13 @@ export class FollowUps extends Context.Service<FollowUps, {
 
       const complete = Effect.fn("FollowUps.complete")(function*(key: FollowUpRef, status: "EXECUTED" | "CANCELLED", outcome: string) {
         const now = new Date(yield* Clock.currentTimeMillis)
-        const rows = yield* sql<{ scheduledAt: Date }>`
+        const rows = yield* sql`
           UPDATE scheduled_actions
           SET status = ${status}, outcome = ${outcome},
               executed_at = CASE WHEN ${status} = 'EXECUTED' THEN ${now} END,
               cancelled_at = CASE WHEN ${status} = 'CANCELLED' THEN ${now} END
           WHERE id = ${key.id} AND organization_id = ${key.organizationId} AND status = 'PENDING'
-          RETURNING scheduled_at`
+          RETURNING scheduled_at`.pipe(scheduledAtRows)
         yield* sql`UPDATE conversations SET scheduled_followup_at = NULL
           WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId}
             AND NOT EXISTS (SELECT 1 FROM scheduled_actions WHERE conversation_id = ${key.conversationId} AND status = 'PENDING')`
@@ -176,10 +188,10 @@ export class FollowUps extends Context.Service<FollowUps, {
 
       const cancelPending = Effect.fn("FollowUps.cancelPending")(function*(key: ConversationRef, reason: string) {
         const now = new Date(yield* Clock.currentTimeMillis)
-        const rows = yield* sql<{ id: ScheduledActionId; scheduledAt: Date }>`
+        const rows = yield* sql`
           UPDATE scheduled_actions SET status = 'CANCELLED', cancelled_at = ${now}, outcome = ${reason}
           WHERE conversation_id = ${key.conversationId} AND organization_id = ${key.organizationId} AND status = 'PENDING'
-          RETURNING id, scheduled_at`
+          RETURNING id, scheduled_at`.pipe(cancelledRows)
         if (rows.length > 0) {
           yield* sql`UPDATE conversations SET scheduled_followup_at = NULL WHERE id = ${key.conversationId}`
         }

@@ -15,6 +15,11 @@ import { SecretBox } from "../crypto/SecretBox.ts"
 import { ValidationError } from "../domain/dashboard/errors.ts"
 import type { OrganizationId } from "../domain/ids.ts"
 import { EventBus } from "../events/EventBus.ts"
+import { decodeRows } from "../db/rows.ts"
+
+const secretRows = decodeRows(Schema.Struct({ sealed: Schema.NullOr(Schema.String) }))
+const configRows = decodeRows(Schema.Struct({ url: Schema.NullOr(Schema.String), hasSecret: Schema.Boolean }))
+const deliveryRows = decodeRows(Schema.Struct({ id: Schema.String, body: Schema.String }))
 
 /** After attempt n fails, the next one waits BACKOFF[n - 1]; after the last, the delivery has failed. */
 export const BACKOFF_SECONDS: ReadonlyArray<number> = [10, 60, 300, 1800, 7200, 21_600]
@@ -119,8 +124,9 @@ export class Webhooks extends Context.Service<Webhooks, {
       }
 
       const secretOf = (organizationId: string) =>
-        sql<{ sealed: string | null }>`SELECT handoff_webhook_secret AS sealed FROM business_profiles
+        sql`SELECT handoff_webhook_secret AS sealed FROM business_profiles
           WHERE organization_id = ${organizationId}`.pipe(
+          secretRows,
           Effect.flatMap(([row]) =>
             row === undefined || row.sealed === null ? Effect.succeed(Option.none<Redacted.Redacted>()) : Effect.map(box.open(row.sealed), Option.some)
           )
@@ -188,8 +194,8 @@ export class Webhooks extends Context.Service<Webhooks, {
       }).pipe(Effect.catchCause((cause) => Effect.as(Effect.logWarning("webhook deliveries failed", cause), 0)), Effect.withSpan("Webhooks.deliverDue"))
 
       const get = Effect.fn("Webhooks.config")(function*(organizationId: OrganizationId) {
-        const [row] = yield* sql<{ url: string | null; hasSecret: boolean }>`SELECT handoff_webhook_url AS url,
-            handoff_webhook_secret IS NOT NULL AS has_secret FROM business_profiles WHERE organization_id = ${organizationId}`
+        const [row] = yield* sql`SELECT handoff_webhook_url AS url,
+            handoff_webhook_secret IS NOT NULL AS has_secret FROM business_profiles WHERE organization_id = ${organizationId}`.pipe(configRows)
         return { url: row?.url ?? null, hasSecret: row?.hasSecret ?? false } satisfies WebhookConfig
       }, Effect.orDie)
 
@@ -216,11 +222,11 @@ export class Webhooks extends Context.Service<Webhooks, {
         if (current.url === null) return yield* new ValidationError({ message: "url: no webhook is configured" })
         const at = new Date(yield* Clock.currentTimeMillis).toISOString()
         // claimed by this call: the dispatcher leaves it alone
-        const [row] = yield* sql<{ id: string; body: string }>`INSERT INTO webhook_deliveries (organization_id, event, url, payload, claimed_until)
+        const [row] = yield* sql`INSERT INTO webhook_deliveries (organization_id, event, url, payload, claimed_until)
             VALUES (${organizationId}, 'test', ${current.url},
                     json_build_object('event', 'test', 'organization_id', ${organizationId}::uuid, 'at', ${at}::text)::jsonb,
                     now() + interval '1 hour')
-            RETURNING id, (jsonb_build_object('id', id) || payload)::text AS body`.pipe(Effect.orDie)
+            RETURNING id, (jsonb_build_object('id', id) || payload)::text AS body`.pipe(deliveryRows, Effect.orDie)
         if (row === undefined) return yield* Effect.die("INSERT … RETURNING gave no row")
         const result = yield* attempt({ id: row.id, organizationId, event: "test", url: current.url, body: row.body, attempts: 0 }).pipe(Effect.orDie)
         // a test is not retried: one attempt, logged

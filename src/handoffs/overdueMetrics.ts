@@ -2,17 +2,20 @@
  * Samples `wa.handoffs.overdue` (all organizations: a count, no tenant label) every 30 s, in the
  * processes with the database, only while metrics are exported (OTLP) or served (METRICS_PORT).
  */
-import { Effect, Layer, Schedule } from "effect"
+import { Effect, Layer, Schedule, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { AppConfig } from "../config/AppConfig.ts"
 import { overdueHandoffs, record } from "../observability/metrics.ts"
 import { overdueCondition } from "./overdue.ts"
+import { decodeRows } from "../db/rows.ts"
+
+const countRows = decodeRows(Schema.Struct({ n: Schema.Int }))
 
 export const countOverdue = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
-  const [row] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM conversations c
+  const [row] = yield* sql`SELECT count(*)::int AS n FROM conversations c
     LEFT JOIN business_profiles p ON p.organization_id = c.organization_id
-    WHERE c.mode = 'human' AND c.mode_changed_by IS NULL AND ${overdueCondition(sql)}`
+    WHERE c.mode = 'human' AND c.mode_changed_by IS NULL AND ${overdueCondition(sql)}`.pipe(countRows)
   return row?.n ?? 0
 })
 

@@ -4,9 +4,12 @@
  * and then deleted, a bounded batch at a time so no long lock is held. Pending and parked rows
  * are never touched (parked ones wait for a person).
  */
-import { Duration, Effect, Layer, Schedule } from "effect"
+import { Duration, Effect, Layer, Schedule, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { AppConfig } from "../config/AppConfig.ts"
+import { decodeRows } from "../db/rows.ts"
+
+const deletedRows = decodeRows(Schema.Struct({ n: Schema.Int }))
 
 const BATCH = 5_000
 
@@ -16,11 +19,11 @@ export const pruneInbox = (retention: Duration.Duration) =>
     const sql = yield* SqlClient.SqlClient
     let total = 0
     while (true) {
-      const rows = yield* sql<{ n: number }>`WITH old AS (
+      const rows = yield* sql`WITH old AS (
           SELECT id FROM webhook_inbox
           WHERE status = 'done' AND processed_at < now() - make_interval(secs => ${Duration.toSeconds(retention)})
           LIMIT ${BATCH})
-        DELETE FROM webhook_inbox w USING old WHERE w.id = old.id RETURNING 1 AS n`
+        DELETE FROM webhook_inbox w USING old WHERE w.id = old.id RETURNING 1 AS n`.pipe(deletedRows)
       total += rows.length
       if (rows.length < BATCH) return total
     }

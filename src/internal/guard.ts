@@ -6,13 +6,14 @@
  * lease, and a forwarded delivery is signed like the public webhook requires. Anything else is
  * `Refused`, before a row is read or written for it.
  */
-import { Effect, Option } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import type { ConversationKey } from "../domain/ids.ts"
 import type { SendTarget } from "../conversations/sender.ts"
 import { StoreError } from "../records/StoreError.ts"
 import { WEBHOOK_MAX_BYTES } from "../domain/WhatsAppApi.ts"
-import type { ChannelId, ConversationId, MessageId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
+import { type ChannelId, ConversationId, type MessageId, OrganizationId, type ScheduledActionId } from "../domain/ids.ts"
+import { decodeRows } from "../db/rows.ts"
 import { verifySignature } from "../whatsapp/Signature.ts"
 import { encodeSigner } from "../whatsapp/Signer.ts"
 import { WebhookSecrets } from "../whatsapp/WebhookSecrets.ts"
@@ -23,10 +24,13 @@ const VERIFIED_MAX = 100_000
 
 const orStoreError = Effect.mapError(StoreError.from)
 
-interface Owned {
-  readonly organizationId: OrganizationId
-  readonly conversationId: ConversationId
-}
+const Owned = Schema.Struct({ organizationId: OrganizationId, conversationId: ConversationId })
+type Owned = typeof Owned.Type
+
+const organizationRows = decodeRows(Schema.Struct({ organizationId: OrganizationId }))
+const ownedRows = decodeRows(Owned)
+const messageRows = decodeRows(Schema.Struct({ ...Owned.fields, messageFrom: Schema.String }))
+const targetRows = decodeRows(Schema.Struct({ conversations: Schema.Int, pending: Schema.Boolean, read: Schema.Boolean }))
 
 export const makeGuard = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -47,8 +51,8 @@ export const makeGuard = Effect.gen(function*() {
    */
   const conversation = Effect.fn("Internal.guard.conversation")(function*(key: ConversationKey) {
     if (verified.get(key.conversationId) === key.organizationId) return
-    const [row] = yield* sql<{ organizationId: OrganizationId }>`
-      SELECT organization_id FROM conversations WHERE id = ${key.conversationId}`.pipe(orStoreError)
+    const [row] = yield* sql`
+      SELECT organization_id FROM conversations WHERE id = ${key.conversationId}`.pipe(organizationRows, orStoreError)
     if (row === undefined) return
     if (row.organizationId !== key.organizationId) {
       return yield* new Refused({ reason: `conversation ${key.conversationId} is not a conversation of organization ${key.organizationId}` })
@@ -65,8 +69,8 @@ export const makeGuard = Effect.gen(function*() {
   /** The message is in the conversation; `bot`: and it is a bot message (the only kind a worker sends). */
   const message = Effect.fn("Internal.guard.message")(function*(key: ConversationKey, id: MessageId, options: { readonly bot: boolean }) {
     yield* conversation(key)
-    const [row] = yield* sql<Owned & { messageFrom: string }>`
-      SELECT organization_id, conversation_id, message_from FROM messages WHERE id = ${id}`.pipe(orStoreError)
+    const [row] = yield* sql`
+      SELECT organization_id, conversation_id, message_from FROM messages WHERE id = ${id}`.pipe(messageRows, orStoreError)
     yield* within("message", id, key, row)
     if (options.bot && row !== undefined && row.messageFrom !== "BOT") {
       return yield* new Refused({ reason: `message ${id} is not a bot message` })
@@ -75,21 +79,21 @@ export const makeGuard = Effect.gen(function*() {
 
   const followUp = Effect.fn("Internal.guard.followUp")(function*(key: ConversationKey, id: ScheduledActionId) {
     yield* conversation(key)
-    const [row] = yield* sql<Owned>`
-      SELECT organization_id, conversation_id FROM scheduled_actions WHERE id = ${id}`.pipe(orStoreError)
+    const [row] = yield* sql`
+      SELECT organization_id, conversation_id FROM scheduled_actions WHERE id = ${id}`.pipe(ownedRows, orStoreError)
     yield* within("follow-up", id, key, row)
   })
 
   /** The channel is the target organization's, and the target is the lead of a conversation on it. */
   const target = Effect.fn("Internal.guard.target")(function*(target: SendTarget, wamid: string | null) {
-    const [channel] = yield* sql<{ organizationId: OrganizationId }>`
-      SELECT organization_id FROM channels WHERE id = ${target.channelId}`.pipe(orStoreError)
+    const [channel] = yield* sql`
+      SELECT organization_id FROM channels WHERE id = ${target.channelId}`.pipe(organizationRows, orStoreError)
     if (channel === undefined || channel.organizationId !== target.organizationId) {
       return yield* new Refused({ reason: `channel ${target.channelId} is not a channel of organization ${target.organizationId}` })
     }
     if (target.waId === null && target.userId === null) return yield* new Refused({ reason: "the target names no lead" })
     // the recipient is the number, else the business-scoped user id (as the sender picks it)
-    const [found] = yield* sql<{ conversations: number; pending: boolean; read: boolean }>`
+    const [found] = yield* sql`
       SELECT count(*)::int AS conversations,
              coalesce(bool_or(EXISTS (SELECT 1 FROM conversation_leases cl WHERE cl.conversation_id = c.id AND cl.expires_at >= now())
                               AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.organization_id = c.organization_id
@@ -99,7 +103,7 @@ export const makeGuard = Effect.gen(function*() {
       FROM conversations c JOIN leads l ON l.id = c.lead_id AND l.organization_id = c.organization_id
       WHERE c.organization_id = ${target.organizationId} AND c.channel_id = ${target.channelId}
         AND ((${target.waId}::text IS NOT NULL AND l.wa_id = ${target.waId})
-          OR (${target.waId}::text IS NULL AND l.user_id = ${target.userId}))`.pipe(orStoreError)
+          OR (${target.waId}::text IS NULL AND l.user_id = ${target.userId}))`.pipe(targetRows, orStoreError)
     if (found === undefined || found.conversations === 0) {
       return yield* new Refused({ reason: `the target is not the lead of a conversation of organization ${target.organizationId} on channel ${target.channelId}` })
     }

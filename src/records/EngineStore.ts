@@ -13,7 +13,10 @@ import { type Acquired, LeaseKey, type Lessee, makeLeaseSql, type Released, type
 import type { ConversationKey } from "../domain/ids.ts"
 import { makeSnapshots, type Snapshot } from "./snapshot.ts"
 import { StoreError } from "./StoreError.ts"
+import { decodeRows } from "../db/rows.ts"
 import { type BotTurnState, type Commit, type FollowUpRow, type HandoffOutcome, makeWrites, type NotSent, type Outbound } from "./writes.ts"
+
+const idRows = decodeRows(Schema.Struct({ id: Schema.String }))
 
 export const Recovered = Schema.Struct({ unknownSends: Schema.Int, unanswered: Schema.Array(LeaseKey) })
 export type Recovered = typeof Recovered.Type
@@ -89,12 +92,12 @@ export class EngineStore extends Context.Service<EngineStore, EngineStoreShape>(
 
       const recover = (pendingOlderThan: Duration.Duration) =>
         Effect.gen(function*() {
-          const unknown = yield* sql<{ id: string }>`
+          const unknown = yield* sql`
             UPDATE messages m SET status = 'unknown', updated_at = now()
             WHERE m.status = 'pending' AND m.message_from = 'BOT'
               AND m.created_at <= now() - make_interval(secs => ${Duration.toSeconds(pendingOlderThan)})
               AND NOT EXISTS (SELECT 1 FROM conversation_leases l WHERE l.conversation_id = m.conversation_id AND l.expires_at >= now())
-            RETURNING m.id`
+            RETURNING m.id`.pipe(idRows)
           return { unknownSends: unknown.length, unanswered: yield* unanswered(undefined) }
         })
 

@@ -4,15 +4,18 @@
  * else nobody. Row locks (SKIP LOCKED) keep two simultaneous handoffs from picking the same
  * person twice in a row.
  */
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import type { SqlClient } from "effect/sql"
-import type { OrganizationId, UserId } from "../domain/ids.ts"
+import { type OrganizationId, UserId } from "../domain/ids.ts"
+import { decodeRows } from "../db/rows.ts"
+
+const userIdRows = decodeRows(Schema.Struct({ id: UserId }))
 
 /** Seen this recently: online. */
 export const ONLINE_WINDOW_MINUTES = 5
 
 export const pickAssignee = (sql: SqlClient.SqlClient, organizationId: OrganizationId) =>
-  sql<{ id: UserId }>`
+  sql`
     WITH pick AS (
       SELECT id FROM users
       WHERE organization_id = ${organizationId} AND is_active
@@ -21,4 +24,4 @@ export const pickAssignee = (sql: SqlClient.SqlClient, organizationId: Organizat
       LIMIT 1 FOR UPDATE SKIP LOCKED
     )
     UPDATE users u SET last_assigned_at = clock_timestamp() FROM pick WHERE u.id = pick.id
-    RETURNING u.id`.pipe(Effect.map((rows) => rows[0]?.id ?? null))
+    RETURNING u.id`.pipe(userIdRows, Effect.map((rows) => rows[0]?.id ?? null))

@@ -2,6 +2,9 @@
 import { Array as Arr, Effect, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
 import { ConversationId, OrganizationId, ScheduledActionId } from "../domain/ids.ts"
+import { decodeRows } from "../db/rows.ts"
+
+const nextWakeRows = decodeRows(Schema.Struct({ next: Schema.NullOr(Schema.Date) }))
 
 /** The scheduler's wake-up channel: the `scheduled_actions` trigger (migrations/0011) NOTIFYs it. */
 export const FOLLOWUP_CHANNEL = "followups"
@@ -93,11 +96,11 @@ export const makeFollowUpStore = Effect.gen(function*() {
 
   /** When the scheduler must look again: the earliest unclaimed due time, or the oldest claim's expiry. */
   const nextWake = (claimTtlMs: number) =>
-    sql<{ next: Date | null }>`
+    sql`
       SELECT least(
         (SELECT min(scheduled_at) FROM scheduled_actions WHERE status = 'PENDING' AND claimed_at IS NULL),
         (SELECT min(claimed_at) FROM scheduled_actions WHERE status = 'PENDING' AND claimed_at IS NOT NULL)
-          + make_interval(secs => ${claimTtlMs / 1000})) AS next`.pipe(Effect.map((rows) => rows[0]?.next ?? null))
+          + make_interval(secs => ${claimTtlMs / 1000})) AS next`.pipe(nextWakeRows, Effect.map((rows) => rows[0]?.next ?? null))
 
   /**
    * Gives back claims this claimer holds and has not delivered (it stops): the rows are due again

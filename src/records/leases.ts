@@ -11,6 +11,7 @@ import type { SqlError } from "effect/sql/SqlError"
 import { ConversationId, OrganizationId } from "../domain/ids.ts"
 import type { ConversationKey } from "../domain/ids.ts"
 import type { StoreError } from "./StoreError.ts"
+import { decodeRows } from "../db/rows.ts"
 
 /** Who holds a lease, and for how long each acquisition or renewal lasts. */
 export const Lessee = Schema.Struct({ owner: Schema.String, ttlMs: Schema.Int })
@@ -29,6 +30,10 @@ export const Released = Schema.Literals(["released", "poked", "lost"])
 export type Released = typeof Released.Type
 
 export const LeaseKey = Schema.Struct({ organizationId: OrganizationId, conversationId: ConversationId })
+
+const pokedRows = decodeRows(Schema.Struct({ poked: Schema.Boolean }))
+const releasedRows = decodeRows(Schema.Struct({ released: Schema.Int, poked: Schema.Int }))
+const leaseKeys = decodeRows(LeaseKey)
 
 /** The lease operations an actor uses, for one owner (an engine process). */
 export interface Leases {
@@ -73,15 +78,15 @@ export const makeLeaseSql = Effect.gen(function*() {
     })
 
   const renew = (key: ConversationKey, lessee: Lessee) =>
-    sql<{ poked: boolean }>`
+    sql`
       UPDATE conversation_leases l SET expires_at = now() + make_interval(secs => ${seconds(lessee)}), poked = false
       FROM (SELECT conversation_id, poked FROM conversation_leases
             WHERE conversation_id = ${key.conversationId} AND owner = ${lessee.owner} FOR UPDATE) old
       WHERE l.conversation_id = old.conversation_id
-      RETURNING old.poked`.pipe(Effect.map((rows): Renewed => ({ held: rows.length > 0, poked: rows[0]?.poked ?? false })))
+      RETURNING old.poked`.pipe(pokedRows, Effect.map((rows): Renewed => ({ held: rows.length > 0, poked: rows[0]?.poked ?? false })))
 
   const release = (key: ConversationKey, lessee: Lessee) =>
-    sql<{ released: number; poked: number }>`
+    sql`
       WITH released AS (
         DELETE FROM conversation_leases
         WHERE conversation_id = ${key.conversationId} AND owner = ${lessee.owner} AND NOT poked RETURNING 1),
@@ -89,16 +94,17 @@ export const makeLeaseSql = Effect.gen(function*() {
         UPDATE conversation_leases SET poked = false, expires_at = now() + make_interval(secs => ${seconds(lessee)})
         WHERE conversation_id = ${key.conversationId} AND owner = ${lessee.owner} AND poked RETURNING 1)
       SELECT (SELECT count(*) FROM released)::int AS released, (SELECT count(*) FROM poked)::int AS poked`.pipe(
+      releasedRows,
       Effect.map((rows): Released => (rows[0]?.released ?? 0) > 0 ? "released" : (rows[0]?.poked ?? 0) > 0 ? "poked" : "lost")
     )
 
   const takeExpired = (lessee: Lessee, limit: number) =>
-    sql<ConversationKey>`
+    sql`
       UPDATE conversation_leases SET owner = ${lessee.owner}, expires_at = now() + make_interval(secs => ${seconds(lessee)}), poked = false
       WHERE conversation_id IN (
         SELECT conversation_id FROM conversation_leases WHERE expires_at < now()
         ORDER BY expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-      RETURNING organization_id, conversation_id`
+      RETURNING organization_id, conversation_id`.pipe(leaseKeys)
 
   return { acquire, renew, release, takeExpired }
 })

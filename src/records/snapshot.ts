@@ -8,6 +8,9 @@ import { SqlClient, SqlSchema } from "effect/sql"
 import { ConversationMode, IntentLevel, MessageFrom, Sentiment, Stage, Transport } from "../domain/enums.ts"
 import { ChannelId, ConversationId, LeadId, MessageId, OrganizationId } from "../domain/ids.ts"
 import type { ConversationKey } from "../domain/ids.ts"
+import { decodeRows } from "../db/rows.ts"
+
+const messageIdRows = decodeRows(Schema.Struct({ id: MessageId }))
 
 const NullableDate = Schema.NullOr(Schema.Date)
 
@@ -67,8 +70,8 @@ export type Snapshot = typeof Snapshot.Type
 
 /** The conversation's newest lead message (what a draft must answer to still be current). */
 export const newestLeadMessage = (sql: SqlClient.SqlClient, conversationId: ConversationId) =>
-  sql<{ id: MessageId }>`SELECT id FROM messages WHERE conversation_id = ${conversationId} AND message_from = 'LEAD'
-    ORDER BY created_at DESC, id DESC LIMIT 1`.pipe(Effect.map((rows) => rows[0]?.id ?? null))
+  sql`SELECT id FROM messages WHERE conversation_id = ${conversationId} AND message_from = 'LEAD'
+    ORDER BY created_at DESC, id DESC LIMIT 1`.pipe(messageIdRows, Effect.map((rows) => rows[0]?.id ?? null))
 
 export const makeSnapshots = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient

@@ -13,6 +13,7 @@ import { pickAssignee } from "./assignment.ts"
 import { enqueueHandoffWebhook } from "./handoffWebhookQueue.ts"
 import type { ConversationKey } from "../domain/ids.ts"
 import { newestLeadMessage } from "./snapshot.ts"
+import { decodeRows } from "../db/rows.ts"
 
 export const StaleReason = Schema.Literals(["human_mode", "newer_lead_message", "gone", "lease_lost"])
 export type StaleReason = typeof StaleReason.Type
@@ -60,6 +61,12 @@ export type NotSent = typeof NotSent.Type
 export const FollowUpRow = Schema.Struct({ createdAt: Schema.Date, status: Schema.String })
 export type FollowUpRow = typeof FollowUpRow.Type
 
+const commitTargetRows = decodeRows(Schema.Struct({ mode: Schema.String, leadId: Schema.String, leaseOwner: Schema.NullOr(Schema.String) }))
+const messageIdRows = decodeRows(Schema.Struct({ id: MessageId }))
+const idRows = decodeRows(Schema.Struct({ id: Schema.String }))
+const countRows = decodeRows(Schema.Struct({ n: Schema.Int }))
+const followUpRows = decodeRows(FollowUpRow)
+
 export const makeWrites = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
 
@@ -73,10 +80,10 @@ export const makeWrites = Effect.gen(function*() {
     owner: string | null
   ) {
     return yield* sql.withTransaction(Effect.gen(function*(): Effect.fn.Return<Commit, SqlError> {
-      const [conversation] = yield* sql<{ mode: string; leadId: string; leaseOwner: string | null }>`
+      const [conversation] = yield* sql`
         SELECT c.mode, c.lead_id, l.owner AS lease_owner FROM conversations c
         LEFT JOIN conversation_leases l ON l.conversation_id = c.id
-        WHERE c.id = ${key.conversationId} AND c.organization_id = ${key.organizationId} FOR UPDATE OF c`
+        WHERE c.id = ${key.conversationId} AND c.organization_id = ${key.organizationId} FOR UPDATE OF c`.pipe(commitTargetRows)
       if (conversation === undefined) return { _tag: "Stale", reason: "gone" } as const
       if (message.from === "BOT" && conversation.mode !== "bot") return { _tag: "Stale", reason: "human_mode" } as const
       if (message.from === "BOT" && owner !== null && conversation.leaseOwner !== owner) return { _tag: "Stale", reason: "lease_lost" } as const
@@ -84,13 +91,13 @@ export const makeWrites = Effect.gen(function*() {
       if (message.from === "BOT" && newest !== null && newest !== answers) {
         return { _tag: "Stale", reason: "newer_lead_message" } as const
       }
-      const [row] = yield* sql<{ id: MessageId }>`
+      const [row] = yield* sql`
         INSERT INTO messages (organization_id, conversation_id, lead_id, message_from, type, content, payload,
                               reply_to_wamid, status, sent_by_user_id)
         VALUES (${key.organizationId}, ${key.conversationId}, ${conversation.leadId}, ${message.from}, ${message.type},
                 ${message.content}, ${message.payload === null ? null : JSON.stringify(message.payload)}::jsonb,
                 ${message.replyToWamid}, 'pending', ${message.sentByUserId})
-        RETURNING id`
+        RETURNING id`.pipe(messageIdRows)
       if (row === undefined) return yield* Effect.die("INSERT … RETURNING gave no row")
       yield* sql`UPDATE conversations SET last_message = ${message.content}, last_message_at = now(), updated_at = now()
         WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId}`
@@ -128,10 +135,10 @@ export const makeWrites = Effect.gen(function*() {
    */
   const handoff = (key: ConversationKey, reason: string) =>
     sql.withTransaction(Effect.gen(function*() {
-      const switched = yield* sql<{ id: string }>`UPDATE conversations SET mode = 'human', mode_reason = ${reason},
+      const switched = yield* sql`UPDATE conversations SET mode = 'human', mode_reason = ${reason},
             mode_changed_by = NULL, mode_changed_at = now(), updated_at = now()
           WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId} AND mode = 'bot'
-          RETURNING id`
+          RETURNING id`.pipe(idRows)
       if (switched.length === 0) return { handedOff: false, assignedTo: null } satisfies HandoffOutcome
       const assignedTo = yield* pickAssignee(sql, key.organizationId)
       if (assignedTo !== null) {
@@ -161,23 +168,24 @@ export const makeWrites = Effect.gen(function*() {
     sql.withTransaction(Effect.gen(function*() {
       yield* sql`UPDATE leads SET opted_out_at = coalesce(opted_out_at, now())
         WHERE id = (SELECT lead_id FROM conversations WHERE id = ${key.conversationId}) AND organization_id = ${key.organizationId}`
-      const rows = yield* sql<{ id: string }>`UPDATE conversations SET opted_out_at = now(), updated_at = now()
+      const rows = yield* sql`UPDATE conversations SET opted_out_at = now(), updated_at = now()
         WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId} AND opted_out_at IS NULL
-        RETURNING id`
+        RETURNING id`.pipe(idRows)
       return rows.length > 0
     }))
 
   /** Whether the lead wrote after `since` (a follow-up scheduled then is moot). */
   const leadWroteSince = (key: ConversationKey, since: Date) =>
-    sql<{ n: number }>`SELECT count(*)::int AS n FROM messages
+    sql`SELECT count(*)::int AS n FROM messages
         WHERE conversation_id = ${key.conversationId} AND message_from = 'LEAD' AND created_at > ${since}`.pipe(
+      countRows,
       Effect.map((rows) => (rows[0]?.n ?? 0) > 0)
     )
 
   /** A follow-up's status and when it was scheduled. */
   const followUpRow = (key: ConversationKey, id: string) =>
-    sql<{ createdAt: Date; status: string }>`SELECT created_at, status FROM scheduled_actions
-        WHERE id = ${id} AND organization_id = ${key.organizationId}`.pipe(Effect.map((rows) => Option.fromNullishOr(rows[0])))
+    sql`SELECT created_at, status FROM scheduled_actions
+        WHERE id = ${id} AND organization_id = ${key.organizationId}`.pipe(followUpRows, Effect.map((rows) => Option.fromNullishOr(rows[0])))
 
   /** A turn decided on this lead message without answering it (it scheduled a follow-up). */
   const markDecided = (key: ConversationKey, messageId: MessageId) =>

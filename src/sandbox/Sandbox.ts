@@ -16,6 +16,9 @@ import { Channels } from "../whatsapp/Channels.ts"
 import { ensureDefaultOrganization } from "../whatsapp/QuickSetup.ts"
 import { WebhookSecrets } from "../whatsapp/WebhookSecrets.ts"
 import { SandboxFileJson, sandboxFilePath } from "./file.ts"
+import { decodeRows } from "../db/rows.ts"
+
+const organizationRows = decodeRows(Schema.Struct({ name: Schema.String, inviteCode: Schema.String }))
 
 export const SANDBOX_PHONE_NUMBER_ID = "sandbox"
 export const SANDBOX_EMAIL = "sandbox@localhost"
@@ -79,7 +82,7 @@ const setUp = Effect.fn("Sandbox.setUp")(function*(dataDir: string) {
  */
 const announceDefaultOrganization = Effect.fn("Sandbox.announceDefaultOrganization")(function*(organizationId: OrganizationId) {
   const sql = yield* SqlClient.SqlClient
-  const [org] = yield* sql<{ name: string; inviteCode: string }>`SELECT name, invite_code FROM organizations WHERE id = ${organizationId}`
+  const [org] = yield* sql`SELECT name, invite_code FROM organizations WHERE id = ${organizationId}`.pipe(organizationRows)
   if (org === undefined) return
   yield* Effect.logInfo(
     `default organization "${org.name}": invite code ${org.inviteCode} (join with POST /auth/signup/join-org; an admin: npm run admin -- create --email … --password …)`

@@ -10,7 +10,7 @@ import { type Analytics as AnalyticsReport, type AnalyticsQuery, type DashboardS
 import type { Caller } from "../../domain/dashboard/auth.ts"
 import { ValidationError } from "../../domain/dashboard/errors.ts"
 import { Action, IntentLevels, Stages } from "../../domain/enums.ts"
-import { decodeRows } from "../../records/sql.ts"
+import { decodeRows } from "../../db/rows.ts"
 import { TURN_EVENT } from "../inbox/TurnAudit.ts"
 import { estimateCost, roundUsd } from "./pricing.ts"
 

@@ -3,7 +3,7 @@
  * (oldest → newest), takeover/release. Every query is scoped by the caller's organization and
  * skips soft-deleted leads, so a foreign or deleted id is simply "not found".
  */
-import { Clock, Context, DateTime, Effect, Layer } from "effect"
+import { Clock, Context, DateTime, Effect, Layer, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import type { Caller } from "../../domain/dashboard/auth.ts"
 import type { ConversationItem, ConversationPage, ConversationQuery, MessagePage, PageQuery } from "../../domain/dashboard/conversations.ts"
@@ -14,8 +14,11 @@ import { requireAdmin } from "../../auth/Authentication.ts"
 import { overdueCondition } from "../../handoffs/overdue.ts"
 import { EventBus } from "../../events/EventBus.ts"
 import { FollowUps } from "../../followups/FollowUps.ts"
-import { DEFAULT_LIMIT, decodeCursor, decodeRows, page } from "../../records/sql.ts"
+import { decodeRows } from "../../db/rows.ts"
+import { DEFAULT_LIMIT, decodeCursor, page } from "../paging.ts"
 import { ConversationRow, MessageRow, toConversationItem, toMessageItem } from "./rows.ts"
+
+const idRows = decodeRows(Schema.Struct({ id: Schema.String }))
 
 export const conversationNotFound = new NotFound({ message: "Conversation not found" })
 const badCursor = new ValidationError({ message: "cursor: is not a cursor returned by this list" })
@@ -104,14 +107,14 @@ export class ConversationsView extends Context.Service<ConversationsView, {
       const setMode = Effect.fn("ConversationsView.setMode")(function*(caller: Caller, id: string, mode: "human" | "bot") {
         const kind = mode === "human" ? "takeover" : "release"
         const changed = yield* sql.withTransaction(Effect.gen(function*() {
-          const updated = yield* sql<{ id: string }>`
+          const updated = yield* sql`
             UPDATE conversations c SET mode = ${mode}, mode_reason = ${kind}, mode_changed_by = ${caller.id},
                    mode_changed_at = now(), updated_at = now(), assigned_to = ${mode === "human" ? caller.id : null},
                    decided_message_id = ${mode === "human" ? sql`c.decided_message_id` : null}
             FROM leads l
             WHERE c.id = ${id} AND c.organization_id = ${caller.organizationId}
               AND l.id = c.lead_id AND l.organization_id = c.organization_id AND l.deleted_at IS NULL
-            RETURNING c.id`
+            RETURNING c.id`.pipe(idRows)
           if (updated.length === 0) return false
           yield* sql`INSERT INTO conversation_events ${sql.insert({
             organizationId: caller.organizationId,
@@ -144,16 +147,16 @@ export class ConversationsView extends Context.Service<ConversationsView, {
       const assign = Effect.fn("ConversationsView.assign")(function*(caller: Caller, id: string, userId: string | null) {
         yield* requireAdmin(caller)
         if (userId !== null) {
-          const [user] = yield* sql<{ id: string }>`SELECT id FROM users
-            WHERE id = ${userId} AND organization_id = ${caller.organizationId} AND is_active`.pipe(Effect.orDie)
+          const [user] = yield* sql`SELECT id FROM users
+            WHERE id = ${userId} AND organization_id = ${caller.organizationId} AND is_active`.pipe(idRows, Effect.orDie)
           if (user === undefined) return yield* new ValidationError({ message: "user_id: is not an active user of this organization" })
         }
-        const updated = yield* sql<{ id: string }>`
+        const updated = yield* sql`
           UPDATE conversations c SET assigned_to = ${userId}, updated_at = now()
           FROM leads l
           WHERE c.id = ${id} AND c.organization_id = ${caller.organizationId}
             AND l.id = c.lead_id AND l.organization_id = c.organization_id AND l.deleted_at IS NULL
-          RETURNING c.id`.pipe(Effect.orDie)
+          RETURNING c.id`.pipe(idRows, Effect.orDie)
         if (updated.length === 0) return yield* conversationNotFound
         yield* bus.publish(new AssignmentChanged({
           organizationId: caller.organizationId,

@@ -2,7 +2,7 @@
 import { Schema } from "effect"
 import type { ConversationItem, MessageItem } from "../../domain/dashboard/conversations.ts"
 import { ConversationMode, IntentLevel, MessageFrom, MessageStatus, Sentiment, Stage } from "../../domain/enums.ts"
-import { iso, isoOrNull } from "../../records/sql.ts"
+import { iso, isoOrNull } from "../paging.ts"
 
 export const ConversationRow = Schema.Struct({
   id: Schema.String,

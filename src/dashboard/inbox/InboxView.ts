@@ -14,7 +14,8 @@ import { DAY_MS, windowOpen } from "../../domain/window.ts"
 import { FollowUps } from "../../followups/FollowUps.ts"
 import { ConversationsView } from "../conversations/ConversationsView.ts"
 import { Leads } from "../leads/Leads.ts"
-import { DEFAULT_LIMIT, decodeCursor, decodeRows, encodeCursor, isoOrNull } from "../../records/sql.ts"
+import { decodeRows } from "../../db/rows.ts"
+import { DEFAULT_LIMIT, decodeCursor, encodeCursor, isoOrNull } from "../paging.ts"
 import { assembleActivity } from "./activity.ts"
 
 const DetailRow = Schema.Struct({

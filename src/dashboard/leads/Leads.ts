@@ -12,7 +12,8 @@ import { Conflict, NotFound, ValidationError } from "../../domain/dashboard/erro
 import { normalizeEmail } from "../../domain/dashboard/fields.ts"
 import type { CreateLeadPayload, Lead, LeadPage, LeadQuery, UpdateLeadPayload } from "../../domain/dashboard/leads.ts"
 import { IntentLevel, Sentiment, Stage } from "../../domain/enums.ts"
-import { DEFAULT_LIMIT, decodeCursor, decodeRows, iso, isUniqueViolation, page } from "../../records/sql.ts"
+import { decodeRows } from "../../db/rows.ts"
+import { DEFAULT_LIMIT, decodeCursor, iso, isUniqueViolation, page } from "../paging.ts"
 
 const LeadRow = Schema.Struct({
   id: Schema.String,

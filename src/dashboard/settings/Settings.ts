@@ -2,7 +2,7 @@
  * Admin settings: channels (through the WhatsApp `Channels` service, which seals secrets with
  * SecretBox; secrets are write-only here), business profile + follow-up policy, invite code.
  */
-import { Context, Effect, Layer, Option, Redacted } from "effect"
+import { Context, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { newInviteCode } from "../../auth/Accounts.ts"
 import { requireAdmin } from "../../auth/Authentication.ts"
@@ -13,6 +13,9 @@ import { type Channel as StoredChannel, Channels } from "../../whatsapp/Channels
 import { NumberOwnership } from "../../whatsapp/NumberOwnership.ts"
 import { WebhookSecrets } from "../../whatsapp/WebhookSecrets.ts"
 import { readProfile, writeProfile } from "./profile.ts"
+import { decodeRows } from "../../db/rows.ts"
+
+const inviteCodeRows = decodeRows(Schema.Struct({ inviteCode: Schema.String }))
 
 const toChannel = (c: StoredChannel): Channel => ({
   id: c.id,
@@ -111,8 +114,8 @@ export class Settings extends Context.Service<Settings, {
 
       const getInvite = Effect.fn("Settings.getInvite")(function*(caller: Caller) {
         yield* requireAdmin(caller)
-        const [row] = yield* sql<{ inviteCode: string }>`
-          SELECT invite_code FROM organizations WHERE id = ${caller.organizationId}`.pipe(Effect.orDie)
+        const [row] = yield* sql`
+          SELECT invite_code FROM organizations WHERE id = ${caller.organizationId}`.pipe(inviteCodeRows, Effect.orDie)
         return row === undefined ? yield* Effect.die("organization vanished") : { invite_code: row.inviteCode }
       })
 

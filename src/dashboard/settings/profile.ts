@@ -4,7 +4,7 @@ import type { SqlClient } from "effect/sql"
 import type { BusinessProfile } from "../../domain/dashboard/settings.ts"
 import type { OrganizationId } from "../../domain/ids.ts"
 import { DEFAULT_OVERDUE_MINUTES } from "../../handoffs/overdue.ts"
-import { decodeRows } from "../../records/sql.ts"
+import { decodeRows } from "../../db/rows.ts"
 
 const ProfileRow = Schema.Struct({
   businessName: Schema.String,

@@ -7,7 +7,7 @@ import { type Caller, CurrentUser } from "../../domain/dashboard/auth.ts"
 import { ValidationError } from "../../domain/dashboard/errors.ts"
 import type { DeliveryQuery, WebhookDelivery, WebhookPayload } from "../../domain/dashboard/webhooks.ts"
 import { type DeliveryLogItem, Webhooks } from "../../handoffs/Webhooks.ts"
-import { DEFAULT_LIMIT, decodeCursor, iso, isoOrNull, page } from "../../records/sql.ts"
+import { DEFAULT_LIMIT, decodeCursor, iso, isoOrNull, page } from "../paging.ts"
 
 const toDelivery = (d: DeliveryLogItem): WebhookDelivery => ({
   id: d.id,

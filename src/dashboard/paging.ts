@@ -1,13 +1,6 @@
-/** Small helpers for the dashboard's SQL: row decoding, unique violations, cursors. */
-import { Effect, Schema } from "effect"
+/** The dashboard's SQL helpers: unique violations, ISO dates, keyset cursors and pages (rows: src/db/rows.ts). */
+import { Schema } from "effect"
 import type { SqlError } from "effect/sql"
-
-/** Decodes result rows with `schema`; a row that does not match is a bug (defect). */
-export const decodeRows = <S extends Schema.Codec<unknown, unknown>>(schema: S) => {
-  const decode = Schema.decodeUnknownEffect(Schema.Array(schema))
-  return <E, R>(query: Effect.Effect<ReadonlyArray<unknown>, E, R>) =>
-    Effect.flatMap(query, (rows) => Effect.orDie(decode(rows)))
-}
 
 export const isUniqueViolation = (error: SqlError.SqlError) => error.reason._tag === "UniqueViolation"
 
