@@ -11,7 +11,7 @@
  * a lead turn: the state and the rolling summary.
  */
 import { Clock, Effect, Option } from "effect"
-import type { MessageId, ScheduledActionId } from "../domain/ids.ts"
+import type { ConversationKey, MessageId, ScheduledActionId } from "../domain/ids.ts"
 import { FollowUps } from "../followups/FollowUps.ts"
 import { Htl } from "../htl/Htl.ts"
 import { HtlAudit } from "../records/HtlAudit.ts"
@@ -23,7 +23,6 @@ import { makeDeliver, recipientOf } from "./outbound.ts"
 import { makeHandoff } from "./handoff.ts"
 import { makeRemember } from "./remember.ts"
 import type { Snapshot } from "../records/snapshot.ts"
-import type { ConversationKey } from "../domain/ids.ts"
 import type { SendFailed } from "./sender.ts"
 import { EngineStore } from "../records/EngineStore.ts"
 

@@ -106,7 +106,7 @@ export const makeDeliver = Effect.gen(function*() {
     const sent = yield* send(request.to.target, body)
     const sendMs = (yield* Clock.currentTimeMillis) - sendStarted
     const status = Result.isSuccess(sent) ? "sent" : sent.failure.unknown ? "unknown" : "failed"
-    yield* record(sendDuration, sendMs, { outcome: status, type: body._tag })
+    yield* record(sendDuration, sendMs, { outcome: status === "sent" ? "sent" : "failed", type: body._tag })
     if (Result.isFailure(sent)) {
       const { code, details, title } = sent.failure
       yield* count(sendErrors, { code: String(code ?? "network") })

@@ -6,12 +6,11 @@
  * conversations stay unanswered, for restart recovery or another process to resume.
  */
 import { Cause, Effect, FiberSet, Queue, Semaphore } from "effect"
-import type { ConversationId } from "../domain/ids.ts"
+import type { ConversationId, ConversationKey } from "../domain/ids.ts"
 import { Drain } from "../lifecycle/Drain.ts"
 import { activeActors, record } from "../observability/metrics.ts"
 import { type ActorTiming, runActor } from "./actor.ts"
 import type { Leases } from "../records/leases.ts"
-import type { ConversationKey } from "../domain/ids.ts"
 import type { Mail, TurnHandlers } from "./mailbox.ts"
 
 /** Mail waiting in one mailbox beyond which further lead-message signals are coalesced (memory stays bounded). */

@@ -5,7 +5,7 @@
  * failure ends in a handoff.
  */
 import { Clock, DateTime, Effect, Option, type Tracer } from "effect"
-import type { MessageId } from "../domain/ids.ts"
+import type { ConversationKey, MessageId } from "../domain/ids.ts"
 import { TurnDecided } from "../domain/events.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { FollowUps } from "../followups/FollowUps.ts"
@@ -21,7 +21,6 @@ import { buildTurnContext } from "./context.ts"
 import { type Delivery, makeDeliver, recipientOf, sendTargetOf } from "./outbound.ts"
 import { makeHandoff } from "./handoff.ts"
 import { makeRemember } from "./remember.ts"
-import type { ConversationKey } from "../domain/ids.ts"
 import { OutboundSender } from "./sender.ts"
 import { optOutAcknowledgement } from "./optOutReply.ts"
 import type { Snapshot } from "../records/snapshot.ts"

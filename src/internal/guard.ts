@@ -8,11 +8,10 @@
  */
 import { Effect, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
-import type { ConversationKey } from "../domain/ids.ts"
+import { type ChannelId, ConversationId, type ConversationKey, type MessageId, OrganizationId, type ScheduledActionId } from "../domain/ids.ts"
 import type { SendTarget } from "../conversations/sender.ts"
 import { StoreError } from "../records/StoreError.ts"
 import { WEBHOOK_MAX_BYTES } from "../domain/WhatsAppApi.ts"
-import { type ChannelId, ConversationId, type MessageId, OrganizationId, type ScheduledActionId } from "../domain/ids.ts"
 import { decodeRows } from "../db/rows.ts"
 import { verifySignature } from "../whatsapp/Signature.ts"
 import { encodeSigner } from "../whatsapp/Signer.ts"

@@ -52,7 +52,7 @@ export const httpServerDuration = seconds(
   [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
 )
 
-/** One Graph API send (bot messages), by outcome and message type. */
+/** One Graph API send (bot and human messages, src/conversations/outbound.ts), by outcome (`unknown` counts as failed) and message type. */
 export const sendDuration = seconds("wa.send.duration", "WhatsApp Graph API sends by outcome (sent, failed) and type", [
   0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
 ])

@@ -8,8 +8,7 @@
 import { Effect, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
-import { ConversationId, OrganizationId } from "../domain/ids.ts"
-import type { ConversationKey } from "../domain/ids.ts"
+import { ConversationId, type ConversationKey, OrganizationId } from "../domain/ids.ts"
 import type { StoreError } from "./StoreError.ts"
 import { decodeRows } from "../db/rows.ts"
 

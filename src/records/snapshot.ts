@@ -6,8 +6,7 @@
 import { Effect, Option, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
 import { ConversationMode, IntentLevel, MessageFrom, Sentiment, Stage, Transport } from "../domain/enums.ts"
-import { ChannelId, ConversationId, LeadId, MessageId, OrganizationId } from "../domain/ids.ts"
-import type { ConversationKey } from "../domain/ids.ts"
+import { ChannelId, ConversationId, type ConversationKey, LeadId, MessageId, OrganizationId } from "../domain/ids.ts"
 import { decodeRows } from "../db/rows.ts"
 
 const messageIdRows = decodeRows(Schema.Struct({ id: MessageId }))

@@ -3,8 +3,7 @@ import { Clock, Duration, Effect, Ref } from "effect"
 import { TestClock } from "effect/testing"
 import { soleOwner } from "../../src/records/leases.ts"
 import { makeActorRegistry } from "../../src/conversations/registry.ts"
-import type { ConversationKey } from "../../src/domain/ids.ts"
-import { ConversationId, MessageId, OrganizationId, ScheduledActionId } from "../../src/domain/ids.ts"
+import { ConversationId, type ConversationKey, MessageId, OrganizationId, ScheduledActionId } from "../../src/domain/ids.ts"
 
 const key = (c: string): ConversationKey => ({
   organizationId: OrganizationId.make("org"),
