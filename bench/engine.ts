@@ -21,7 +21,8 @@
  *   node bench/engine.ts [leads=300] [messagesPerLead=3] [burstsPerSecond=20] [touch=10000]
  *   node bench/engine.ts --smoke          (seconds, small sizes: CI runs it so the bench keeps working)
  * BENCH_NODE_OPTIONS is passed to the service as NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=prof"
- * or "--heap-prof"); BENCH_DEBUG=1 prints the service's last output.
+ * or "--heap-prof"); BENCH_HEAP_MB sets the service's heap limit (default 384, as in a 1.5 GB
+ * container; 0: V8's own); BENCH_DEBUG=1 prints the service's log lines by message and its last output.
  */
 import { spawn } from "node:child_process"
 import { once } from "node:events"
@@ -53,6 +54,14 @@ const IDLE_TTL_S = smoke ? 2 : Math.max(20, Math.ceil(touch / 100))
 const PN = "109000000000999"
 const SECRET = "bench-secret"
 const QUIET_MS = 200
+/**
+ * The service's V8 heap limit, as V8 sets it in a container with 1.5 GB of memory (a quarter of
+ * it). Left to itself on this 24 GB machine V8 allows a 4 GB heap and collects lazily: RSS then
+ * follows garbage, not what the service keeps (measured 1.7 GB at the peak of 10,000
+ * conversations, 0.8 GB after passivation). BENCH_HEAP_MB=0 measures without a limit.
+ */
+const HEAP_MB = Number(process.env.BENCH_HEAP_MB ?? 384)
+const SERVICE_NODE_OPTIONS = [HEAP_MB > 0 ? `--max-old-space-size=${HEAP_MB}` : "", process.env.BENCH_NODE_OPTIONS ?? ""].join(" ").trim()
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 const mb = (kb: number) => Math.round(kb / 102.4) / 10
@@ -126,7 +135,7 @@ try {
     HTL_SPECULATIVE: "off",
     TURN_CONCURRENCY: "64",
     ACTOR_IDLE_TTL: `${IDLE_TTL_S} s`,
-    NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS
+    NODE_OPTIONS: SERVICE_NODE_OPTIONS
   })
   const pid = service.child.pid ?? 0
   try {
@@ -169,7 +178,7 @@ try {
     if (!(await waitForReplies(warm.length, 60_000))) throw new Error("warm-up: not every lead was answered")
     await sleep(smoke ? 500 : 3_000)
     const baseline = await memoryOf(pid)
-    console.log(`service RSS idle after ${warm.length} warm-up turns: ${mb(baseline.rss)} MB`)
+    console.log(`service RSS idle after ${warm.length} warm-up turns: ${mb(baseline.rss)} MB (NODE_OPTIONS "${SERVICE_NODE_OPTIONS}")`)
 
     // 1. memory: `touch` conversations, one lead message each (each answered), then passivated
     let peakRss = baseline.rss
@@ -253,12 +262,18 @@ try {
       `(debounce and model time included${rushAnswered ? "" : "; NOT every lead answered"}); engine time to the reply under saturation ${show(rushToReply)}`)
 
     const stopped = await service.stop("SIGTERM")
-    if (process.env.BENCH_DEBUG !== undefined) console.log(service.output().slice(-5000))
+    if (process.env.BENCH_DEBUG !== undefined) {
+      const lines = new Map<string, number>()
+      for (const m of service.output().matchAll(/"message":"([^"]*)"/g)) lines.set(m[1] ?? "", (lines.get(m[1] ?? "") ?? 0) + 1)
+      console.log(`service log lines (${service.output().length} bytes):`, Object.fromEntries([...lines].sort((a, b) => b[1] - a[1])))
+      console.log(service.output().slice(-5000))
+    }
 
     const result = {
       smoke,
       node: process.version,
       memory: {
+        serviceNodeOptions: SERVICE_NODE_OPTIONS,
         touched: touch,
         allAnswered,
         touchSeconds,

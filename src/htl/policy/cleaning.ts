@@ -15,12 +15,26 @@ const NOT_LETTER = /[^\p{L}\p{M}'’\s-]+/gu
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
+/** Compiled name patterns by their name list: a business's names are the same every turn. */
+const namePatterns = new Map<string, RegExp | null>()
+const NAME_PATTERNS_KEPT = 512
+
+const namePattern = (names: ReadonlyArray<string>) => {
+  const key = names.join("\u0000")
+  const known = namePatterns.get(key)
+  if (known !== undefined) return known
+  const phrases = [...new Set(names.map((n) => n.trim()).filter((n) => n.length >= 2))]
+  const alternatives = phrases.sort((a, b) => b.length - a.length).map(escape).join("|")
+  const pattern = phrases.length === 0 ? null : new RegExp(`(?<![\\p{L}\\p{M}])(?:${alternatives})(?![\\p{L}\\p{M}])`, "giu")
+  if (namePatterns.size >= NAME_PATTERNS_KEPT) namePatterns.clear()
+  namePatterns.set(key, pattern)
+  return pattern
+}
+
 /** Whole-phrase, case-insensitive removal of each name ("Ortodoncia invisible", "Acme CRM"). */
 const withoutNames = (text: string, names: ReadonlyArray<string>) => {
-  const phrases = [...new Set(names.map((n) => n.trim()).filter((n) => n.length >= 2))]
-  if (phrases.length === 0) return text
-  const alternatives = phrases.sort((a, b) => b.length - a.length).map(escape).join("|")
-  return text.replace(new RegExp(`(?<![\\p{L}\\p{M}])(?:${alternatives})(?![\\p{L}\\p{M}])`, "giu"), " ")
+  const pattern = namePattern(names)
+  return pattern === null ? text : text.replace(pattern, " ")
 }
 
 /** A person's name as phrases to remove: whole, and each word of 3+ letters ("Nico Ferreyra" → "Nico", "Ferreyra"). */
