@@ -36,7 +36,7 @@ import { SandboxLive } from "./sandbox/Sandbox.ts"
 import { DocsLive } from "./web/docs.ts"
 import { WebAppLive } from "./web/WebApp.ts"
 import { Ingest } from "./whatsapp/Ingest.ts"
-import { WhatsAppFastPathLive, WhatsAppHttpLive, WhatsAppLive } from "./whatsapp/layer.ts"
+import { InboxConsumersLive, WhatsAppFastPathLive, WhatsAppHttpLive, WhatsAppLive } from "./whatsapp/layer.ts"
 
 /** One handler layer per HttpApi group of `Api`. */
 const ApiRoutes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
@@ -64,10 +64,14 @@ const DataServices = Layer.mergeAll(EventMetricsLive, SandboxLive, InboxRetentio
 /** The engine's store, follow-ups, sender and intake on the database (also served to workers). */
 const Backends = Layer.mergeAll(EngineStore.sql, FollowUps.layer, OutboundSenderLive, Ingest.layer)
 
-/** `all`: the engine runs here on the database. */
-export const Services = EngineCore.pipe(Layer.provideMerge(Backends), Layer.provideMerge(DataServices))
+/** `all`: the engine and the inbox consumers run here on the database (the consumers start after the engine). */
+export const Services = InboxConsumersLive.pipe(
+  Layer.provideMerge(EngineCore),
+  Layer.provideMerge(Backends),
+  Layer.provideMerge(DataServices)
+)
 
-/** `api`: no engine; the backends serve workers over the internal RPC. */
+/** `api`: no engine and no inbox consumers; the backends serve workers over the internal RPC. */
 export const ApiServices = Backends.pipe(Layer.provideMerge(DataServices))
 
 /**

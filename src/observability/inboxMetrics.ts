@@ -1,6 +1,6 @@
 /**
  * Samples the inbox's depth and oldest age into their gauges, only while metrics are exported
- * (OTLP) or served (METRICS_PORT), and where consumers run (not in the `api` role).
+ * (OTLP) or served (METRICS_PORT); built where consumers run (not in the `api` role: src/app.ts).
  */
 import { Effect, Layer, Schedule } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
@@ -16,7 +16,7 @@ const sample = Effect.fnUntraced(function*() {
 
 export const InboxMetricsLive = Layer.effectDiscard(Effect.gen(function*() {
   const config = yield* AppConfig
-  if (!config.metricsWanted || config.role === "api") return
+  if (!config.metricsWanted) return
   yield* sample().pipe(
     Effect.withTracerEnabled(false),
     Effect.catch((e) => Effect.logDebug("inbox stats unavailable").pipe(Effect.annotateLogs({ error: e.reason }))),

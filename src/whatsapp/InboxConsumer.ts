@@ -5,7 +5,6 @@
  * process stops, a consumer takes nothing more and finishes the batch in hand (src/lifecycle/Drain.ts).
  */
 import { Cause, Effect, Layer, Option, Schedule } from "effect"
-import { AppConfig } from "../config/AppConfig.ts"
 import { Inbox, type InboxItem } from "../inbox/Inbox.ts"
 import { Drain } from "../lifecycle/Drain.ts"
 import { parseTraceparent } from "../observability/traceContext.ts"
@@ -81,9 +80,5 @@ export const consumeInbox = (options: { readonly consumers: number; readonly bat
     )
   })
 
-/** Runs in the `all` and `worker` roles. */
-export const InboxConsumerLive = Layer.effectDiscard(Effect.gen(function*() {
-  const config = yield* AppConfig
-  if (config.role === "api") return
-  yield* consumeInbox({ consumers: 2, batch: 128 })
-}))
+/** Built by the `all` and `worker` roles only (src/app.ts). */
+export const InboxConsumerLive = Layer.effectDiscard(consumeInbox({ consumers: 2, batch: 128 }))

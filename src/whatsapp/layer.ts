@@ -1,7 +1,7 @@
 /**
  * The WhatsApp channel as layers: services (Channels, WhatsApp sender, Inbox, inbound
- * store) plus the background parts (quick-setup at start, inbox consumers), and the webhook
- * routes. Needs AppConfig, the database (PgClient/SqlClient) and the EventBus.
+ * store) plus the quick-setup at start, the inbox consumers (which roles run them is app.ts's
+ * choice), and the webhook routes. Needs AppConfig, the database (PgClient/SqlClient) and the EventBus.
  */
 import { Layer } from "effect"
 import { HttpMiddleware, type HttpServerRequest } from "effect/http"
@@ -26,10 +26,11 @@ const Core = Layer.mergeAll(WebhookSecrets.layer, WhatsApp.layer, InboxLive, Inb
   Layer.provideMerge(ChannelsLive)
 )
 
-const Background = Layer.mergeAll(QuickSetupLive, InboxConsumerLive.pipe(Layer.provide(Ingest.layer)), InboxMetricsLive)
+/** Channels, WhatsApp, Inbox, WebhookSecrets, InboundStore, NumberOwnership — and the quick-setup run. */
+export const WhatsAppLive = QuickSetupLive.pipe(Layer.provideMerge(Core))
 
-/** Channels, WhatsApp, Inbox, WebhookSecrets, InboundStore, NumberOwnership — and the quick-setup + consumers running. */
-export const WhatsAppLive = Background.pipe(Layer.provideMerge(Core))
+/** The inbox consumers and the inbox's gauges: roles `all` and `worker` (src/app.ts, src/internal/worker.ts). */
+export const InboxConsumersLive = Layer.merge(InboxConsumerLive.pipe(Layer.provide(Ingest.layer)), InboxMetricsLive)
 
 /** One intake (and one bad-signature throttle) for both ways in. */
 const IntakeLive = WebhookIntake.layer.pipe(Layer.provide(WebhookThrottle.layer))
