@@ -27,8 +27,9 @@ import { boolean, originList } from "./values.ts"
 import { readSqs, type SqsConfig } from "./aws.ts"
 import { readTelemetry, type TelemetryConfig } from "./telemetry.ts"
 
-export const Roles = ["all", "api", "worker"] as const
-export type Role = (typeof Roles)[number]
+/** What this process runs (ROLE): everything, the API only, or a worker; not a user's role (domain/enums.ts). */
+export const ProcessRoles = ["all", "api", "worker"] as const
+export type ProcessRole = (typeof ProcessRoles)[number]
 
 export { type Environment, Environments }
 
@@ -43,7 +44,7 @@ export interface AppConfigShape {
   readonly environment: Environment
   /** Why this environment (for messages): "NODE_ENV=production", "APP_ENV unset and DATABASE_URL set" … */
   readonly environmentBecause: string
-  readonly role: Role
+  readonly role: ProcessRole
   readonly port: number
   /** Reverse proxies in front of the app (TRUST_PROXY): 0 ignores X-Forwarded-For (src/http/clientAddress.ts). */
   readonly trustProxy: number
@@ -117,8 +118,8 @@ const load = (argv: ReadonlyArray<string>) =>
     const isDev = environment !== "production"
     const roleArg = roleFromArgv(argv)
     const role = Option.isSome(roleArg)
-      ? yield* parse("--role", roleArg.value, oneOf(Roles))
-      : yield* withDefault("ROLE", oneOf(Roles), "all")
+      ? yield* parse("--role", roleArg.value, oneOf(ProcessRoles))
+      : yield* withDefault("ROLE", oneOf(ProcessRoles), "all")
     const dataDir = yield* withDefault("DATA_DIR", text, ".data")
 
     const llmApiKey = yield* secret("LLM_API_KEY")

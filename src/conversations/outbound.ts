@@ -23,7 +23,8 @@ import type { ConversationRow } from "../records/snapshot.ts"
 import type { Outbound, StaleReason } from "../records/writes.ts"
 import { type OutboundBody, OutboundSender, SendFailed, type SendTarget } from "./sender.ts"
 
-export type Delivery =
+/** What a `deliver` came to (the inbox's `Delivery` is a webhook delivery: src/inbox/Inbox.ts). */
+export type OutboundOutcome =
   | { readonly _tag: "Sent"; readonly messageId: MessageId; readonly wamid: string; readonly sendMs: number }
   | { readonly _tag: "Stale"; readonly reason: StaleReason }
   /** `error.unknown`: the message is recorded `unknown`, else `failed` */
@@ -97,7 +98,7 @@ export const makeDeliver = Effect.gen(function*() {
       replyToWamid: body._tag === "text" ? body.replyTo : null,
       sentByUserId: request.sentByUserId ?? null
     }, request.answers, from === "BOT" ? instance.lessee.owner : null)
-    if (committed._tag === "Stale") return committed satisfies Delivery
+    if (committed._tag === "Stale") return committed satisfies OutboundOutcome
     const messageId = committed.messageId
     const event = { organizationId: key.organizationId, conversationId: key.conversationId, messageId }
     yield* bus.publish(new MessageStored({ ...event, at: yield* DateTime.now, leadId: request.to.leadId, from, type: body._tag, content }))
@@ -111,11 +112,11 @@ export const makeDeliver = Effect.gen(function*() {
       const { code, details, title } = sent.failure
       yield* count(sendErrors, { code: String(code ?? "network") })
       yield* store.markNotSent(key, messageId, { status: status === "unknown" ? "unknown" : "failed", code, title, details })
-      return { _tag: "Failed", messageId, error: sent.failure } satisfies Delivery
+      return { _tag: "Failed", messageId, error: sent.failure } satisfies OutboundOutcome
     }
     const wamid = sent.success.wamid
     yield* store.markSent(key, messageId, wamid)
     yield* bus.publish(new MessageStatusChanged({ ...event, at: yield* DateTime.now, wamid: Wamid.make(wamid), status: "sent", errorCode: null }))
-    return { _tag: "Sent", messageId, wamid, sendMs } satisfies Delivery
+    return { _tag: "Sent", messageId, wamid, sendMs } satisfies OutboundOutcome
   })
 })

@@ -18,7 +18,7 @@ import { Knowledge } from "../knowledge/Knowledge.ts"
 import { engineOverheadMs, record, turnLatencyMs } from "../observability/metrics.ts"
 import { CurrentWaitClock, makeWaitClock, type WaitClock } from "../observability/remoteWaits.ts"
 import { buildTurnContext } from "./context.ts"
-import { type Delivery, makeDeliver, recipientOf, sendTargetOf } from "./outbound.ts"
+import { type OutboundOutcome, makeDeliver, recipientOf, sendTargetOf } from "./outbound.ts"
 import { makeHandoff } from "./handoff.ts"
 import { makeRemember } from "./remember.ts"
 import { OutboundSender } from "./sender.ts"
@@ -117,7 +117,7 @@ export const makeLeadTurn = Effect.gen(function*() {
         }
         case "SEND_NOW": {
           if (result.reply === null || last === undefined) return yield* handoff(key, "internal_error: SEND_NOW without a reply")
-          const delivery: Delivery = yield* deliver({
+          const delivery: OutboundOutcome = yield* deliver({
             key,
             to: recipientOf(key, snapshot.conversation),
             body: { _tag: "text", text: result.reply.text, replyTo: last.wamid },
