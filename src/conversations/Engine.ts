@@ -12,7 +12,7 @@ import { Conversations, Turns } from "./Conversations.ts"
 import { makeFollowUpTurn } from "./followUpTurn.ts"
 import { makeHumanTurn } from "./humanTurn.ts"
 import { RecoveryLive } from "./recovery.ts"
-import { makeLeadTurn } from "./turn.ts"
+import { makeLeadTurn } from "./leadTurn.ts"
 
 export const TurnsLive = Layer.effect(
   Turns,
