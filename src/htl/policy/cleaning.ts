@@ -13,29 +13,40 @@ const WITH_DIGIT = /\S*\d\S*/gu
 /** Everything but letters, combining marks, apostrophes, hyphens and spaces. */
 const NOT_LETTER = /[^\p{L}\p{M}'’\s-]+/gu
 
+const LETTER_AT_END = /[\p{L}\p{M}]$/u
+const LETTER_AT_START = /^[\p{L}\p{M}]/u
+
+/**
+ * Whole-phrase, case-insensitive removal of each name ("Ortodoncia invisible", "Acme CRM"),
+ * longest first, each occurrence blanked in place. A plain search in the lower-cased text: one
+ * regular expression per name list cost a compile per lead (their names differ) and a scan with
+ * a look-behind at every position.
+ */
+const withoutNames = (text: string, names: ReadonlyArray<string>) => {
+  const phrases = [...new Set(names.map((n) => n.trim().toLowerCase()).filter((n) => n.length >= 2))]
+  if (phrases.length === 0) return text
+  const lower = text.toLowerCase()
+  // lower-casing kept every index (nearly always): blank occurrences in both at the same places
+  if (lower.length !== text.length) return withoutNamesSlow(text, phrases)
+  let out = text
+  let search = lower
+  for (const phrase of phrases.sort((a, b) => b.length - a.length)) {
+    for (let at = search.indexOf(phrase); at !== -1; at = search.indexOf(phrase, at + 1)) {
+      const end = at + phrase.length
+      if (LETTER_AT_END.test(search.slice(Math.max(0, at - 2), at)) || LETTER_AT_START.test(search.slice(end, end + 2))) continue
+      const blank = " ".repeat(phrase.length)
+      out = out.slice(0, at) + blank + out.slice(end)
+      search = search.slice(0, at) + blank + search.slice(end)
+    }
+  }
+  return out
+}
+
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
-/** Compiled name patterns by their name list: a business's names are the same every turn. */
-const namePatterns = new Map<string, RegExp | null>()
-const NAME_PATTERNS_KEPT = 512
-
-const namePattern = (names: ReadonlyArray<string>) => {
-  const key = names.join("\u0000")
-  const known = namePatterns.get(key)
-  if (known !== undefined) return known
-  const phrases = [...new Set(names.map((n) => n.trim()).filter((n) => n.length >= 2))]
-  const alternatives = phrases.sort((a, b) => b.length - a.length).map(escape).join("|")
-  const pattern = phrases.length === 0 ? null : new RegExp(`(?<![\\p{L}\\p{M}])(?:${alternatives})(?![\\p{L}\\p{M}])`, "giu")
-  if (namePatterns.size >= NAME_PATTERNS_KEPT) namePatterns.clear()
-  namePatterns.set(key, pattern)
-  return pattern
-}
-
-/** Whole-phrase, case-insensitive removal of each name ("Ortodoncia invisible", "Acme CRM"). */
-const withoutNames = (text: string, names: ReadonlyArray<string>) => {
-  const pattern = namePattern(names)
-  return pattern === null ? text : text.replace(pattern, " ")
-}
+/** The same with a regular expression, for the rare text whose lower case changes its length. */
+const withoutNamesSlow = (text: string, phrases: ReadonlyArray<string>) =>
+  text.replace(new RegExp(`(?<![\\p{L}\\p{M}])(?:${phrases.map(escape).join("|")})(?![\\p{L}\\p{M}])`, "giu"), " ")
 
 /** A person's name as phrases to remove: whole, and each word of 3+ letters ("Nico Ferreyra" → "Nico", "Ferreyra"). */
 export const personName = (name: string): ReadonlyArray<string> =>
