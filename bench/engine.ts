@@ -167,7 +167,7 @@ try {
         const parsed: { annotations?: Record<string, unknown> } = JSON.parse(l)
         const a = parsed.annotations ?? {}
         const num = (k: string) => (typeof a[k] === "number" ? a[k] : Number.NaN)
-        return { action: String(a.action), turn: num("turn_ms"), llm: num("llm_ms"), send: num("send_ms"), engine: num("engine_ms"), toReply: num("engine_to_reply_ms") }
+        return { action: String(a.action), turn: num("turn_ms"), llm: num("llm_ms"), send: num("send_ms"), db: num("db_ms"), engine: num("engine_ms"), toReply: num("engine_to_reply_ms") }
       })
     let lead = 0
     const nextLeads = (n: number) => Array.from({ length: n }, () => lead++)
@@ -229,11 +229,13 @@ try {
     const whole = quantiles(turns.map((t) => t.engine))
     const llmPerTurn = quantiles(turns.map((t) => t.llm))
     const sendPerTurn = quantiles(turns.map((t) => t.send))
+    const dbPerTurn = quantiles(turns.map((t) => t.db))
     const turnWall = quantiles(turns.map((t) => t.turn))
     console.log(`load: ${leads} leads, a burst of ${perLead} messages each, ${burstsPerSecond} bursts/s (open loop), model ${LLM_LATENCY_MS} ms a call, debounce ${QUIET_MS} ms${steadyAnswered ? "" : " — NOT every lead answered"}`)
     console.log(`  engine time to the reply      ${show(toReply)}`)
     console.log(`  engine time, whole turn       ${show(whole)}`)
     console.log(`  (model ${show(llmPerTurn)}; Graph API ${show(sendPerTurn)}; turn wall ${show(turnWall)})`)
+    console.log(`  of the engine's time, waiting on PostgreSQL ${show(dbPerTurn)}`)
 
     // baseline: a no-op engine making the same calls at the same rate
     const noop = spawn(process.execPath, ["bench/engine/noopTurn.ts"], {
@@ -294,6 +296,7 @@ try {
         wholeTurnMs: whole,
         llmMsPerTurn: llmPerTurn,
         sendMsPerTurn: sendPerTurn,
+        dbMsPerTurn: dbPerTurn,
         turnWallMs: turnWall,
         noopBaselineMs: noopEngine,
         p99Ratio: noopEngine.p99 > 0 ? Math.round((toReply.p99 / noopEngine.p99) * 10) / 10 : null

@@ -203,6 +203,7 @@ export const makeLeadTurn = Effect.gen(function*() {
           turn_ms: round(performance.now() - timer.started),
           llm_ms: round(waits.llm),
           send_ms: round(waits.send),
+          db_ms: round(waits.db),
           engine_ms: round(ownTime(timer)),
           engine_to_reply_ms: timer.toReply === undefined ? null : round(timer.toReply)
         }))

@@ -7,10 +7,11 @@
  */
 import { Context, Effect } from "effect"
 
-export type WaitKind = "llm" | "send"
+/** Remote waits (not the engine's time), and the database (the engine's time, reported apart). */
+export type WaitKind = "llm" | "send" | "db"
 
 export interface WaitClock {
-  /** wall time (ms, sub-millisecond) with at least one remote call in flight */
+  /** wall time (ms, sub-millisecond) with at least one remote call (model or Graph API) in flight */
   readonly waited: () => number
   /** per kind: wall time with a call of that kind in flight */
   readonly byKind: () => Readonly<Record<WaitKind, number>>
@@ -19,9 +20,9 @@ export interface WaitClock {
 }
 
 export const makeWaitClock = (now: () => number = () => performance.now()): WaitClock => {
-  const inFlight = { all: 0, llm: 0, send: 0 }
-  const since = { all: 0, llm: 0, send: 0 }
-  const total = { all: 0, llm: 0, send: 0 }
+  const inFlight = { all: 0, llm: 0, send: 0, db: 0 }
+  const since = { all: 0, llm: 0, send: 0, db: 0 }
+  const total = { all: 0, llm: 0, send: 0, db: 0 }
   const open = (k: "all" | WaitKind) => {
     if (inFlight[k]++ === 0) since[k] = now()
   }
@@ -31,14 +32,14 @@ export const makeWaitClock = (now: () => number = () => performance.now()): Wait
   const sum = (k: "all" | WaitKind) => total[k] + (inFlight[k] > 0 ? now() - since[k] : 0)
   return {
     waited: () => sum("all"),
-    byKind: () => ({ llm: sum("llm"), send: sum("send") }),
+    byKind: () => ({ llm: sum("llm"), send: sum("send"), db: sum("db") }),
     enter: (kind) => {
-      open("all")
+      if (kind !== "db") open("all")
       open(kind)
     },
     leave: (kind) => {
       close(kind)
-      close("all")
+      if (kind !== "db") close("all")
     }
   }
 }

@@ -14,6 +14,7 @@ import { makeSnapshots, type Snapshot } from "./snapshot.ts"
 import { StoreError } from "./StoreError.ts"
 import { decodeRows } from "../db/rows.ts"
 import { type BotTurnState, type Commit, type FollowUpRow, type HandoffOutcome, makeWrites, type NotSent, type Outbound } from "./writes.ts"
+import { waitingOn } from "../observability/remoteWaits.ts"
 
 const idRows = decodeRows(Schema.Struct({ id: Schema.String }))
 
@@ -72,7 +73,8 @@ export class EngineStore extends Context.Service<EngineStore, EngineStoreShape>(
       const writes = yield* makeWrites
       const followUps = yield* makeFollowUpStore
       const leases = yield* makeLeaseSql
-      const op = <A, E>(effect: Effect.Effect<A, E>): Op<A> => Effect.mapError(effect, StoreError.from)
+      // a turn's database time is the engine's own, reported apart (src/observability/remoteWaits.ts)
+      const op = <A, E>(effect: Effect.Effect<A, E>): Op<A> => waitingOn("db")(Effect.mapError(effect, StoreError.from))
 
       const unanswered = SqlSchema.findAll({
         Request: Schema.Void,
