@@ -9,6 +9,7 @@ import { SqlClient, SqlSchema } from "effect/sql"
 import { OrganizationId } from "../domain/ids.ts"
 import { toTsQuery } from "./query.ts"
 import { type BusinessProfile, CallToAction, emptyExcerpt, type Faq, type KnowledgeExcerpt, type Product } from "./types.ts"
+import { FollowUpLimitColumns, FollowUpTemplateColumns, ProfileTextColumns, ReplyLimitColumns } from "../domain/businessProfile.ts"
 
 export class KnowledgeUnavailable extends Schema.TaggedError<KnowledgeUnavailable>()("KnowledgeUnavailable", {
   reason: Schema.String
@@ -47,20 +48,11 @@ export const defaultProfile = (organizationId: OrganizationId): BusinessProfile 
 const MAX_ITEMS = 200
 
 const ProfileRow = Schema.Struct({
-  businessName: Schema.String,
-  description: Schema.String,
-  tone: Schema.String,
-  languages: Schema.Array(Schema.String),
-  policies: Schema.String,
-  timezone: Schema.String,
-  followupMax24h: Schema.Int,
-  followupMaxTotal: Schema.Int,
-  followupMinMinutes: Schema.Int,
-  followupMaxMinutes: Schema.Int,
-  followupTemplateName: Schema.NullOr(Schema.String),
+  ...ProfileTextColumns,
+  ...FollowUpLimitColumns,
+  ...FollowUpTemplateColumns,
   handoffMessages: Schema.Record(Schema.String, Schema.String),
-  maxWords: Schema.Int,
-  maxQuestions: Schema.Int,
+  ...ReplyLimitColumns,
   ctas: Schema.Array(CallToAction)
 })
 /** numeric(14,2) comes back as text: decoded to a number here, at the edge. */
@@ -96,6 +88,7 @@ export const makeSqlKnowledge = Effect.gen(function*() {
             'policies', p.policies, 'timezone', p.timezone, 'followupMax24h', p.followup_max_24h,
             'followupMaxTotal', p.followup_max_total, 'followupMinMinutes', p.followup_min_minutes,
             'followupMaxMinutes', p.followup_max_minutes, 'followupTemplateName', p.followup_template_name,
+            'followupTemplateLanguage', p.followup_template_language,
             'handoffMessages', p.handoff_messages, 'maxWords', p.max_words, 'maxQuestions', p.max_questions,
             'ctas', p.ctas)
          FROM business_profiles p WHERE p.organization_id = o.id) AS profile,

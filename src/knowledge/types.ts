@@ -1,6 +1,7 @@
 /** A business's knowledge as the HTL sees it: the profile excerpt, catalog prices, selected items. */
 import { Schema } from "effect"
 import { OrganizationId } from "../domain/ids.ts"
+import { FollowUpLimitColumns, ProfileTextColumns, ReplyLimitColumns } from "../domain/businessProfile.ts"
 
 export const CatalogPrice = Schema.Struct({ amount: Schema.Finite, currency: Schema.NullOr(Schema.String) })
 export type CatalogPrice = typeof CatalogPrice.Type
@@ -22,16 +23,8 @@ export type CallToAction = typeof CallToAction.Type
 
 export const BusinessProfile = Schema.Struct({
   organizationId: OrganizationId,
-  businessName: Schema.String,
-  description: Schema.String,
-  tone: Schema.String,
-  languages: Schema.Array(Schema.String),
-  policies: Schema.String,
-  timezone: Schema.String,
-  followupMax24h: Schema.Int,
-  followupMaxTotal: Schema.Int,
-  followupMinMinutes: Schema.Int,
-  followupMaxMinutes: Schema.Int,
+  ...ProfileTextColumns,
+  ...FollowUpLimitColumns,
   /** A template exists for messages outside the 24-hour window. */
   hasFollowupTemplate: Schema.Boolean,
   /** Every price of the catalog (product rows). */
@@ -43,8 +36,7 @@ export const BusinessProfile = Schema.Struct({
   /** Its own acknowledgement when a lead is handed to a person, per language ({"es": "…"}); defaults otherwise. */
   handoffMessages: Schema.Record(Schema.String, Schema.String),
   /** A reply's limits (seed: max_words, questions_per_message). */
-  maxWords: Schema.Int,
-  maxQuestions: Schema.Int,
+  ...ReplyLimitColumns,
   /** The calls to action the assistant may offer; none: Decide's free text is kept. */
   ctas: Schema.Array(CallToAction)
 })

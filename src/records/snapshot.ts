@@ -8,6 +8,7 @@ import { SqlClient, SqlSchema } from "effect/sql"
 import { ConversationMode, IntentLevel, MessageFrom, Sentiment, Stage, Transport } from "../domain/enums.ts"
 import { ChannelId, ConversationId, type ConversationKey, LeadId, MessageId, OrganizationId } from "../domain/ids.ts"
 import { decodeRows } from "../db/rows.ts"
+import { FollowUpLimitColumns, FollowUpTemplateColumns, ProfileTextColumns } from "../domain/businessProfile.ts"
 
 const messageIdRows = decodeRows(Schema.Struct({ id: MessageId }))
 
@@ -34,13 +35,9 @@ export const ConversationRow = Schema.Struct({
   leadUserId: Schema.NullOr(Schema.String),
   phoneNumberId: Schema.String,
   transport: Transport,
-  timezone: Schema.String,
-  followupMax24h: Schema.Int,
-  followupMaxTotal: Schema.Int,
-  followupMinMinutes: Schema.Int,
-  followupMaxMinutes: Schema.Int,
-  followupTemplateName: Schema.NullOr(Schema.String),
-  followupTemplateLanguage: Schema.NullOr(Schema.String),
+  timezone: ProfileTextColumns.timezone,
+  ...FollowUpLimitColumns,
+  ...FollowUpTemplateColumns,
   /** the newest lead message a turn decided on without answering it (it scheduled a follow-up) */
   decidedMessageId: Schema.NullOr(MessageId),
   /** the lead's language as earlier turns detected it with confidence */

@@ -5,27 +5,19 @@ import type { BusinessProfile } from "../../domain/dashboard/settings.ts"
 import type { OrganizationId } from "../../domain/ids.ts"
 import { DEFAULT_OVERDUE_MINUTES } from "../../handoffs/overdue.ts"
 import { decodeRows } from "../../db/rows.ts"
+import { FollowUpLimitColumns, FollowUpTemplateColumns, ProfileTextColumns, ReplyLimitColumns } from "../../domain/businessProfile.ts"
+import { CallToAction } from "../../knowledge/types.ts"
 
 const ProfileRow = Schema.Struct({
-  businessName: Schema.String,
-  description: Schema.String,
-  tone: Schema.String,
-  languages: Schema.Array(Schema.String),
-  policies: Schema.String,
-  timezone: Schema.String,
+  ...ProfileTextColumns,
   quietHoursStart: Schema.NullOr(Schema.String),
   quietHoursEnd: Schema.NullOr(Schema.String),
-  followupMax24h: Schema.Int,
-  followupMaxTotal: Schema.Int,
-  followupMinMinutes: Schema.Int,
-  followupMaxMinutes: Schema.Int,
-  followupTemplateName: Schema.NullOr(Schema.String),
-  followupTemplateLanguage: Schema.NullOr(Schema.String),
+  ...FollowUpLimitColumns,
+  ...FollowUpTemplateColumns,
   handoffMessages: Schema.Record(Schema.String, Schema.String),
   handoffOverdueMinutes: Schema.Int,
-  maxWords: Schema.Int,
-  maxQuestions: Schema.Int,
-  ctas: Schema.Array(Schema.Struct({ key: Schema.String, label: Schema.String, url: Schema.NullOr(Schema.String) }))
+  ...ReplyLimitColumns,
+  ctas: Schema.Array(CallToAction)
 })
 const ProductRow = Schema.Struct({
   name: Schema.String,
