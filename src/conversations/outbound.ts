@@ -21,7 +21,8 @@ import { EngineInstance } from "../records/EngineInstance.ts"
 import { EngineStore } from "../records/EngineStore.ts"
 import type { ConversationRow } from "../records/snapshot.ts"
 import type { Outbound, StaleReason } from "../records/writes.ts"
-import { type OutboundBody, OutboundSender, SendFailed, type SendTarget } from "./sender.ts"
+import type { OutboundBody } from "../domain/outbound.ts"
+import { OutboundSender, SendFailed, type SendTarget } from "./sender.ts"
 
 /** What a `deliver` came to (the inbox's `Delivery` is a webhook delivery: src/inbox/Inbox.ts). */
 export type OutboundOutcome =

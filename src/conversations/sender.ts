@@ -4,6 +4,7 @@
  */
 import { Context, type Effect, Schema } from "effect"
 import { ChannelId, OrganizationId } from "../domain/ids.ts"
+import type { OutboundBody } from "../domain/outbound.ts"
 
 export const SendTarget = Schema.Struct({
   organizationId: OrganizationId,
@@ -12,12 +13,6 @@ export const SendTarget = Schema.Struct({
   userId: Schema.NullOr(Schema.String)
 })
 export type SendTarget = typeof SendTarget.Type
-
-export const OutboundBody = Schema.Union([
-  Schema.TaggedStruct("text", { text: Schema.String, replyTo: Schema.NullOr(Schema.String) }),
-  Schema.TaggedStruct("template", { name: Schema.String, language: Schema.String, parameters: Schema.Array(Schema.String) })
-])
-export type OutboundBody = typeof OutboundBody.Type
 
 export class SendFailed extends Schema.TaggedError<SendFailed>()("SendFailed", {
   code: Schema.NullOr(Schema.Int),

@@ -24,13 +24,7 @@ export const OutboundSenderLive = Layer.effect(
       send: (target, body) =>
         whatsapp.channel(target.channelId).pipe(
           Effect.flatMap((channel) =>
-            waitingOn("send")(whatsapp.send(
-              channel,
-              recipient(target),
-              body._tag === "text"
-                ? { type: "text", text: body.text, replyTo: body.replyTo ?? undefined }
-                : { type: "template", name: body.name, language: body.language, parameters: body.parameters }
-            ))
+            waitingOn("send")(whatsapp.send(channel, recipient(target), body))
           ),
           Effect.mapError(failure)
         ),

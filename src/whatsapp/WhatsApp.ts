@@ -10,20 +10,11 @@ import { FetchHttpClient, HttpClient } from "effect/http"
 import { AppConfig } from "../config/AppConfig.ts"
 import type { ChannelId } from "../domain/ids.ts"
 import { Wamid } from "../domain/ids.ts"
+import type { OutboundBody } from "../domain/outbound.ts"
 import { type Channel, Channels, type ChannelStoreError } from "./Channels.ts"
 import * as E from "./send/errors.ts"
 import { type GraphResult, postMessages } from "./send/GraphApi.ts"
 import { makePacer } from "./send/Pacer.ts"
-
-export type OutboundBody =
-  | { readonly type: "text"; readonly text: string; readonly replyTo?: string | undefined }
-  | {
-    readonly type: "template"
-    readonly name: string
-    readonly language: string
-    /** Body parameters, in order ({{1}}, {{2}} …). */
-    readonly parameters?: ReadonlyArray<string> | undefined
-  }
 
 export interface SenderOptions {
   /** Graph calls per second per number (Meta's default is 80). */
@@ -62,14 +53,14 @@ const graphAttributes = (r: GraphResult, attempt: number): Record<string, unknow
 const addressOf = (to: string) => /^[A-Z]{2}\.[A-Za-z0-9]+$/.test(to) ? { recipient: to } : { to }
 
 export const messageBody = (to: string, body: OutboundBody) =>
-  body.type === "text"
+  body._tag === "text"
     ? {
       messaging_product: "whatsapp",
       recipient_type: "individual",
       ...addressOf(to),
       type: "text",
       text: { preview_url: false, body: body.text },
-      ...(body.replyTo === undefined ? {} : { context: { message_id: body.replyTo } })
+      ...(body.replyTo === null ? {} : { context: { message_id: body.replyTo } })
     }
     : {
       messaging_product: "whatsapp",
@@ -79,7 +70,7 @@ export const messageBody = (to: string, body: OutboundBody) =>
       template: {
         name: body.name,
         language: { code: body.language },
-        ...(body.parameters === undefined || body.parameters.length === 0 ? {} : {
+        ...(body.parameters.length === 0 ? {} : {
           components: [{ type: "body", parameters: body.parameters.map((text) => ({ type: "text", text })) }]
         })
       }
@@ -155,7 +146,7 @@ const makeWhatsApp = (options: SenderOptions) =>
       })
 
     const send = Effect.fn("WhatsApp.send")(function*(channel: Channel, to: string, body: OutboundBody) {
-      yield* Effect.annotateCurrentSpan({ "wa.phone_number_id": channel.phoneNumberId, "wa.transport": channel.transport, "wa.type": body.type })
+      yield* Effect.annotateCurrentSpan({ "wa.phone_number_id": channel.phoneNumberId, "wa.transport": channel.transport, "wa.type": body._tag })
       if (channel.transport === "sandbox") return { wamid: Wamid.make(`wamid.sandbox.${randomUUID()}`) }
       const json = yield* call(channel, Option.some(to), messageBody(to, body))
       const accepted = decodeAccepted(json)
@@ -165,8 +156,8 @@ const makeWhatsApp = (options: SenderOptions) =>
 
     return WhatsApp.of({
       send,
-      sendText: (channel, to, text, o) => send(channel, to, { type: "text", text, replyTo: o?.replyTo }),
-      sendTemplate: (channel, to, t) => send(channel, to, { type: "template", ...t }),
+      sendText: (channel, to, text, o) => send(channel, to, { _tag: "text", text, replyTo: o?.replyTo ?? null }),
+      sendTemplate: (channel, to, t) => send(channel, to, { _tag: "template", name: t.name, language: t.language, parameters: t.parameters ?? [] }),
       markRead: Effect.fn("WhatsApp.markRead")(function*(channel: Channel, wamid: string, o?: { readonly typing?: boolean }) {
         if (channel.transport === "sandbox") return
         yield* call(channel, Option.none(), {

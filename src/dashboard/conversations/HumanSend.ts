@@ -8,7 +8,7 @@
 import { Clock, Context, Effect, Layer, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
 import { makeDeliver } from "../../conversations/outbound.ts"
-import type { OutboundBody } from "../../conversations/sender.ts"
+import type { OutboundBody } from "../../domain/outbound.ts"
 import type { Caller } from "../../domain/dashboard/auth.ts"
 import type { MessageItem, SendPayload } from "../../domain/dashboard/conversations.ts"
 import { type NotFound, ValidationError, WindowClosed } from "../../domain/dashboard/errors.ts"
