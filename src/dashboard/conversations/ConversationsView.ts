@@ -16,7 +16,7 @@ import { EventBus } from "../../events/EventBus.ts"
 import { FollowUps } from "../../followups/FollowUps.ts"
 import { decodeRows } from "../../db/rows.ts"
 import { DEFAULT_LIMIT, decodeCursor, page } from "../paging.ts"
-import { ConversationRow, MessageRow, toConversationItem, toMessageItem } from "./rows.ts"
+import { ConversationItemRow, MessageItemRow, toConversationItem, toMessageItem } from "./rows.ts"
 
 const idRows = decodeRows(Schema.Struct({ id: Schema.String }))
 
@@ -49,7 +49,7 @@ export class ConversationsView extends Context.Service<ConversationsView, {
             LEFT JOIN business_profiles p ON p.organization_id = c.organization_id
             WHERE ${where} AND l.deleted_at IS NULL
             ORDER BY coalesce(c.last_message_at, c.created_at) DESC, c.id DESC
-            LIMIT ${limit}`.pipe(decodeRows(ConversationRow), Effect.orDie)
+            LIMIT ${limit}`.pipe(decodeRows(ConversationItemRow), Effect.orDie)
 
       const list = Effect.fn("ConversationsView.list")(function*(caller: Caller, query: ConversationQuery) {
         const limit = query.limit ?? DEFAULT_LIMIT
@@ -93,7 +93,7 @@ export class ConversationsView extends Context.Service<ConversationsView, {
           FROM messages m
           WHERE m.organization_id = ${caller.organizationId} AND m.conversation_id = ${id} AND ${after}
           ORDER BY m.created_at, m.id
-          LIMIT ${limit + 1}`.pipe(decodeRows(MessageRow), Effect.orDie)
+          LIMIT ${limit + 1}`.pipe(decodeRows(MessageItemRow), Effect.orDie)
         return page(rows, limit, toMessageItem)
       })
 

@@ -15,7 +15,7 @@ import { type NotFound, ValidationError, WindowClosed } from "../../domain/dashb
 import { ChannelId, ConversationId, LeadId, MessageId, OrganizationId } from "../../domain/ids.ts"
 import { windowOpen } from "../../domain/window.ts"
 import { conversationNotFound, ConversationsView } from "./ConversationsView.ts"
-import { MessageRow, toMessageItem } from "./rows.ts"
+import { MessageItemRow, toMessageItem } from "./rows.ts"
 
 const TargetRow = Schema.Struct({
   leadId: LeadId,
@@ -49,7 +49,7 @@ export class HumanSend extends Context.Service<HumanSend, {
       })
       const messageOf = SqlSchema.findOne({
         Request: MessageRef,
-        Result: MessageRow,
+        Result: MessageItemRow,
         execute: (r) => sql`
           SELECT id, created_at::text AS cursor_key, message_from, content, type, status, wamid, created_at,
                  error_code, error_title, sent_by_user_id

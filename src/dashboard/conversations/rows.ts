@@ -1,10 +1,10 @@
-/** Conversation and message rows as read by the dashboard, and their wire shapes. */
+/** Conversation and message rows as the dashboard lists them (`…ItemRow`: the engine reads its own, src/records/snapshot.ts), and their wire shapes. */
 import { Schema } from "effect"
 import type { ConversationItem, MessageItem } from "../../domain/dashboard/conversations.ts"
 import { ConversationMode, IntentLevel, MessageFrom, MessageStatus, Sentiment, Stage } from "../../domain/enums.ts"
 import { iso, isoOrNull } from "../paging.ts"
 
-export const ConversationRow = Schema.Struct({
+export const ConversationItemRow = Schema.Struct({
   id: Schema.String,
   cursorKey: Schema.String,
   leadId: Schema.String,
@@ -26,9 +26,9 @@ export const ConversationRow = Schema.Struct({
   overdue: Schema.Boolean,
   recommendedCta: Schema.NullOr(Schema.String)
 })
-export type ConversationRow = typeof ConversationRow.Type
+export type ConversationItemRow = typeof ConversationItemRow.Type
 
-export const toConversationItem = (row: ConversationRow): ConversationItem => ({
+export const toConversationItem = (row: ConversationItemRow): ConversationItem => ({
   id: row.id,
   lead: { id: row.leadId, name: row.leadName, phone: row.leadPhone },
   mode: row.mode,
@@ -47,7 +47,7 @@ export const toConversationItem = (row: ConversationRow): ConversationItem => ({
   recommended_cta: row.recommendedCta
 })
 
-export const MessageRow = Schema.Struct({
+export const MessageItemRow = Schema.Struct({
   id: Schema.String,
   cursorKey: Schema.String,
   messageFrom: MessageFrom,
@@ -60,9 +60,9 @@ export const MessageRow = Schema.Struct({
   errorTitle: Schema.NullOr(Schema.String),
   sentByUserId: Schema.NullOr(Schema.String)
 })
-export type MessageRow = typeof MessageRow.Type
+export type MessageItemRow = typeof MessageItemRow.Type
 
-export const toMessageItem = (row: MessageRow): MessageItem => ({
+export const toMessageItem = (row: MessageItemRow): MessageItem => ({
   id: row.id,
   message_from: row.messageFrom,
   content: row.content,
