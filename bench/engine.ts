@@ -3,10 +3,7 @@
  * fake LLM and the fake Graph API in this one (127.0.0.1). Signed webhooks → inbox → actors →
  * HTL → send, end to end. Three figures, each beside its baseline from the same run:
  *
- * 1. Memory: the service's RSS (/proc/<pid>/status) idle after a warm-up (the baseline), at the
- *    peak while `touch` conversations are touched (one lead message each, each answered), and
- *    once every actor was passivated (ACTOR_IDLE_TTL).
- * 2. Engine time per turn outside the LLM and the send, exact quantiles of every turn: the
+ * 1. Engine time per turn outside the LLM and the send, exact quantiles of every turn: the
  *    service measures each lead turn's wall time less the time it waited on the model (the LLM
  *    client's calls, retries included) or on the Graph API (sends, read receipts), and logs it
  *    (debug line "turn timing"); this bench reads those lines. Two figures: to the reply (turn
@@ -14,14 +11,18 @@
  *    and audit written after the send). At a stated load: `bursts/s` leads starting a burst of
  *    `messages` messages each second, open loop, the fake LLM answering every call after
  *    `LLM_LATENCY_MS`. Baseline: a no-op engine (bench/engine/noopTurn.ts, its own process)
- *    making the same calls to the same fakes at the same rate, measured the same way.
+ *    making the same calls to the same fakes at the same rate, measured the same way. It runs
+ *    first, on a fresh heap: phase 2's flood leaves the heap full of garbage to collect.
+ * 2. Memory: the service's RSS (/proc/<pid>/status) idle after the warm-up and phase 1 (the
+ *    baseline), at the peak while `touch` new conversations are touched at once (one lead message
+ *    each, each answered), and once every actor was passivated (ACTOR_IDLE_TTL).
  * 3. Throughput: every lead of a second set bursting at once; turns/s (debounce included).
  *
  * Writes bench/results/engine.json (engine-smoke.json with --smoke).
  *   node bench/engine.ts [leads=300] [messagesPerLead=3] [burstsPerSecond=20] [touch=10000]
  *   node bench/engine.ts --smoke          (seconds, small sizes: CI runs it so the bench keeps working)
  * BENCH_NODE_OPTIONS is passed to the service as NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=prof"
- * or "--heap-prof"); BENCH_HEAP_MB sets the service's heap limit (default 384, as in a 1.5 GB
+ * or "--heap-prof"); BENCH_HEAP_MB sets the service's heap limit (default 512, as in a 2 GB
  * container; 0: V8's own); BENCH_DEBUG=1 prints the service's log lines by message and its last output.
  */
 import { spawn } from "node:child_process"
@@ -55,12 +56,12 @@ const PN = "109000000000999"
 const SECRET = "bench-secret"
 const QUIET_MS = 200
 /**
- * The service's V8 heap limit, as V8 sets it in a container with 1.5 GB of memory (a quarter of
+ * The service's V8 heap limit, as V8 sets it in a container with 2 GB of memory (a quarter of
  * it). Left to itself on this 24 GB machine V8 allows a 4 GB heap and collects lazily: RSS then
  * follows garbage, not what the service keeps (measured 1.7 GB at the peak of 10,000
  * conversations, 0.8 GB after passivation). BENCH_HEAP_MB=0 measures without a limit.
  */
-const HEAP_MB = Number(process.env.BENCH_HEAP_MB ?? 384)
+const HEAP_MB = Number(process.env.BENCH_HEAP_MB ?? 512)
 const SERVICE_NODE_OPTIONS = [HEAP_MB > 0 ? `--max-old-space-size=${HEAP_MB}` : "", process.env.BENCH_NODE_OPTIONS ?? ""].join(" ").trim()
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
@@ -176,44 +177,7 @@ try {
     const warm = nextLeads(smoke ? 5 : 30)
     await pool(warm, 10, (i) => burst(i, perLead))
     if (!(await waitForReplies(warm.length, 60_000))) throw new Error("warm-up: not every lead was answered")
-    await sleep(smoke ? 500 : 3_000)
-    const baseline = await memoryOf(pid)
-    console.log(`service RSS idle after ${warm.length} warm-up turns: ${mb(baseline.rss)} MB (NODE_OPTIONS "${SERVICE_NODE_OPTIONS}")`)
-
-    // 1. memory: `touch` conversations, one lead message each (each answered), then passivated
-    let peakRss = baseline.rss
-    let peakActors = 0
-    let sampling = true
-    const sampler = (async () => {
-      while (sampling) {
-        peakRss = Math.max(peakRss, (await memoryOf(pid)).rss)
-        peakActors = Math.max(peakActors, await activeActors())
-        await sleep(200)
-      }
-    })()
-    const touchStarted = Date.now()
-    const touched = nextLeads(touch)
-    const before = countReplies()
-    await pool(touched, 32, (i) => post(i, `Hello from lead ${i}, what do you sell?`))
-    const allAnswered = await waitForReplies(before + touch, 600_000)
-    const touchSeconds = (Date.now() - touchStarted) / 1000
-    await sleep(400)
-    sampling = false
-    await sampler
-    const atPeak = await memoryOf(pid)
-    console.log(`${touch} conversations touched in ${touchSeconds.toFixed(1)} s (${allAnswered ? "all" : "NOT all"} answered): ` +
-      `${peakActors} actors alive at most, RSS peak ${mb(Math.max(peakRss, atPeak.rss))} MB (VmHWM ${mb(atPeak.hwm)} MB)`)
-    const idleStarted = Date.now()
-    while ((await activeActors()) > 0 && Date.now() - idleStarted < (IDLE_TTL_S + 60) * 1000) await sleep(250)
-    const passivatedAfter = (Date.now() - idleStarted) / 1000
-    const actorsLeft = await activeActors()
-    const justAfter = await memoryOf(pid)
-    await sleep(smoke ? 1_000 : 10_000) // the idle process's own GC (V8's memory reducer) gets its chance
-    const afterPassivation = await memoryOf(pid)
-    console.log(`passivated ${passivatedAfter.toFixed(1)} s after the last answer (${actorsLeft} actors left): ` +
-      `RSS ${mb(justAfter.rss)} MB, ${mb(afterPassivation.rss)} MB ${smoke ? 1 : 10} s later (baseline ${mb(baseline.rss)} MB)`)
-
-    // 2. engine time per turn at a stated load: open loop, `burstsPerSecond` new bursts a second
+    // 1. engine time per turn at a stated load: open loop, `burstsPerSecond` new bursts a second
     const steadyLeads = nextLeads(leads)
     const offset = service.output().length
     const steadyBefore = countReplies()
@@ -248,6 +212,43 @@ try {
     const noopTurns: ReadonlyArray<{ engine: number }> = JSON.parse(noopOut.trim().split("\n").at(-1) ?? "[]")
     const noopEngine = quantiles(noopTurns.map((t) => t.engine))
     console.log(`  no-op engine, same calls      ${show(noopEngine)}`)
+
+    await sleep(smoke ? 500 : 3_000)
+    const baseline = await memoryOf(pid)
+    console.log(`service RSS idle after ${warm.length} warm-up turns: ${mb(baseline.rss)} MB (NODE_OPTIONS "${SERVICE_NODE_OPTIONS}")`)
+
+    // 2. memory: `touch` conversations, one lead message each (each answered), then passivated
+    let peakRss = baseline.rss
+    let peakActors = 0
+    let sampling = true
+    const sampler = (async () => {
+      while (sampling) {
+        peakRss = Math.max(peakRss, (await memoryOf(pid)).rss)
+        peakActors = Math.max(peakActors, await activeActors())
+        await sleep(200)
+      }
+    })()
+    const touchStarted = Date.now()
+    const touched = nextLeads(touch)
+    const before = countReplies()
+    await pool(touched, 32, (i) => post(i, `Hello from lead ${i}, what do you sell?`))
+    const allAnswered = await waitForReplies(before + touch, 600_000)
+    const touchSeconds = (Date.now() - touchStarted) / 1000
+    await sleep(400)
+    sampling = false
+    await sampler
+    const atPeak = await memoryOf(pid)
+    console.log(`${touch} conversations touched in ${touchSeconds.toFixed(1)} s (${allAnswered ? "all" : "NOT all"} answered): ` +
+      `${peakActors} actors alive at most, RSS peak ${mb(Math.max(peakRss, atPeak.rss))} MB (VmHWM ${mb(atPeak.hwm)} MB)`)
+    const idleStarted = Date.now()
+    while ((await activeActors()) > 0 && Date.now() - idleStarted < (IDLE_TTL_S + 60) * 1000) await sleep(250)
+    const passivatedAfter = (Date.now() - idleStarted) / 1000
+    const actorsLeft = await activeActors()
+    const justAfter = await memoryOf(pid)
+    await sleep(smoke ? 1_000 : 10_000) // the idle process's own GC (V8's memory reducer) gets its chance
+    const afterPassivation = await memoryOf(pid)
+    console.log(`passivated ${passivatedAfter.toFixed(1)} s after the last answer (${actorsLeft} actors left): ` +
+      `RSS ${mb(justAfter.rss)} MB, ${mb(afterPassivation.rss)} MB ${smoke ? 1 : 10} s later (baseline ${mb(baseline.rss)} MB)`)
 
     // 3. throughput: every lead bursts at once
     const rushLeads = nextLeads(throughputLeads)
