@@ -27,6 +27,7 @@ import { InboxRetentionLive } from "./inbox/retention.ts"
 import { InternalServerLive } from "./internal/server.ts"
 import { WorkerLive } from "./internal/worker.ts"
 import { DrainLive, drainOnStop } from "./lifecycle/Drain.ts"
+import { EngineLoadLive } from "./lifecycle/EngineLoad.ts"
 import { EventMetricsLive } from "./conversations/eventMetrics.ts"
 import { httpMetrics } from "./observability/httpMetrics.ts"
 import { LoggingLive } from "./observability/Logging.ts"
@@ -118,4 +119,4 @@ export const MainLive = Layer.unwrap(Effect.map(AppConfig, (config): Layer.Layer
   const role: Layer.Layer<never, MainError, AppConfig> = config.role === "worker" ? WorkerMain : config.role === "api" ? ApiMain : AllMain
   // the same (memoized) Observability the role's layers are built under: the drain's lines are logged like theirs
   return drainOnStop(config.shutdownTimeout).pipe(Layer.provideMerge(role), Layer.provide(Observability))
-})).pipe(Layer.provide(DrainLive), Layer.provide(AppConfig.layer))
+})).pipe(Layer.provide(Layer.mergeAll(DrainLive, EngineLoadLive)), Layer.provide(AppConfig.layer))

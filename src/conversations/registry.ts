@@ -1,13 +1,15 @@
 /**
  * Actors by conversation id: created on demand by the first mail, supervised (a defect in the
  * loop is logged and the loop restarts on the same mailbox, so nothing queued is lost),
- * passivated when idle. Every actor fiber belongs to the registry's scope. While the process
+ * passivated when idle. Every actor fiber belongs to the registry's scope. Turns waiting for a
+ * permit pause the inbox consumers when too many (src/lifecycle/EngineLoad.ts). While the process
  * stops (src/lifecycle/Drain.ts) running turns are waited for and new ones do not start: their
  * conversations stay unanswered, for restart recovery or another process to resume.
  */
 import { Cause, Effect, FiberSet, Queue, Semaphore } from "effect"
 import type { ConversationId, ConversationKey } from "../domain/ids.ts"
 import { Drain } from "../lifecycle/Drain.ts"
+import { EngineLoad } from "../lifecycle/EngineLoad.ts"
 import { activeActors, record } from "../observability/metrics.ts"
 import { type ActorTiming, runActor } from "./actor.ts"
 import type { Leases } from "../records/leases.ts"
@@ -38,12 +40,28 @@ export const makeActorRegistry = <R>(options: {
     const mailboxes = new Map<ConversationId, Queue.Queue<Mail>>()
     const context = yield* Effect.context<R>()
     const drain = yield* Drain
-    /** the concurrency limit; a turn that gets its permit once the stop began does not start */
+    const load = yield* EngineLoad
+    /**
+     * The concurrency limit; a turn that gets its permit once the stop began does not start. While
+     * it waits for its permit it counts towards the engine's load (src/lifecycle/EngineLoad.ts).
+     */
     const limit = <A, E, R2>(work: Effect.Effect<A, E, R2>) =>
-      turns.withPermits(1)(Effect.flatMap(drain.draining, (stopping) =>
-        stopping
-          ? Effect.logInfo("turn not started: the process is stopping (restart recovery resumes it)").pipe(Effect.andThen(Effect.interrupt))
-          : drain.track(work)))
+      Effect.suspend(() => {
+        let queued = true
+        load.queued(1)
+        const admitted = Effect.sync(() => {
+          if (!queued) return
+          queued = false
+          load.queued(-1)
+        })
+        return turns.withPermits(1)(admitted.pipe(
+          Effect.andThen(drain.draining),
+          Effect.flatMap((stopping) =>
+            stopping
+              ? Effect.logInfo("turn not started: the process is stopping (restart recovery resumes it)").pipe(Effect.andThen(Effect.interrupt))
+              : drain.track(work))
+        )).pipe(Effect.ensuring(admitted))
+      })
 
     const spawn = (key: ConversationKey) =>
       Effect.gen(function*() {

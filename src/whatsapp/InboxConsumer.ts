@@ -1,12 +1,14 @@
 /**
  * Background consumers of the inbox: take a batch, process each delivery, then complete it,
  * park it (undecodable: kept with the reason) or hand it back for a retry (any failure —
- * parked by the inbox after its last attempt). Waits on the inbox, never on a timer. When the
+ * parked by the inbox after its last attempt). Waits on the inbox, never on a timer, and takes
+ * nothing new while the engine is behind (src/lifecycle/EngineLoad.ts). When the
  * process stops, a consumer takes nothing more and finishes the batch in hand (src/lifecycle/Drain.ts).
  */
 import { Cause, Effect, Layer, Option, Schedule } from "effect"
 import { Inbox, type InboxItem } from "../inbox/Inbox.ts"
 import { Drain } from "../lifecycle/Drain.ts"
+import { EngineLoad } from "../lifecycle/EngineLoad.ts"
 import { parseTraceparent } from "../observability/traceContext.ts"
 import { EngineInstance } from "../records/EngineInstance.ts"
 import { Ingest } from "./Ingest.ts"
@@ -65,8 +67,11 @@ export const consumeInbox = (options: { readonly consumers: number; readonly bat
     )
     // a long poll in progress is abandoned when the stop begins (SQS offers those items again)
     const next = Effect.race(take, Effect.as(drain.started, Option.none<ReadonlyArray<InboxItem>>()))
+    const load = yield* EngineLoad
     const worker = Effect.gen(function*() {
       while (true) {
+        // the engine is behind: what is not taken yet waits in the inbox, not in memory
+        yield* load.admit
         const items = yield* next
         if (Option.isNone(items)) return
         // all at once: their writes share one transaction (Ingest's group commit)

@@ -3,6 +3,7 @@ import { Clock, Duration, Effect, Ref } from "effect"
 import { TestClock } from "effect/testing"
 import { soleOwner } from "../../src/records/leases.ts"
 import { makeActorRegistry } from "../../src/conversations/registry.ts"
+import { EngineLoad, makeEngineLoad } from "../../src/lifecycle/EngineLoad.ts"
 import { ConversationId, type ConversationKey, MessageId, OrganizationId, ScheduledActionId } from "../../src/domain/ids.ts"
 
 const key = (c: string): ConversationKey => ({
@@ -40,6 +41,27 @@ const setup = (options: { turnTime?: Duration.Input; concurrency?: number; failF
   })
 
 describe("conversation actors", () => {
+  it.effect("past the limit of turns waiting for a permit the inbox consumers pause, and go on as turns finish", () =>
+    Effect.gen(function*() {
+      const load = makeEngineLoad(3)
+      const { registry, log } = yield* setup({ turnTime: "10 seconds", concurrency: 1 }).pipe(Effect.provideService(EngineLoad, load))
+      for (const c of ["c1", "c2", "c3", "c4", "c5"]) yield* registry.tell(key(c), lead)
+      yield* TestClock.adjust("5 seconds") // the bursts close: one turn runs, four wait
+      assert.strictEqual(load.waiting(), 4)
+      const admitted = yield* Ref.make(false)
+      yield* Effect.forkChild(load.admit.pipe(Effect.andThen(Ref.set(admitted, true))))
+      yield* TestClock.adjust("10 seconds") // one done: three wait, still the limit
+      assert.strictEqual(load.waiting(), 3)
+      assert.isFalse(yield* Ref.get(admitted))
+      yield* TestClock.adjust("10 seconds") // two wait: a consumer may take more
+      yield* Effect.yieldNow
+      assert.strictEqual(load.waiting(), 2)
+      assert.isTrue(yield* Ref.get(admitted))
+      yield* TestClock.adjust("30 seconds")
+      assert.strictEqual((yield* log).length, 5)
+      assert.strictEqual(load.waiting(), 0)
+    }))
+
   it.effect("a burst of 3 messages becomes one turn after 5 s of quiet", () =>
     Effect.gen(function*() {
       const { registry, log } = yield* setup()
