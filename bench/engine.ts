@@ -67,9 +67,9 @@ const SERVICE_NODE_OPTIONS = [HEAP_MB > 0 ? `--max-old-space-size=${HEAP_MB}` : 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 const mb = (kb: number) => Math.round(kb / 102.4) / 10
 
-/** Exact quantiles of the samples (nearest rank). */
+/** Exact quantiles (nearest rank) of the samples that exist: a SEND_NOW turn whose draft went stale has no time to the reply. */
 const quantiles = (values: ReadonlyArray<number>) => {
-  const sorted = [...values].sort((a, b) => a - b)
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b)
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0
   const r = (x: number) => Math.round(x * 100) / 100
   return { n: sorted.length, p50: r(at(0.5)), p90: r(at(0.9)), p99: r(at(0.99)), max: r(sorted.at(-1) ?? 0), mean: r(sorted.reduce((s, x) => s + x, 0) / Math.max(1, sorted.length)) }
