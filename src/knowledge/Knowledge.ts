@@ -50,7 +50,7 @@ const MAX_ITEMS = 200
 const ProfileRow = Schema.Struct({
   ...ProfileTextColumns,
   ...FollowUpLimitColumns,
-  ...FollowUpTemplateColumns,
+  followupTemplateName: FollowUpTemplateColumns.followupTemplateName,
   handoffMessages: Schema.Record(Schema.String, Schema.String),
   ...ReplyLimitColumns,
   ctas: Schema.Array(CallToAction)
@@ -88,7 +88,6 @@ export const makeSqlKnowledge = Effect.gen(function*() {
             'policies', p.policies, 'timezone', p.timezone, 'followupMax24h', p.followup_max_24h,
             'followupMaxTotal', p.followup_max_total, 'followupMinMinutes', p.followup_min_minutes,
             'followupMaxMinutes', p.followup_max_minutes, 'followupTemplateName', p.followup_template_name,
-            'followupTemplateLanguage', p.followup_template_language,
             'handoffMessages', p.handoff_messages, 'maxWords', p.max_words, 'maxQuestions', p.max_questions,
             'ctas', p.ctas)
          FROM business_profiles p WHERE p.organization_id = o.id) AS profile,
