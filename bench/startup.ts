@@ -1,5 +1,6 @@
 /**
- * Start-up: time from spawning `node src/main.ts` (what `npm start` runs) to the first 200 from
+ * Start-up: time from spawning what `npm start` runs (package.json's `start` line: the bundle
+ * scripts/start.mjs builds, with its V8 flags) to the first 200 from
  * /health, on the embedded default, cold (empty DATA_DIR: initdb, migrations, the default
  * organization) and warm (a restart on the same data). Baseline in the same run: the floor of
  * any service on that default (bench/startup/floor.ts: Node, embedded PostgreSQL started the
@@ -13,7 +14,7 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { freePort } from "../test/support/processes.ts"
+import { freePort, productionStart } from "../test/support/processes.ts"
 import { writeResult } from "./support.ts"
 
 const smoke = process.argv.includes("--smoke")
@@ -21,13 +22,14 @@ const [runsArg] = process.argv.slice(2).filter((a) => !a.startsWith("--"))
 const runs = Number(runsArg ?? (smoke ? 1 : 5))
 const TARGET_MS = 5_000
 
-/** Spawns `script` and returns the ms until GET /health answers 200, then stops it (SIGTERM). */
-const timeToHealthy = async (script: string, dataDir: string) => {
+/** Spawns `node …args` and returns the ms until GET /health answers 200, then stops it (SIGTERM). */
+const timeToHealthy = async (args: ReadonlyArray<string>, dataDir: string) => {
+  const script = args.join(" ")
   const port = await freePort()
   const { DATABASE_URL: _external, ...inherited } = process.env
   const env = { ...inherited, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn", APP_ENV: "development" }
   const started = performance.now()
-  const child = spawn(process.execPath, [script], { env, stdio: ["ignore", "ignore", "pipe"] })
+  const child = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] })
   let errors = ""
   child.stderr?.on("data", (d: Buffer) => (errors += d.toString()))
   try {
@@ -48,12 +50,12 @@ const timeToHealthy = async (script: string, dataDir: string) => {
   }
 }
 
-/** Cold then warm start of `script` on a fresh data directory. */
-const coldAndWarm = async (script: string) => {
+/** Cold then warm start of `node …args` on a fresh data directory. */
+const coldAndWarm = async (args: ReadonlyArray<string>) => {
   const dataDir = await mkdtemp(join(tmpdir(), "wa-bench-start-"))
   try {
-    const cold = await timeToHealthy(script, dataDir)
-    const warm = await timeToHealthy(script, dataDir)
+    const cold = await timeToHealthy(args, dataDir)
+    const warm = await timeToHealthy(args, dataDir)
     return { cold, warm }
   } finally {
     await rm(dataDir, { recursive: true, force: true })
@@ -69,10 +71,10 @@ const median = (xs: ReadonlyArray<number>) => {
 const floor = { cold: [] as Array<number>, warm: [] as Array<number> }
 const service = { cold: [] as Array<number>, warm: [] as Array<number> }
 for (let i = 0; i < runs; i++) {
-  const f = await coldAndWarm("bench/startup/floor.ts")
+  const f = await coldAndWarm(["bench/startup/floor.ts"])
   floor.cold.push(f.cold)
   floor.warm.push(f.warm)
-  const s = await coldAndWarm("src/main.ts")
+  const s = await coldAndWarm(productionStart())
   service.cold.push(s.cold)
   service.warm.push(s.warm)
 }
@@ -81,7 +83,7 @@ const figure = (kind: "cold" | "warm") => {
   const base = median(floor[kind])
   return { serviceMedianMs: ms, floorMedianMs: base, overheadMs: ms - base, ratio: Math.round((ms / base) * 100) / 100, serviceMs: service[kind], floorMs: floor[kind] }
 }
-const result = { smoke, runs, node: process.version, cold: figure("cold"), warm: figure("warm"), targetColdMs: TARGET_MS }
+const result = { smoke, runs, node: process.version, service: productionStart(), cold: figure("cold"), warm: figure("warm"), targetColdMs: TARGET_MS }
 for (const kind of ["cold", "warm"] as const) {
   const f = result[kind]
   console.log(`${kind.padEnd(4)} start → healthy: service ${f.serviceMedianMs} ms, floor (embedded PostgreSQL + bare HTTP) ${f.floorMedianMs} ms, ` +

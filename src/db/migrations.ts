@@ -5,17 +5,17 @@
  * applied migration that was never applied is an error, not silently skipped (an empty file,
  * keeping an unused id, may stay unapplied).
  */
-import { fileURLToPath } from "node:url"
 import { NodeServices } from "@effect/platform-node"
 import { PgMigrator } from "@effect/sql-pg"
 import { Effect, Schema } from "effect"
 import { Migrator, SqlClient } from "effect/sql"
 import { type MigrationFile, readMigrationFiles, resolved } from "./sqlFiles.ts"
 import { decodeRows } from "./rows.ts"
+import { projectPath } from "../projectRoot.ts"
 
 const foundRows = decodeRows(Schema.Struct({ found: Schema.Boolean }))
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations", import.meta.url))
+export const MIGRATIONS_DIR = projectPath("migrations")
 export const MIGRATIONS_TABLE = "schema_migrations"
 
 export interface AppliedMigration {

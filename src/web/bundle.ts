@@ -9,9 +9,10 @@ import { promisify } from "node:util"
 import { brotliCompress, constants, gzip } from "node:zlib"
 import * as esbuild from "esbuild"
 import { Clock, Effect, Schema } from "effect"
+import { projectPath } from "../projectRoot.ts"
 
 /** The browser app's entry; its stylesheet is imported by it. */
-export const ENTRY = new URL("./browser/main.tsx", import.meta.url).pathname
+export const ENTRY = projectPath("src", "web", "browser", "main.tsx")
 /** Where the built files are served (`/app/assets/main-XXXX.js`). */
 export const ASSETS_PATH = "/app/assets/"
 

@@ -1,6 +1,11 @@
-/** Runs `node src/main.ts` as a real child process, for start-up and shutdown tests. */
+/**
+ * Runs the service as a real child process, for start-up and shutdown tests and the benchmarks:
+ * `node src/main.ts` (the sources, as `npm run dev`), or what `npm start` runs (the production
+ * bundle and V8 flags of package.json's `start` line).
+ */
 import { type ChildProcess, spawn } from "node:child_process"
 import { once } from "node:events"
+import { readFileSync } from "node:fs"
 import { Effect } from "effect"
 import { freePort as freePortEffect } from "../../src/db/embedded.ts"
 
@@ -25,13 +30,26 @@ export interface Service {
   readonly stop: (signal: NodeJS.Signals) => Promise<{ code: number | null; ms: number }>
 }
 
-export const startService = async (env: Record<string, string | undefined>, args: Array<string> = []): Promise<Service> => {
+/** Node's arguments for what `npm start` runs (package.json's `start` line without its `node`). */
+export const productionStart = (): Array<string> => {
+  const pkg: { scripts: { start: string } } = JSON.parse(readFileSync("package.json", "utf8"))
+  const [node, ...args] = pkg.scripts.start.split(/\s+/)
+  if (node !== "node") throw new Error(`package.json start does not run node: ${pkg.scripts.start}`)
+  return args
+}
+
+/** `args` go to the service; `production`: start it as `npm start` does, else from the sources. */
+export const startService = async (
+  env: Record<string, string | undefined>,
+  args: Array<string> = [],
+  options: { readonly production?: boolean } = {}
+): Promise<Service> => {
   const port = await freePort()
   const childEnv: Record<string, string> = {}
   for (const [k, v] of Object.entries({ ...process.env, LOG_LEVEL: "info", PORT: String(port), ...env })) {
     if (v !== undefined) childEnv[k] = v
   }
-  const child = spawn(process.execPath, ["src/main.ts", ...args], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn(process.execPath, [...(options.production === true ? productionStart() : ["src/main.ts"]), ...args], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] })
   running.add(child)
   child.on("exit", () => running.delete(child))
   let output = ""
