@@ -5,8 +5,12 @@
  * Scalar's web fonts (fonts.scalar.com) are switched off for the system's, and the page's CSP
  * lets the browser load nothing from another host.
  * Should that file ever move, `/docs` falls back to effect's own page (the same script, inline).
+ * The script (6 MB) is read on the first request for the docs, not at start: most processes never
+ * serve them, and it would be resident memory for good.
  */
 import { createHash } from "node:crypto"
+import { existsSync } from "node:fs"
+import { fileURLToPath } from "node:url"
 import { Effect, Layer, Schema } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { HttpApiScalar, OpenApi } from "effect/http-api"
@@ -17,7 +21,8 @@ export const DOCS_PATH = "/docs"
 const ScalarModule = Schema.Struct({ javascript: Schema.String })
 
 /** Scalar's standalone bundle as shipped in node_modules/effect (what HttpApiScalar inlines). */
-const loadScalar = Effect.tryPromise(() => import(new URL("./http-api/internal/httpApiScalar.js", import.meta.resolve("effect")).href)).pipe(
+const SCALAR_MODULE = new URL("./http-api/internal/httpApiScalar.js", import.meta.resolve("effect"))
+const loadScalar = Effect.tryPromise(() => import(SCALAR_MODULE.href)).pipe(
   Effect.flatMap(Schema.decodeUnknownEffect(ScalarModule)),
   Effect.map((m) => m.javascript)
 )
@@ -76,22 +81,25 @@ const PAGE_HEADERS = {
 
 const versionOf = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 12)
 
-const fromNodeModules = (javascript: string) => {
-  const start = startScript(OpenApi.fromApi(Api))
-  const versions = { scalar: versionOf(javascript), start: versionOf(start) }
+const fromNodeModules = Effect.gen(function*() {
+  // read once, on the first request that needs it
+  const loaded = yield* Effect.cached(Effect.map(loadScalar, (javascript) => {
+    const start = startScript(OpenApi.fromApi(Api))
+    return { javascript, start, versions: { scalar: versionOf(javascript), start: versionOf(start) } }
+  }))
   const script = (text: string) => HttpServerResponse.text(text, { contentType: "text/javascript; charset=utf-8", headers: cached })
   return HttpRouter.use(Effect.fnUntraced(function*(router) {
-    yield* router.add("GET", DOCS_PATH, HttpServerResponse.html(page(versions)).pipe(HttpServerResponse.setHeaders(PAGE_HEADERS)))
-    yield* router.add("GET", `${DOCS_PATH}/scalar.js`, script(javascript))
-    yield* router.add("GET", `${DOCS_PATH}/start.js`, script(start))
+    yield* router.add("GET", DOCS_PATH, Effect.map(loaded, (l) => HttpServerResponse.html(page(l.versions)).pipe(HttpServerResponse.setHeaders(PAGE_HEADERS))))
+    yield* router.add("GET", `${DOCS_PATH}/scalar.js`, Effect.map(loaded, (l) => script(l.javascript)))
+    yield* router.add("GET", `${DOCS_PATH}/start.js`, Effect.map(loaded, (l) => script(l.start)))
   }))
-}
+})
 
 export const DocsLive = Layer.unwrap(
-  loadScalar.pipe(
-    Effect.map(fromNodeModules),
-    Effect.catchCause((cause) =>
-      Effect.as(Effect.logWarning("Scalar not found in node_modules/effect: /docs inlines it", cause), HttpApiScalar.layer(Api, { path: DOCS_PATH, scalar: { withDefaultFonts: false } }))
+  existsSync(fileURLToPath(SCALAR_MODULE))
+    ? fromNodeModules
+    : Effect.as(
+      Effect.logWarning("Scalar not found in node_modules/effect: /docs inlines it"),
+      HttpApiScalar.layer(Api, { path: DOCS_PATH, scalar: { withDefaultFonts: false } })
     )
-  )
 )
