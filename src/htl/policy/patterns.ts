@@ -3,10 +3,7 @@
  * outcome. Multilingual (en, es, pt, fr, de, it, hi, id); matched case-insensitively on words.
  */
 
-/** `\b` is ASCII-only in JS regexps, even with /u: make it a Unicode letter/digit boundary. */
-const W = "[\\p{L}\\p{N}]"
-const unicodeWords = (p: RegExp) =>
-  new RegExp(p.source.replaceAll("\\b", `(?:(?<=${W})(?!${W})|(?<!${W})(?=${W}))`), p.flags.includes("u") ? p.flags : `${p.flags}u`)
+import { unicodeWords } from "./phrases.ts"
 
 export const HUMAN_CLAIMS: ReadonlyArray<RegExp> = [
   /\bi(?:['’]| a)?m\s+(?:a\s+|an\s+)?(?:real\s+|actual\s+)?(?:human|person|man|woman|people)\b/iu,
