@@ -44,12 +44,31 @@ const rootCertOf = (url: Redacted.Redacted) =>
 export const pgClientLayer = (url: Redacted.Redacted, pool: PoolSettings = DEFAULT_POOL) =>
   Layer.unwrap(Effect.map(rootCertOf(url), (ca) => pgClientLayerWith(url, pool, ca)))
 
+/**
+ * A name transform that remembers its answers: column names are few, and the transforms ran for
+ * every column of every row and every insert (1–2 % of the service's CPU under load, README
+ * "Benchmarks"). Bounded all the same: past 10,000 names it starts over.
+ */
+const remembered = (transform: (name: string) => string) => {
+  const known = new Map<string, string>()
+  return (name: string): string => {
+    const hit = known.get(name)
+    if (hit !== undefined) return hit
+    if (known.size >= 10_000) known.clear()
+    const result = transform(name)
+    known.set(name, result)
+    return result
+  }
+}
+const toSnake = remembered(String.camelToSnake)
+const toCamel = remembered(String.snakeToCamel)
+
 const pgClientLayerWith = (url: Redacted.Redacted, pool: PoolSettings, ca: Option.Option<string>) =>
   PgClient.layer({
     url,
     ...Option.match(ca, { onNone: () => ({}), onSome: (pem) => ({ ssl: { ca: pem } }) }),
-    transformQueryNames: String.camelToSnake,
-    transformResultNames: String.snakeToCamel,
+    transformQueryNames: toSnake,
+    transformResultNames: toCamel,
     applicationName: "wa-sales-agent",
     maxConnections: pool.poolSize,
     connectTimeout: pool.connectTimeout,
