@@ -31,6 +31,7 @@ import { EngineLoadLive } from "./lifecycle/EngineLoad.ts"
 import { EventMetricsLive } from "./conversations/eventMetrics.ts"
 import { httpMetrics } from "./observability/httpMetrics.ts"
 import { LoggingLive } from "./observability/Logging.ts"
+import { ProcessMetricsLive } from "./observability/processMetrics.ts"
 import { PrometheusLive } from "./observability/prometheus.ts"
 import { TelemetryLive } from "./observability/Telemetry.ts"
 import { SandboxLive } from "./sandbox/Sandbox.ts"
@@ -79,7 +80,7 @@ export const ApiServices = Backends.pipe(Layer.provideMerge(DataServices))
  * Cross-cutting layers every other layer is built under: logs (an OTLP logger joins the console
  * one), traces and metrics, and the Prometheus listener (METRICS_PORT).
  */
-const Observability = Layer.merge(TelemetryLive, PrometheusLive).pipe(Layer.provideMerge(LoggingLive))
+const Observability = Layer.mergeAll(TelemetryLive, PrometheusLive, ProcessMetricsLive).pipe(Layer.provideMerge(LoggingLive))
 
 /** The HTTP app and its services (role `all`); needs an HttpServer and AppConfig. The internal API listens on INTERNAL_PORT. */
 export const HttpApp = Layer.mergeAll(PublicServer, WhatsAppFastPathLive, InternalServerLive).pipe(

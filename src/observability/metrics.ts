@@ -29,9 +29,24 @@ export const seconds = (name: string, description: string, boundaries: ReadonlyA
   )
 }
 
+/** Gauges in bytes, for Prometheus's `_bytes` suffix. */
+const bytesNames = new Set<string>()
+
+/** A gauge in bytes (unit `By`). */
+export const bytesGauge = (name: string, description: string) => {
+  bytesNames.add(name)
+  return Metric.gauge(name, { description, attributes: { unit: "By" } })
+}
+
+/** A gauge in seconds (unit `s`) that is fed milliseconds. */
+export const secondsGauge = (name: string, description: string) => {
+  secondsNames.add(name)
+  return Metric.mapInput(Metric.gauge(name, { description, attributes: { unit: "s" } }), (millis: number) => millis / 1000)
+}
+
 /** OpenTelemetry metric name → Prometheus name, as the collector's translation does it. */
 export const prometheusName = (name: string): string =>
-  `${name}${secondsNames.has(name) ? "_seconds" : ""}${counterNames.has(name) ? "_total" : ""}`
+  `${name}${secondsNames.has(name) ? "_seconds" : ""}${bytesNames.has(name) ? "_bytes" : ""}${counterNames.has(name) ? "_total" : ""}`
 
 export const webhookDeliveries = counter("wa.webhook.deliveries", "webhook POSTs by outcome (accepted, bad_signature, too_large, invalid)")
 export const inboxDepth = Metric.gauge("wa.inbox.depth", { description: "deliveries waiting in the inbox" })

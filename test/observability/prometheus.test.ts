@@ -1,16 +1,18 @@
 /**
  * Prometheus on METRICS_PORT: after one lead message went through the whole path (webhook →
- * inbox → turn → LLM → send), a scrape shows the inbox, turn, LLM, send and HTTP metrics.
+ * inbox → turn → LLM → send), a scrape shows the inbox, turn, LLM, send and HTTP metrics, and
+ * the process's own (memory, heap, event loop delay).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
 import { HttpClient } from "effect/http"
 import { AppConfig } from "../../src/config/AppConfig.ts"
 import { freePort } from "../../src/db/embedded.ts"
+import { ProcessMetricsLive } from "../../src/observability/processMetrics.ts"
 import { PrometheusLive } from "../../src/observability/prometheus.ts"
 import { engineApp, poll, say, sentTo } from "../conversations/support.ts"
 
-const App = Layer.unwrap(Effect.map(freePort, (port) => PrometheusLive.pipe(Layer.provideMerge(engineApp({ METRICS_PORT: String(port) })))))
+const App = Layer.unwrap(Effect.map(freePort, (port) => Layer.merge(PrometheusLive, ProcessMetricsLive).pipe(Layer.provideMerge(engineApp({ METRICS_PORT: String(port) })))))
 
 const scrape = (path: string) =>
   Effect.gen(function*() {
@@ -48,6 +50,10 @@ describe("Prometheus", () => {
         assert.match(text, /^http_server_request_duration_seconds_count\{http_request_method="POST",http_route="\/webhooks\/whatsapp",http_response_status_code="200"\} [1-9]/m)
         assert.match(text, /^wa_webhook_deliveries_total\{outcome="accepted"\} [1-9]/m)
         assert.match(text, /^wa_inbox_depth \d+$/m)
+        assert.match(text, /^process_memory_usage_bytes(?:\{[^}]*\})? [1-9]\d{6,}$/m)
+        assert.match(text, /^v8js_memory_heap_used_bytes(?:\{[^}]*\})? [1-9]\d{6,}$/m)
+        assert.match(text, /^nodejs_eventloop_delay_p99_seconds(?:\{[^}]*\})? [\d.e-]+$/m)
+        assert.match(text, /^nodejs_eventloop_delay_max_seconds(?:\{[^}]*\})? [\d.e-]+$/m)
         // the operator's port only: the public one has no /metrics
         assert.strictEqual((yield* HttpClient.get("/metrics")).status, 404)
         assert.strictEqual((yield* scrape("/health/live")).status, 200)
