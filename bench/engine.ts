@@ -1,5 +1,5 @@
 /**
- * The conversation engine in its own process (`node src/main.ts`, ROLE=all, real Postgres), the
+ * The conversation engine in its own process (as `npm start` runs it, ROLE=all, real Postgres), the
  * fake LLM and the fake Graph API in this one (127.0.0.1). Signed webhooks → inbox → actors →
  * HTL → send, end to end. Three figures, each beside its baseline from the same run:
  *
@@ -37,7 +37,7 @@ import { ensureDefaultOrganization } from "../src/whatsapp/QuickSetup.ts"
 import { fakeGraph } from "../test/support/fakeGraph.ts"
 import { startFakeLlm } from "../test/support/fakeLlm.ts"
 import { goodDefaults, products } from "../test/support/htlFixtures.ts"
-import { freePort, startService } from "../test/support/processes.ts"
+import { freePort, productionStart, startService } from "../test/support/processes.ts"
 import { change, entry, envelope, signed, text } from "../test/support/webhooks.ts"
 import { benchDatabase, writeResult } from "./support.ts"
 
@@ -137,7 +137,7 @@ try {
     TURN_CONCURRENCY: "64",
     ACTOR_IDLE_TTL: `${IDLE_TTL_S} s`,
     NODE_OPTIONS: SERVICE_NODE_OPTIONS
-  })
+  }, [], { production: true })
   const pid = service.child.pid ?? 0
   try {
     await service.waitHealthy(60_000)
@@ -158,10 +158,16 @@ try {
         while (next < items.length) await f(items[next++] ?? 0)
       }))
     }
-    const activeActors = async () => {
+    /** A gauge's value from the service's /metrics (NaN when absent). */
+    const gauge = async (name: string) => {
       const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text())
-      return Number(/^wa_engine_active_actors(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1] ?? Number.NaN)
+      return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN)
     }
+    const activeActors = () => gauge("wa_engine_active_actors")
+    /** The V8 heap in use, MB (sampled by the service every 5 s). */
+    const heapUsedMb = async () => Math.round((await gauge("v8js_memory_heap_used_bytes")) / 104857.6) / 10
+    /** The event loop's worst delay in the service's last 5 s interval, ms. */
+    const loopDelayMaxMs = async () => Math.round((await gauge("nodejs_eventloop_delay_max_seconds")) * 10_000) / 10
     /** "turn timing" lines written so far, from `offset` in the service's output. */
     const turnLines = (offset: number) =>
       service.output().slice(offset).split("\n").filter((l) => l.includes("\"turn timing\"")).map((l) => {
@@ -182,12 +188,22 @@ try {
     const offset = service.output().length
     const steadyBefore = countReplies()
     const t0 = Date.now()
+    let loopDelayMax = 0
+    let steady = true
+    const loopSampler = (async () => {
+      while (steady) {
+        await sleep(1_000)
+        loopDelayMax = Math.max(loopDelayMax, await loopDelayMaxMs())
+      }
+    })()
     await Promise.all(steadyLeads.map(async (i, k) => {
       await sleep(t0 + (k * 1000) / burstsPerSecond - Date.now())
       await burst(i, perLead)
     }))
     const steadyAnswered = await waitForReplies(steadyBefore + leads, 120_000)
     await sleep(500) // the last turns' after-send work (summary, audit)
+    steady = false
+    await loopSampler
     const turns = turnLines(offset).filter((t) => t.action === "SEND_NOW")
     const toReply = quantiles(turns.map((t) => t.toReply))
     const whole = quantiles(turns.map((t) => t.engine))
@@ -200,6 +216,7 @@ try {
     console.log(`  engine time, whole turn       ${show(whole)}`)
     console.log(`  (model ${show(llmPerTurn)}; Graph API ${show(sendPerTurn)}; turn wall ${show(turnWall)})`)
     console.log(`  of the engine's time, waiting on PostgreSQL ${show(dbPerTurn)}`)
+    console.log(`  the service's event loop: worst delay ${loopDelayMax} ms (per 5 s interval, monitorEventLoopDelay)`)
 
     // baseline: a no-op engine making the same calls at the same rate
     const noop = spawn(process.execPath, ["bench/engine/noopTurn.ts"], {
@@ -215,16 +232,19 @@ try {
 
     await sleep(smoke ? 500 : 3_000)
     const baseline = await memoryOf(pid)
-    console.log(`service RSS idle after ${warm.length} warm-up turns: ${mb(baseline.rss)} MB (NODE_OPTIONS "${SERVICE_NODE_OPTIONS}")`)
+    const baselineHeap = await heapUsedMb()
+    console.log(`service RSS idle after ${warm.length} warm-up turns: ${mb(baseline.rss)} MB, V8 heap in use ${baselineHeap} MB (${productionStart().join(" ")}; NODE_OPTIONS "${SERVICE_NODE_OPTIONS}")`)
 
     // 2. memory: `touch` conversations, one lead message each (each answered), then passivated
     let peakRss = baseline.rss
     let peakActors = 0
+    let peakHeap = baselineHeap
     let sampling = true
     const sampler = (async () => {
       while (sampling) {
         peakRss = Math.max(peakRss, (await memoryOf(pid)).rss)
         peakActors = Math.max(peakActors, await activeActors())
+        peakHeap = Math.max(peakHeap, await heapUsedMb())
         await sleep(200)
       }
     })()
@@ -239,7 +259,7 @@ try {
     await sampler
     const atPeak = await memoryOf(pid)
     console.log(`${touch} conversations touched in ${touchSeconds.toFixed(1)} s (${allAnswered ? "all" : "NOT all"} answered): ` +
-      `${peakActors} actors alive at most, RSS peak ${mb(Math.max(peakRss, atPeak.rss))} MB (VmHWM ${mb(atPeak.hwm)} MB)`)
+      `${peakActors} actors alive at most, RSS peak ${mb(Math.max(peakRss, atPeak.rss))} MB (VmHWM ${mb(atPeak.hwm)} MB), V8 heap in use at most ${peakHeap} MB`)
     const idleStarted = Date.now()
     while ((await activeActors()) > 0 && Date.now() - idleStarted < (IDLE_TTL_S + 60) * 1000) await sleep(250)
     const passivatedAfter = (Date.now() - idleStarted) / 1000
@@ -247,8 +267,9 @@ try {
     const justAfter = await memoryOf(pid)
     await sleep(smoke ? 1_000 : 10_000) // the idle process's own GC (V8's memory reducer) gets its chance
     const afterPassivation = await memoryOf(pid)
+    const settledHeap = await heapUsedMb()
     console.log(`passivated ${passivatedAfter.toFixed(1)} s after the last answer (${actorsLeft} actors left): ` +
-      `RSS ${mb(justAfter.rss)} MB, ${mb(afterPassivation.rss)} MB ${smoke ? 1 : 10} s later (baseline ${mb(baseline.rss)} MB)`)
+      `RSS ${mb(justAfter.rss)} MB, ${mb(afterPassivation.rss)} MB ${smoke ? 1 : 10} s later (baseline ${mb(baseline.rss)} MB); V8 heap in use ${settledHeap} MB (baseline ${baselineHeap} MB)`)
 
     // 3. throughput: every lead bursts at once
     const rushLeads = nextLeads(throughputLeads)
@@ -276,7 +297,11 @@ try {
       smoke,
       node: process.version,
       memory: {
+        serviceStart: productionStart(),
         serviceNodeOptions: SERVICE_NODE_OPTIONS,
+        baselineHeapUsedMb: baselineHeap,
+        peakHeapUsedMb: peakHeap,
+        settledHeapUsedMb: settledHeap,
         touched: touch,
         allAnswered,
         touchSeconds,
@@ -298,6 +323,7 @@ try {
         llmMsPerTurn: llmPerTurn,
         sendMsPerTurn: sendPerTurn,
         dbMsPerTurn: dbPerTurn,
+        eventLoopDelayMaxMs: loopDelayMax,
         turnWallMs: turnWall,
         noopBaselineMs: noopEngine,
         p99Ratio: noopEngine.p99 > 0 ? Math.round((toReply.p99 / noopEngine.p99) * 10) / 10 : null

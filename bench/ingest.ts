@@ -1,7 +1,7 @@
 /**
  * Webhook intake and inbox consumption, side by side with a baseline in the same run:
  *   (a) a bare node:http server that only verifies the HMAC (its own process), and
- *   (b) our POST /webhooks/whatsapp: the real service process (ROLE=all, Postgres inbox,
+ *   (b) our POST /webhooks/whatsapp: the real service process as `npm start` runs it (ROLE=all, Postgres inbox,
  *       consumers and the engine on), on its own database.
  * Rounds alternate (a) and (b) so both see the same machine load. While (b) is loaded, the
  * inbox is sampled: deliveries stored per second by the consumers, and the backlog; after the
@@ -116,7 +116,7 @@ try {
     LLM_API_KEY: "sk-fake",
     LLM_BASE_URL: llm.url,
     ...(process.env.BENCH_CPU_PROF === undefined ? {} : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` })
-  })
+  }, [], { production: true })
   await service.waitHealthy(60_000)
   const url = `http://127.0.0.1:${service.port}/webhooks/whatsapp`
 

@@ -31,6 +31,9 @@ describe("benchmarks (smoke)", () => {
     assert.isTrue(result.smoke)
     assert.isTrue(result.memory.allAnswered)
     assert.isAbove(result.memory.baselineRssMb, 0)
+    // the service ran as `npm start` runs it (the bundle), and reported its heap on /metrics
+    assert.include(result.memory.serviceStart.join(" "), "scripts/start.mjs")
+    assert.isAbove(result.memory.baselineHeapUsedMb, 0)
     assert.isTrue(result.engineTime.load.allAnswered)
     assert.isNumber(result.engineTime.toReplyMs.p99)
     assert.isNumber(result.engineTime.noopBaselineMs.p99)
@@ -45,9 +48,10 @@ describe("benchmarks (smoke)", () => {
     assert.isAbove(result.promptTokens.maxPerTurn, 0)
   }, 180_000)
 
-  it("bench/startup.ts --smoke: cold and warm start of the service beside the floor", async () => {
+  it("bench/startup.ts --smoke: cold and warm start of the service (as `npm start` runs it) beside the floor", async () => {
     const { result } = await bench("startup", 120_000)
     assert.isTrue(result.smoke)
+    assert.include(result.service.join(" "), "scripts/start.mjs")
     for (const kind of ["cold", "warm"]) {
       assert.isAbove(result[kind].serviceMedianMs, 0)
       assert.isAbove(result[kind].floorMedianMs, 0)
