@@ -11,7 +11,7 @@ import { Effect, Schema } from "effect"
 import { Migrator, SqlClient } from "effect/sql"
 import { type MigrationFile, readMigrationFiles, resolved } from "./sqlFiles.ts"
 import { decodeRows } from "./rows.ts"
-import { projectPath } from "../projectRoot.ts"
+import { projectPath } from "../config/projectRoot.ts"
 
 const foundRows = decodeRows(Schema.Struct({ found: Schema.Boolean }))
 

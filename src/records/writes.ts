@@ -79,10 +79,13 @@ export const makeWrites = Effect.gen(function*() {
     owner: string | null
   ) {
     return yield* sql.withTransaction(Effect.gen(function*(): Effect.fn.Return<Commit, SqlError> {
+      // the conversation's row lock serializes this commit with every other send and mode change;
+      // NO KEY UPDATE leaves the foreign-key checks of messages stored meanwhile (KEY SHARE) free,
+      // so an inbound batch holding this lead can finish (src/whatsapp/InboundBatch.ts: no deadlock)
       const [conversation] = yield* sql`
         SELECT c.mode, c.lead_id, l.owner AS lease_owner FROM conversations c
         LEFT JOIN conversation_leases l ON l.conversation_id = c.id
-        WHERE c.id = ${key.conversationId} AND c.organization_id = ${key.organizationId} FOR UPDATE OF c`.pipe(commitTargetRows)
+        WHERE c.id = ${key.conversationId} AND c.organization_id = ${key.organizationId} FOR NO KEY UPDATE OF c`.pipe(commitTargetRows)
       if (conversation === undefined) return { _tag: "Stale", reason: "gone" } as const
       if (message.from === "BOT" && conversation.mode !== "bot") return { _tag: "Stale", reason: "human_mode" } as const
       if (message.from === "BOT" && owner !== null && conversation.leaseOwner !== owner) return { _tag: "Stale", reason: "lease_lost" } as const

@@ -9,7 +9,7 @@ import { promisify } from "node:util"
 import { brotliCompress, constants, gzip } from "node:zlib"
 import * as esbuild from "esbuild"
 import { Clock, Effect, Schema } from "effect"
-import { projectPath } from "../projectRoot.ts"
+import { projectPath } from "../config/projectRoot.ts"
 
 /** The browser app's entry; its stylesheet is imported by it. */
 export const ENTRY = projectPath("src", "web", "browser", "main.tsx")

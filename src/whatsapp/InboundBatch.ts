@@ -74,10 +74,15 @@ export const makeInboundBatch = Effect.gen(function*() {
     }
     const found = identities.filter((i) => !missing.includes(i))
     if (found.length > 0) {
-      // leads before conversations, in id order (the one-message path and the engine lock leads first too)
+      // leads before conversations, in id order. FOR NO KEY UPDATE, not FOR UPDATE: a message
+      // inserted meanwhile by a turn or another batch checks its lead_id foreign key with a KEY SHARE
+      // lock, which FOR UPDATE would block — while that turn holds the conversation this batch
+      // upserts next: a deadlock, one transaction aborted after deadlock_timeout (1 s), seen as
+      // the ≈ 1.5 s database waits of bench/engine.ts. The update below changes no key column
+      // unless it learns a new wa_id or BSUID (then PostgreSQL takes the stronger lock itself).
       const updates = [...new Map(found.map((i) => [leadOf.get(i.k), { ...i, id: leadOf.get(i.k) }])).values()]
         .sort((a, b) => String(a.id).localeCompare(String(b.id)))
-      yield* pg`SELECT id FROM leads WHERE id IN ${pg.in(updates.map((u) => String(u.id)))} ORDER BY id FOR UPDATE`
+      yield* pg`SELECT id FROM leads WHERE id IN ${pg.in(updates.map((u) => String(u.id)))} ORDER BY id FOR NO KEY UPDATE`
       yield* pg`UPDATE leads l SET name = coalesce(i.name, l.name), wa_id = coalesce(l.wa_id, i.wa_id),
           user_id = coalesce(i.user_id, l.user_id), phone = coalesce(l.phone, i.phone),
           ctwa_clid = coalesce(l.ctwa_clid, i.ctwa), updated_at = now()
