@@ -12,8 +12,9 @@
  * it again on its next use, and with that class in four lookarounds per boundary the guardrails'
  * patterns took 200–400 ms to compile — a stall of the whole process in the middle of a turn,
  * several times a minute under load (README "Benchmarks"). With a few ranges: about 25 ms (and
- * 0.3 ms to check a draft, from 0.1). Case-insensitivity is off inside the class (`(?-i:…)`): the ranges are
- * closed under case already, and V8 need not compute their case closure at each compile.
+ * 0.3 ms to check a draft, from 0.1). Case-insensitivity is off inside the class (`(?-i:…)`):
+ * the ranges are closed under case already, and V8 need not compute their case closure at each
+ * compile.
  */
 const W = "(?-i:[0-9A-Za-z\\u00AA\\u00B5\\u00BA\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u037D\\u037F-\\u0386\\u0388-\\u060B\\u060D-\\u061A" +
   "\\u061C-\\u061E\\u0620-\\u0963\\u0966-\\u1FFF\\u3040-\\u9FFF\\uAC00-\\uD7AF\\uFF10-\\uFF5A])"
