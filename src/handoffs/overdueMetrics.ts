@@ -2,10 +2,10 @@
  * Samples `wa.handoffs.overdue` (all organizations: a count, no tenant label) every 30 s, in the
  * processes with the database, only while metrics are exported (OTLP) or served (METRICS_PORT).
  */
-import { Effect, Layer, Schedule, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { SqlClient } from "effect/sql"
-import { AppConfig } from "../config/AppConfig.ts"
 import { overdueHandoffs, record } from "../observability/metrics.ts"
+import { sampledEvery } from "../observability/sampled.ts"
 import { overdueCondition } from "./overdue.ts"
 import { decodeRows } from "../db/rows.ts"
 
@@ -19,14 +19,9 @@ export const countOverdue = Effect.gen(function*() {
   return row?.n ?? 0
 })
 
-export const OverdueMetricsLive = Layer.effectDiscard(Effect.gen(function*() {
-  const config = yield* AppConfig
-  if (!config.metricsWanted) return
-  yield* countOverdue.pipe(
+export const OverdueMetricsLive = sampledEvery("30 seconds", Effect.succeed(
+  countOverdue.pipe(
     Effect.flatMap((n) => record(overdueHandoffs, n)),
-    Effect.withTracerEnabled(false),
-    Effect.catchCause((cause) => Effect.logDebug("overdue handoffs not counted", cause)),
-    Effect.repeat(Schedule.spaced("30 seconds")),
-    Effect.forkScoped
+    Effect.catchCause((cause) => Effect.logDebug("overdue handoffs not counted", cause))
   )
-}))
+))

@@ -2,10 +2,10 @@
  * Samples the inbox's depth and oldest age into their gauges, only while metrics are exported
  * (OTLP) or served (METRICS_PORT); built where consumers run (not in the `api` role: src/app.ts).
  */
-import { Effect, Layer, Schedule } from "effect"
-import { AppConfig } from "../config/AppConfig.ts"
+import { Effect } from "effect"
 import { Inbox } from "../inbox/Inbox.ts"
 import { inboxAgeMs, inboxDepth, record } from "./metrics.ts"
+import { sampledEvery } from "./sampled.ts"
 
 /** Untraced: a span every 15 seconds would only bury the turns' traces. */
 const sample = Effect.fnUntraced(function*() {
@@ -14,13 +14,6 @@ const sample = Effect.fnUntraced(function*() {
   if (stats.oldestAgeMs !== null) yield* record(inboxAgeMs, Math.max(0, stats.oldestAgeMs))
 })
 
-export const InboxMetricsLive = Layer.effectDiscard(Effect.gen(function*() {
-  const config = yield* AppConfig
-  if (!config.metricsWanted) return
-  yield* sample().pipe(
-    Effect.withTracerEnabled(false),
-    Effect.catch((e) => Effect.logDebug("inbox stats unavailable").pipe(Effect.annotateLogs({ error: e.reason }))),
-    Effect.repeat(Schedule.spaced("15 seconds")),
-    Effect.forkScoped
-  )
-}))
+export const InboxMetricsLive = sampledEvery("15 seconds", Effect.succeed(
+  sample().pipe(Effect.catch((e) => Effect.logDebug("inbox stats unavailable").pipe(Effect.annotateLogs({ error: e.reason }))))
+))

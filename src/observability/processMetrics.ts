@@ -5,20 +5,16 @@
  * delay is CPU contention in this process, not a slow database (README "Benchmarks").
  */
 import { monitorEventLoopDelay } from "node:perf_hooks"
-import { Effect, Layer, Schedule } from "effect"
-import { AppConfig } from "../config/AppConfig.ts"
+import { Effect } from "effect"
 import { bytesGauge, record, secondsGauge } from "./metrics.ts"
+import { sampledEvery } from "./sampled.ts"
 
 export const residentMemory = bytesGauge("process.memory.usage", "resident memory of the process (RSS)")
 export const heapUsed = bytesGauge("v8js.memory.heap.used", "V8 heap in use")
 export const eventLoopDelayP99 = secondsGauge("nodejs.eventloop.delay.p99", "event loop delay, 99th percentile of the last interval")
 export const eventLoopDelayMax = secondsGauge("nodejs.eventloop.delay.max", "event loop delay, worst of the last interval")
 
-const INTERVAL = "5 seconds"
-
-export const ProcessMetricsLive = Layer.effectDiscard(Effect.gen(function*() {
-  const config = yield* AppConfig
-  if (!config.metricsWanted) return
+export const ProcessMetricsLive = sampledEvery("5 seconds", Effect.gen(function*() {
   const delay = yield* Effect.acquireRelease(
     Effect.sync(() => {
       const histogram = monitorEventLoopDelay({ resolution: 10 })
@@ -27,7 +23,7 @@ export const ProcessMetricsLive = Layer.effectDiscard(Effect.gen(function*() {
     }),
     (histogram) => Effect.sync(() => histogram.disable())
   )
-  const sample = Effect.gen(function*() {
+  return Effect.gen(function*() {
     const memory = process.memoryUsage()
     yield* record(residentMemory, memory.rss)
     yield* record(heapUsed, memory.heapUsed)
@@ -36,6 +32,4 @@ export const ProcessMetricsLive = Layer.effectDiscard(Effect.gen(function*() {
     yield* record(eventLoopDelayMax, delay.max / 1e6)
     delay.reset()
   })
-  // untraced: a span every 5 seconds would only bury the turns' traces
-  yield* sample.pipe(Effect.withTracerEnabled(false), Effect.repeat(Schedule.spaced(INTERVAL)), Effect.forkScoped)
 }))
