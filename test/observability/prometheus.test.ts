@@ -28,7 +28,8 @@ describe("Prometheus", () => {
       Effect.gen(function*() {
         yield* say("15550009911", "hello, how much is the premium plan?")
         yield* poll(sentTo("15550009911"), (sent) => sent.length > 0, "20 seconds")
-        const { status, type, text } = yield* scrape("/metrics")
+        // the turn's latency is recorded once the Graph API has answered the send: a moment after the fake saw it
+        const { status, type, text } = yield* poll(scrape("/metrics"), (r) => r.text.includes("# TYPE wa_turn_latency_ms histogram"), "20 seconds")
         assert.strictEqual(status, 200)
         assert.strictEqual(type, "text/plain; version=0.0.4; charset=utf-8")
         for (
