@@ -173,10 +173,10 @@ try {
     /** "turn timing" lines written so far, from `offset` in the service's output. */
     const turnLines = (offset: number) =>
       service.output().slice(offset).split("\n").filter((l) => l.includes("\"turn timing\"")).map((l) => {
-        const parsed: { annotations?: Record<string, unknown> } = JSON.parse(l)
+        const parsed: { annotations?: Record<string, unknown>; timestamp?: string } = JSON.parse(l)
         const a = parsed.annotations ?? {}
         const num = (k: string) => (typeof a[k] === "number" ? a[k] : Number.NaN)
-        return { action: String(a.action), turn: num("turn_ms"), llm: num("llm_ms"), send: num("send_ms"), db: num("db_ms"), engine: num("engine_ms"), toReply: num("engine_to_reply_ms") }
+        return { at: Date.parse(parsed.timestamp ?? ""), action: String(a.action), turn: num("turn_ms"), llm: num("llm_ms"), send: num("send_ms"), db: num("db_ms"), engine: num("engine_ms"), toReply: num("engine_to_reply_ms"), dbToReply: num("db_to_reply_ms") }
       })
     let lead = 0
     const nextLeads = (n: number) => Array.from({ length: n }, () => lead++)
@@ -206,19 +206,27 @@ try {
     await sleep(500) // the last turns' after-send work (summary, audit)
     steady = false
     await loopSampler
-    const turns = turnLines(offset).filter((t) => t.action === "SEND_NOW")
+    // turns that began under the load (a warm-up lead's late turn can end after `offset`)
+    const turns = turnLines(offset).filter((t) => t.action === "SEND_NOW" && t.at - t.turn >= t0)
     const toReply = quantiles(turns.map((t) => t.toReply))
     const whole = quantiles(turns.map((t) => t.engine))
     const llmPerTurn = quantiles(turns.map((t) => t.llm))
     const sendPerTurn = quantiles(turns.map((t) => t.send))
     const dbPerTurn = quantiles(turns.map((t) => t.db))
+    const dbToReply = quantiles(turns.map((t) => t.dbToReply))
     const turnWall = quantiles(turns.map((t) => t.turn))
     console.log(`load: ${leads} leads, a burst of ${perLead} messages each, ${burstsPerSecond} bursts/s (open loop), model ${LLM_LATENCY_MS} ms a call, debounce ${QUIET_MS} ms${steadyAnswered ? "" : " — NOT every lead answered"}`)
     console.log(`  engine time to the reply      ${show(toReply)}`)
     console.log(`  engine time, whole turn       ${show(whole)}`)
     console.log(`  (model ${show(llmPerTurn)}; Graph API ${show(sendPerTurn)}; turn wall ${show(turnWall)})`)
-    console.log(`  of the engine's time, waiting on PostgreSQL ${show(dbPerTurn)}`)
+    console.log(`  of the engine's time, waiting on PostgreSQL: to the reply ${show(dbToReply)}; whole turn ${show(dbPerTurn)}`)
     console.log(`  the service's event loop: worst delay ${loopDelayMax} ms (per 5 s interval, monitorEventLoopDelay)`)
+    if (process.env.BENCH_DEBUG !== undefined) {
+      console.log("  the slowest turns (s after the load began: to the reply, db, model, send, wall ms):")
+      for (const t of [...turns].sort((a, b) => b.toReply - a.toReply).slice(0, 12)) {
+        console.log(`    ${((t.at - t.turn - t0) / 1000).toFixed(1)} s: ${t.toReply} / ${t.db} / ${t.llm} / ${t.send} / ${t.turn}`)
+      }
+    }
 
     // baseline: a no-op engine making the same calls at the same rate
     const noop = spawn(process.execPath, ["bench/engine/noopTurn.ts"], {
@@ -289,7 +297,7 @@ try {
     const rushAnswered = await waitForReplies(rushBefore + throughputLeads, 300_000)
     const rushSeconds = (Date.now() - rushStarted) / 1000
     await sleep(500)
-    const rushTurns = turnLines(rushOffset).filter((t) => t.action === "SEND_NOW")
+    const rushTurns = turnLines(rushOffset).filter((t) => t.action === "SEND_NOW" && t.at - t.turn >= rushStarted)
     const rushToReply = quantiles(rushTurns.map((t) => t.toReply))
     console.log(`throughput: ${throughputLeads} leads × ${perLead} messages at once: ${(throughputLeads / rushSeconds).toFixed(1)} turns/s ` +
       `(debounce and model time included${rushAnswered ? "" : "; NOT every lead answered"}); engine time to the reply under saturation ${show(rushToReply)}`)
@@ -332,6 +340,7 @@ try {
         llmMsPerTurn: llmPerTurn,
         sendMsPerTurn: sendPerTurn,
         dbMsPerTurn: dbPerTurn,
+        dbMsToReply: dbToReply,
         eventLoopDelayMaxMs: loopDelayMax,
         turnWallMs: turnWall,
         noopBaselineMs: noopEngine,

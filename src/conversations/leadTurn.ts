@@ -39,6 +39,8 @@ interface TurnTimer {
   action: string
   /** the engine's own time from the turn's start to the reply sent (SEND_NOW only) */
   toReply: number | undefined
+  /** of which waiting on the database */
+  dbToReply: number | undefined
 }
 
 const ownTime = (timer: TurnTimer) => performance.now() - timer.started - timer.clock.waited()
@@ -136,6 +138,7 @@ export const makeLeadTurn = Effect.gen(function*() {
           }
           // the engine's own time to the reply: everything but the model's and the Graph API's (and its pacing)
           timer.toReply = ownTime(timer)
+          timer.dbToReply = timer.clock.byKind().db
           yield* record(turnLatencyMs, performance.now() - timer.started)
           yield* record(engineOverheadMs, timer.toReply)
           // off the reply's critical path: read receipts, the state and the rolling summary
@@ -205,14 +208,15 @@ export const makeLeadTurn = Effect.gen(function*() {
           send_ms: round(waits.send),
           db_ms: round(waits.db),
           engine_ms: round(ownTime(timer)),
-          engine_to_reply_ms: timer.toReply === undefined ? null : round(timer.toReply)
+          engine_to_reply_ms: timer.toReply === undefined ? null : round(timer.toReply),
+          db_to_reply_ms: timer.dbToReply === undefined ? null : round(timer.dbToReply)
         }))
       })
 
     // its own trace, linked to every delivery of the burst (the spans that stored its messages)
     return (key: ConversationKey, origins: ReadonlyArray<Tracer.AnySpan>) =>
       Effect.suspend(() => {
-        const timer: TurnTimer = { clock: makeWaitClock(), started: performance.now(), action: "none", toReply: undefined }
+        const timer: TurnTimer = { clock: makeWaitClock(), started: performance.now(), action: "none", toReply: undefined, dbToReply: undefined }
         return leadTurn(key, timer).pipe(
           Effect.provideService(CurrentWaitClock, timer.clock),
           Effect.ensuring(report(timer))
