@@ -55,6 +55,8 @@ export const MessageRow = Schema.Struct({
 })
 export type MessageRow = typeof MessageRow.Type
 
+const MessagePart = Schema.Struct({ ...MessageRow.fields, inBurst: Schema.Boolean })
+
 export const Snapshot = Schema.Struct({
   conversation: ConversationRow,
   /** lead messages since our last outbound message, oldest first */
@@ -94,33 +96,36 @@ export const makeSnapshots = Effect.gen(function*() {
       WHERE c.id = ${conversationId} AND c.organization_id = ${organizationId}`
   })
 
-  const burst = SqlSchema.findAll({
+  // the burst (lead messages after our last outbound one) and the three messages before it, in
+  // one statement; `in_burst` says which is which
+  const messages = SqlSchema.findAll({
     Request: ConversationId,
-    Result: MessageRow,
+    Result: MessagePart,
     execute: (conversationId) => sql`
-      SELECT id, message_from, type, content, wamid, created_at FROM messages m
-      WHERE m.conversation_id = ${conversationId} AND m.message_from = 'LEAD'
-        AND m.created_at > coalesce((SELECT max(created_at) FROM messages o
-                                     WHERE o.conversation_id = ${conversationId} AND o.message_from <> 'LEAD'), '-infinity')
-      ORDER BY m.created_at, m.id`
-  })
-
-  const before = SqlSchema.findAll({
-    Request: Schema.Struct({ conversationId: ConversationId, before: Schema.Date }),
-    Result: MessageRow,
-    execute: ({ conversationId, before }) => sql`
-      SELECT id, message_from, type, content, wamid, created_at FROM messages
-      WHERE conversation_id = ${conversationId} AND created_at < ${before}
-      ORDER BY created_at DESC, id DESC LIMIT 3`
+      WITH cut AS (
+        SELECT coalesce(max(created_at), '-infinity') AS at FROM messages
+        WHERE conversation_id = ${conversationId} AND message_from <> 'LEAD'
+      ), burst AS (
+        SELECT m.id, m.message_from, m.type, m.content, m.wamid, m.created_at FROM messages m, cut
+        WHERE m.conversation_id = ${conversationId} AND m.message_from = 'LEAD' AND m.created_at > cut.at
+      ), recent AS (
+        SELECT id, message_from, type, content, wamid, created_at FROM messages
+        WHERE conversation_id = ${conversationId}
+          AND created_at < coalesce((SELECT min(created_at) FROM burst), 'infinity')
+        ORDER BY created_at DESC, id DESC LIMIT 3
+      )
+      SELECT true AS in_burst, * FROM burst UNION ALL SELECT false, * FROM recent
+      ORDER BY in_burst, created_at, id`
   })
 
   const load = Effect.fn("Engine.snapshot")(function*(key: ConversationKey) {
-    const row = yield* conversation(key)
+    // two statements side by side: one round trip of latency
+    const [row, parts] = yield* Effect.all([conversation(key), messages(key.conversationId)], { concurrency: 2 })
     if (Option.isNone(row)) return Option.none<Snapshot>()
-    const lead = yield* burst(key.conversationId)
-    const cutoff = lead[0]?.createdAt ?? new Date(8.64e15)
-    const recent = yield* before({ conversationId: key.conversationId, before: cutoff })
-    return Option.some<Snapshot>({ conversation: row.value, burst: lead, recent: [...recent].reverse() })
+    const burst: Array<MessageRow> = []
+    const recent: Array<MessageRow> = []
+    for (const { inBurst, ...message } of parts) (inBurst ? burst : recent).push(message)
+    return Option.some<Snapshot>({ conversation: row.value, burst, recent })
   })
 
   return { load, newestLeadMessage: (conversationId: ConversationId) => newestLeadMessage(sql, conversationId) }

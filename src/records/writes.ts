@@ -6,12 +6,10 @@
  */
 import { Effect, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
-import type { SqlError } from "effect/sql/SqlError"
 import { IntentLevel, Sentiment, Stage } from "../domain/enums.ts"
 import { type ConversationKey, MessageId, UserId } from "../domain/ids.ts"
 import { pickAssignee } from "./assignment.ts"
 import { enqueueHandoffWebhook } from "./handoffWebhookQueue.ts"
-import { newestLeadMessage } from "./snapshot.ts"
 import { decodeRows } from "../db/rows.ts"
 
 export const StaleReason = Schema.Literals(["human_mode", "newer_lead_message", "gone", "lease_lost"])
@@ -60,8 +58,10 @@ export type NotSent = typeof NotSent.Type
 export const FollowUpRow = Schema.Struct({ createdAt: Schema.Date, status: Schema.String })
 export type FollowUpRow = typeof FollowUpRow.Type
 
-const commitTargetRows = decodeRows(Schema.Struct({ mode: Schema.String, leadId: Schema.String, leaseOwner: Schema.NullOr(Schema.String) }))
-const messageIdRows = decodeRows(Schema.Struct({ id: MessageId }))
+const commitRows = decodeRows(Schema.Struct({
+  outcome: Schema.Union([Schema.Literal("committed"), StaleReason]),
+  messageId: Schema.NullOr(MessageId)
+}))
 const idRows = decodeRows(Schema.Struct({ id: Schema.String }))
 const countRows = decodeRows(Schema.Struct({ n: Schema.Int }))
 const followUpRows = decodeRows(FollowUpRow)
@@ -78,33 +78,17 @@ export const makeWrites = Effect.gen(function*() {
     /** the engine process that drafted it: it must still hold the conversation's lease (bot messages) */
     owner: string | null
   ) {
-    return yield* sql.withTransaction(Effect.gen(function*(): Effect.fn.Return<Commit, SqlError> {
-      // the conversation's row lock serializes this commit with every other send and mode change;
-      // NO KEY UPDATE leaves the foreign-key checks of messages stored meanwhile (KEY SHARE) free,
-      // so an inbound batch holding this lead can finish (src/whatsapp/InboundBatch.ts: no deadlock)
-      const [conversation] = yield* sql`
-        SELECT c.mode, c.lead_id, l.owner AS lease_owner FROM conversations c
-        LEFT JOIN conversation_leases l ON l.conversation_id = c.id
-        WHERE c.id = ${key.conversationId} AND c.organization_id = ${key.organizationId} FOR NO KEY UPDATE OF c`.pipe(commitTargetRows)
-      if (conversation === undefined) return { _tag: "Stale", reason: "gone" } as const
-      if (message.from === "BOT" && conversation.mode !== "bot") return { _tag: "Stale", reason: "human_mode" } as const
-      if (message.from === "BOT" && owner !== null && conversation.leaseOwner !== owner) return { _tag: "Stale", reason: "lease_lost" } as const
-      const newest = yield* newestLeadMessage(sql, key.conversationId)
-      if (message.from === "BOT" && newest !== null && newest !== answers) {
-        return { _tag: "Stale", reason: "newer_lead_message" } as const
-      }
-      const [row] = yield* sql`
-        INSERT INTO messages (organization_id, conversation_id, lead_id, message_from, type, content, payload,
-                              reply_to_wamid, status, sent_by_user_id)
-        VALUES (${key.organizationId}, ${key.conversationId}, ${conversation.leadId}, ${message.from}, ${message.type},
-                ${message.content}, ${message.payload === null ? null : JSON.stringify(message.payload)}::jsonb,
-                ${message.replyToWamid}, 'pending', ${message.sentByUserId})
-        RETURNING id`.pipe(messageIdRows)
-      if (row === undefined) return yield* Effect.die("INSERT … RETURNING gave no row")
-      yield* sql`UPDATE conversations SET last_message = ${message.content}, last_message_at = now(), updated_at = now()
-        WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId}`
-      return { _tag: "Committed", messageId: row.id } as const
-    }))
+    // one round trip: the lock, the checks, the row and the conversation's last message in the
+    // database's own function (migrations/0013_commit_outbound.sql)
+    const [result] = yield* sql`
+      SELECT outcome, message_id FROM commit_outbound(
+        ${key.organizationId}::uuid, ${key.conversationId}::uuid, ${message.from}, ${message.type}, ${message.content},
+        ${message.payload === null ? null : JSON.stringify(message.payload)}::jsonb, ${message.replyToWamid},
+        ${message.sentByUserId}::uuid, ${answers}::uuid, ${owner})`.pipe(commitRows)
+    if (result === undefined) return yield* Effect.die("commit_outbound gave no row")
+    if (result.outcome !== "committed") return { _tag: "Stale", reason: result.outcome } as const
+    if (result.messageId === null) return yield* Effect.die("commit_outbound committed no message")
+    return { _tag: "Committed", messageId: result.messageId } as const
   })
 
   /** The outcome of a committed send; only a `pending` row of the key's organization changes. */
