@@ -5,7 +5,7 @@
  * channels send nothing and answer a generated wamid.
  */
 import { randomUUID } from "node:crypto"
-import { Context, Duration, Effect, Layer, Option, Random, Schema } from "effect"
+import { Cache, Context, Duration, Effect, Exit, Layer, Option, Random, Schema } from "effect"
 import { FetchHttpClient, HttpClient } from "effect/http"
 import { AppConfig } from "../config/AppConfig.ts"
 import type { ChannelId } from "../domain/ids.ts"
@@ -83,6 +83,18 @@ const makeWhatsApp = (options: SenderOptions) =>
     const client = yield* HttpClient.HttpClient
     const numbers = makePacer(Duration.millis(1000 / options.perNumberPerSecond))
     const recipients = makePacer(options.perRecipientInterval)
+
+    // a channel and its opened secrets, kept briefly (like the webhook's keys): a turn's send and
+    // its read receipt, and the turns after it, read and decrypt it once; a change applies within
+    // 5 s (channels are created, not edited, at runtime: a new token is a new channel or a restart)
+    const byId = yield* Cache.makeWith(
+      (id: ChannelId) =>
+        Effect.flatMap(channels.findById(id), Option.match({
+          onNone: () => Effect.fail(new E.ChannelNotFound({ channelId: id })),
+          onSome: Effect.succeed
+        })),
+      { capacity: 10_000, timeToLive: (exit) => Exit.isSuccess(exit) ? Duration.seconds(5) : Duration.zero }
+    )
 
     const backoff = (attempt: number) =>
       Effect.map(Random.next, (r) => Duration.millis(Duration.toMillis(options.retryBase) * 2 ** attempt * (0.5 + r)))
@@ -167,11 +179,7 @@ const makeWhatsApp = (options: SenderOptions) =>
           ...(o?.typing === true ? { typing_indicator: { type: "text" } } : {})
         })
       }),
-      channel: (id) =>
-        Effect.flatMap(channels.findById(id), Option.match({
-          onNone: () => Effect.fail(new E.ChannelNotFound({ channelId: id })),
-          onSome: Effect.succeed
-        }))
+      channel: (id) => Cache.get(byId, id)
     })
   })
 
