@@ -5,7 +5,7 @@
  * with another SECRETS_KEY) disables its channel only: the channel is returned with the secret
  * named in `unreadable`, never failing the read of other channels.
  */
-import { Context, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Cache, Context, Duration, Effect, Exit, Layer, Option, Redacted, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { SecretBox } from "../crypto/SecretBox.ts"
 import { Transport } from "../domain/enums.ts"
@@ -75,6 +75,14 @@ const decodeRows = Schema.decodeUnknownEffect(Schema.Array(Row))
 const COLUMNS = "id, organization_id, phone_number_id, display_phone_number, transport, access_token_enc, app_secret_enc, verify_token_enc, health, health_reason, health_changed_at"
 
 const storeError = (e: { readonly message: string }) => new ChannelStoreError({ reason: e.message })
+
+/**
+ * A channel lookup's answers kept briefly (the webhook's keys, a number's channel, a send's
+ * channel): no database read nor decryption per request; a change applies within 5 s. A failed
+ * lookup is not kept: the next request tries again. Least recently used entries go first.
+ */
+export const keptBriefly = <K, A, E>(lookup: (key: K) => Effect.Effect<A, E>) =>
+  Cache.makeWith(lookup, { capacity: 10_000, timeToLive: (exit) => Exit.isSuccess(exit) ? Duration.seconds(5) : Duration.zero })
 
 export class Channels extends Context.Service<Channels, {
   /** A new channel; `ChannelExists` when the phone_number_id is bound already. */

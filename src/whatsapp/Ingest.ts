@@ -10,7 +10,7 @@
  * set-based statements, src/whatsapp/ingestWrites.ts); each caller gets its own parts' results
  * and publishes its own events once they are committed.
  */
-import { Cache, Context, DateTime, Duration, Effect, Exit, Layer, Option, Schema } from "effect"
+import { Cache, Context, DateTime, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import type { Lessee } from "../records/leases.ts"
 import { type DomainEvent, FollowUpChanged, MessageStatusChanged, MessageStored } from "../domain/events.ts"
@@ -20,7 +20,7 @@ import type { InboxItem } from "../inbox/Inbox.ts"
 import { count, webhookDeliveries } from "../observability/metrics.ts"
 import { tagWithSpan } from "../observability/traceContext.ts"
 import { makeGroupCommit } from "../db/groupCommit.ts"
-import { type Channel, Channels, ChannelStoreError } from "./Channels.ts"
+import { type Channel, Channels, ChannelStoreError, keptBriefly } from "./Channels.ts"
 import type { StoreError } from "./InboundStore.ts"
 import { makeIngestWrites, type Part, type PartResult } from "./ingestWrites.ts"
 import type { Contact } from "./payload/common.ts"
@@ -75,12 +75,9 @@ export class Ingest extends Context.Service<Ingest, {
       )
     )
 
-    // a number's channel and the secret its deliveries must carry, kept briefly (like the webhook's
-    // keys, WebhookSecrets): no database read nor decryption per delivery; a change applies within 5 s
-    const byNumber = yield* Cache.makeWith(
-      (phoneNumberId: string) =>
-        Effect.map(channels.findByPhoneNumberId(phoneNumberId), Option.map((channel) => ({ channel, expected: secrets.effectiveFor(channel) }))),
-      { capacity: 10_000, timeToLive: (exit) => Exit.isSuccess(exit) ? Duration.seconds(5) : Duration.zero }
+    // a number's channel and the secret its deliveries must carry, kept briefly (as the webhook's keys)
+    const byNumber = yield* keptBriefly((phoneNumberId: string) =>
+      Effect.map(channels.findByPhoneNumberId(phoneNumberId), Option.map((channel) => ({ channel, expected: secrets.effectiveFor(channel) })))
     )
 
     /** Why `signer` may not speak for `channel`'s number; none when it may. */

@@ -5,15 +5,11 @@
  * channel), so a webhook does not read the database per request; `refresh` after a channel
  * changes.
  */
-import { Cache, Context, Duration, Effect, Exit, Layer, Option, type Redacted } from "effect"
+import { Cache, Context, Effect, Layer, Option, type Redacted } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import type { ChannelId, OrganizationId } from "../domain/ids.ts"
-import { type Channel, Channels, type ChannelStoreError, type SecretName } from "./Channels.ts"
+import { type Channel, Channels, type ChannelStoreError, keptBriefly, type SecretName } from "./Channels.ts"
 import { type AppSecret, appSecret } from "./Signature.ts"
-
-const TTL = Duration.seconds(5)
-/** Channels whose keys are kept at once (least recently used ones are dropped first). */
-const CAPACITY = 10_000
 
 /** What a channel's route checks a request against. */
 export interface ChannelKeys {
@@ -55,11 +51,7 @@ export class WebhookSecrets extends Context.Service<WebhookSecrets, {
       verifyToken: disabled(channel) ? Option.none() : Option.orElse(channel.verifyToken, () => deploymentVerifyToken),
       unreadable: channel.unreadable
     })
-    const cache = yield* Cache.makeWith(
-      (id: ChannelId) => Effect.map(channels.findById(id), Option.map(keysOf)),
-      // a failed read is not remembered: the next request tries again
-      { capacity: CAPACITY, timeToLive: (exit) => Exit.isSuccess(exit) ? TTL : Duration.zero }
-    )
+    const cache = yield* keptBriefly((id: ChannelId) => Effect.map(channels.findById(id), Option.map(keysOf)))
     return WebhookSecrets.of({
       deployment,
       deploymentVerifyToken,

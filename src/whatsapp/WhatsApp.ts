@@ -5,13 +5,13 @@
  * channels send nothing and answer a generated wamid.
  */
 import { randomUUID } from "node:crypto"
-import { Cache, Context, Duration, Effect, Exit, Layer, Option, Random, Schema } from "effect"
+import { Cache, Context, Duration, Effect, Layer, Option, Random, Schema } from "effect"
 import { FetchHttpClient, HttpClient } from "effect/http"
 import { AppConfig } from "../config/AppConfig.ts"
 import type { ChannelId } from "../domain/ids.ts"
 import { Wamid } from "../domain/ids.ts"
 import type { OutboundBody } from "../domain/outbound.ts"
-import { type Channel, Channels, type ChannelStoreError } from "./Channels.ts"
+import { type Channel, Channels, type ChannelStoreError, keptBriefly } from "./Channels.ts"
 import * as E from "./send/errors.ts"
 import { type GraphResult, postMessages } from "./send/GraphApi.ts"
 import { makePacer } from "./send/Pacer.ts"
@@ -84,16 +84,14 @@ const makeWhatsApp = (options: SenderOptions) =>
     const numbers = makePacer(Duration.millis(1000 / options.perNumberPerSecond))
     const recipients = makePacer(options.perRecipientInterval)
 
-    // a channel and its opened secrets, kept briefly (like the webhook's keys): a turn's send and
-    // its read receipt, and the turns after it, read and decrypt it once; a change applies within
-    // 5 s (channels are created, not edited, at runtime: a new token is a new channel or a restart)
-    const byId = yield* Cache.makeWith(
-      (id: ChannelId) =>
-        Effect.flatMap(channels.findById(id), Option.match({
-          onNone: () => Effect.fail(new E.ChannelNotFound({ channelId: id })),
-          onSome: Effect.succeed
-        })),
-      { capacity: 10_000, timeToLive: (exit) => Exit.isSuccess(exit) ? Duration.seconds(5) : Duration.zero }
+    // a channel and its opened secrets, kept briefly: a turn's send and its read receipt, and the
+    // turns after it, read and decrypt it once (channels are created, not edited, at runtime: a
+    // new token is a new channel or a restart)
+    const byId = yield* keptBriefly((id: ChannelId) =>
+      Effect.flatMap(channels.findById(id), Option.match({
+        onNone: () => Effect.fail(new E.ChannelNotFound({ channelId: id })),
+        onSome: Effect.succeed
+      }))
     )
 
     const backoff = (attempt: number) =>
