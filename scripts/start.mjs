@@ -10,27 +10,34 @@
  */
 import { mkdir, rename, writeFile } from "node:fs/promises"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { build } from "esbuild"
+import { build, stop } from "esbuild"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const outfile = `${root}dist/main.mjs`
-const built = await build({
-  entryPoints: [`${root}src/main.ts`],
-  outfile,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node24",
-  packages: "external",
-  sourcemap: "linked",
-  logLevel: "warning",
-  write: false
-})
-// each file whole or not at all: services starting side by side never read a half-written bundle
-await mkdir(`${root}dist`, { recursive: true })
-for (const file of built.outputFiles) {
-  const partial = `${file.path}.${process.pid}.tmp`
-  await writeFile(partial, file.contents)
-  await rename(partial, file.path)
+// in a function: nothing of the build (≈ 10 MB of output and esbuild's read buffer) stays referenced
+const bundle = async () => {
+  const built = await build({
+    entryPoints: [`${root}src/main.ts`],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node24",
+    packages: "external",
+    sourcemap: "linked",
+    logLevel: "warning",
+    write: false
+  })
+  // each file whole or not at all: services starting side by side never read a half-written bundle
+  await mkdir(`${root}dist`, { recursive: true })
+  for (const file of built.outputFiles) {
+    const partial = `${file.path}.${process.pid}.tmp`
+    await writeFile(partial, file.contents)
+    await rename(partial, file.path)
+  }
+  // esbuild's service process and its buffers are not needed again by this one (the web inbox's
+  // build starts its own when it runs)
+  await stop()
 }
+await bundle()
 if (!process.argv.includes("--build-only")) await import(pathToFileURL(outfile).href)

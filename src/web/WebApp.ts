@@ -6,6 +6,8 @@
  * background: the service answers meanwhile), on the first visit in tests; in development it is
  * built again when a source file changed since, so an edit shows on the next page load.
  */
+import { promisify } from "node:util"
+import { gunzip } from "node:zlib"
 import { Context, Effect, Layer, Option, Ref, Semaphore } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { AppConfig } from "../config/AppConfig.ts"
@@ -75,38 +77,47 @@ const unavailable = (error: WebBuildError) =>
     HttpServerResponse.text(`The web inbox is unavailable: ${error.message}`, { status: 500 })
   )
 
-/** The body in the best encoding the request accepts. */
-const encoded = (request: HttpServerRequest.HttpServerRequest, asset: Asset) => {
+const gunzipAsync = promisify(gunzip)
+
+/** The body in the best encoding the request accepts (a source map is kept gzip-compressed only). */
+interface Encoded {
+  readonly body: Uint8Array
+  readonly encoding: "br" | "gzip" | null
+}
+
+const encoded = (request: HttpServerRequest.HttpServerRequest, asset: Asset): Effect.Effect<Encoded> => {
   const accepts = request.headers["accept-encoding"] ?? ""
-  if (asset.brotli !== null && /\bbr\b/.test(accepts)) return { body: asset.brotli, encoding: "br" }
-  if (asset.gzip !== null && /\bgzip\b/.test(accepts)) return { body: asset.gzip, encoding: "gzip" }
-  return { body: asset.body, encoding: null }
+  if (asset.brotli !== null && /\bbr\b/.test(accepts)) return Effect.succeed({ body: asset.brotli, encoding: "br" })
+  if (asset.gzip !== null && /\bgzip\b/.test(accepts)) return Effect.succeed({ body: asset.gzip, encoding: "gzip" })
+  if (asset.body !== null) return Effect.succeed({ body: asset.body, encoding: null })
+  const packed = asset.gzip ?? new Uint8Array()
+  return Effect.map(Effect.promise(() => gunzipAsync(packed)), (body): Encoded => ({ body: new Uint8Array(body), encoding: null }))
 }
 
 const serveAsset = (request: HttpServerRequest.HttpServerRequest, bundle: Bundle, name: string) => {
   const asset = bundle.assets.get(name)
-  if (asset === undefined) return HttpServerResponse.text("Not found", { status: 404 })
+  if (asset === undefined) return Effect.succeed(HttpServerResponse.text("Not found", { status: 404 }))
   const headers = {
     "cache-control": "public, max-age=31536000, immutable",
     "x-content-type-options": "nosniff",
     etag: asset.etag,
     vary: "accept-encoding"
   }
-  if (request.headers["if-none-match"] === asset.etag) return HttpServerResponse.empty({ status: 304, headers })
-  const { body, encoding } = encoded(request, asset)
-  return HttpServerResponse.uint8Array(body, {
-    contentType: asset.contentType,
-    headers: encoding === null ? headers : { ...headers, "content-encoding": encoding }
-  })
+  if (request.headers["if-none-match"] === asset.etag) return Effect.succeed(HttpServerResponse.empty({ status: 304, headers }))
+  return Effect.map(encoded(request, asset), ({ body, encoding }) =>
+    HttpServerResponse.uint8Array(body, {
+      contentType: asset.contentType,
+      headers: encoding === null ? headers : { ...headers, "content-encoding": encoding }
+    }))
 }
 
 const handler = (bundles: WebBundle["Service"]) => (request: HttpServerRequest.HttpServerRequest) => {
   const path = new URL(request.url, "http://localhost").pathname
   return bundles.current.pipe(
-    Effect.map((bundle) =>
+    Effect.flatMap((bundle) =>
       path.startsWith(ASSETS_PATH)
         ? serveAsset(request, bundle, path.slice(ASSETS_PATH.length))
-        : HttpServerResponse.html(pageHtml(bundle)).pipe(HttpServerResponse.setHeaders(pageHeaders(request)))
+        : Effect.succeed(HttpServerResponse.html(pageHtml(bundle)).pipe(HttpServerResponse.setHeaders(pageHeaders(request))))
     ),
     Effect.catchTag("WebBuildError", unavailable)
   )

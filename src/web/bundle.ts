@@ -22,9 +22,14 @@ export class WebBuildError extends Schema.TaggedError<WebBuildError>()("WebBuild
 
 export interface Asset {
   readonly contentType: string
-  readonly body: Uint8Array
-  /** Compressed forms; null for source maps (only developer tools read them, and they are large). */
+  /**
+   * The file as built; null for source maps: only developer tools read them, and they are large
+   * (the script's, with the sources of its libraries, ≈ 10 MB), so they are kept gzip-compressed
+   * only (≈ 1.8 MB) and unpacked for the rare client that takes no gzip.
+   */
+  readonly body: Uint8Array | null
   readonly gzip: Uint8Array | null
+  /** null for source maps */
   readonly brotli: Uint8Array | null
   /** A strong validator: the content hash esbuild computed. */
   readonly etag: string
@@ -90,8 +95,16 @@ const toBundle = Effect.fnUntraced(function*(files: ReadonlyArray<esbuild.Output
   const assets = new Map<string, Asset>()
   for (const file of files) {
     const name = file.path.slice(file.path.lastIndexOf("/") + 1)
-    const [gz, br] = name.endsWith(".map") ? [null, null] : yield* compress(file.contents)
-    assets.set(name, { contentType: typeOf(name), body: file.contents, gzip: gz, brotli: br, etag: `"${file.hash}"` })
+    const common = { contentType: typeOf(name), etag: `"${file.hash}"` }
+    if (name.endsWith(".map")) {
+      const gz = yield* Effect.promise(() => gzipAsync(file.contents, { level: 6 }))
+      assets.set(name, { ...common, body: null, gzip: gz, brotli: null })
+      continue
+    }
+    const [gz, br] = yield* compress(file.contents)
+    // a copy: esbuild's files are views into its whole answer, maps included, which would
+    // otherwise stay in memory for as long as the bundle is served
+    assets.set(name, { ...common, body: file.contents.slice(), gzip: gz, brotli: br })
   }
   const script = [...assets.keys()].find((n) => /^main-[^.]+\.js$/.test(n))
   if (script === undefined) return yield* new WebBuildError({ message: "the web inbox build produced no script" })
@@ -101,7 +114,7 @@ const toBundle = Effect.fnUntraced(function*(files: ReadonlyArray<esbuild.Output
     assets,
     script,
     stylesheet,
-    sizes: { script: entry?.body.byteLength ?? 0, scriptBrotli: entry?.brotli?.byteLength ?? 0 }
+    sizes: { script: entry?.body?.byteLength ?? 0, scriptBrotli: entry?.brotli?.byteLength ?? 0 }
   }
   return bundle
 })
@@ -114,11 +127,25 @@ export interface Built {
   readonly at: number
 }
 
+/** esbuild runs in this process (tests may build several bundles at once). */
+let running = 0
+
+/**
+ * One esbuild run. Its service process (and its read buffer, as large as its largest answer,
+ * ≈ 12 MB here) is stopped once no build runs: builds are rare (at start, and in development
+ * after an edit), and the next one starts it again.
+ */
+const runEsbuild = Effect.acquireUseRelease(
+  Effect.sync(() => running++),
+  () => Effect.tryPromise({ try: () => esbuild.build({ ...OPTIONS, metafile: true }), catch: failure }),
+  () => Effect.suspend(() => (--running === 0 ? Effect.promise(() => esbuild.stop()) : Effect.void))
+)
+
 /** One minified build, with the list of its source files. */
 export const build = Effect.gen(function*() {
   // an edit made while esbuild reads the files is newer than this: the next check sees it
   const at = yield* Clock.currentTimeMillis
-  const result = yield* Effect.tryPromise({ try: () => esbuild.build({ ...OPTIONS, metafile: true }), catch: failure })
+  const result = yield* runEsbuild
   const bundle = yield* toBundle(result.outputFiles)
   // metafile paths are relative to the working directory esbuild ran in (this process's)
   const sources = Object.keys(result.metafile.inputs).filter((p) => !p.includes("node_modules/"))

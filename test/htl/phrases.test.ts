@@ -1,6 +1,9 @@
 /** Word boundaries of the guardrails' patterns (unicodeWords), on the scripts and marks leads write. */
 import { assert, describe, it } from "@effect/vitest"
-import { unicodeWords } from "../../src/htl/policy/phrases.ts"
+import { HUMAN_REQUESTS } from "../../src/htl/policy/asksForHuman.ts"
+import { GUARANTEES, HUMAN_CLAIMS } from "../../src/htl/policy/patterns.ts"
+import { mayMatch, unicodeWords } from "../../src/htl/policy/phrases.ts"
+import { loadCorpus } from "../support/guardrailCorpus.ts"
 
 describe("unicodeWords", () => {
   const human = unicodeWords(/\bhumano?\b/iu)
@@ -17,5 +20,27 @@ describe("unicodeWords", () => {
   it("a decomposed accent belongs to its word", () => {
     assert.isFalse(human.test("humano\u0301"), "NFD ó after humano")
     assert.isTrue(unicodeWords(/\bcafe\u0301\b/u).test("un cafe\u0301, por favor"))
+  })
+})
+
+describe("mayMatch (the boundary-free prefilter)", () => {
+  const human = unicodeWords(/\bhumano?\b/iu)
+  it("says no only where the pattern cannot match", () => {
+    assert.isFalse(mayMatch(human, "a person, please"))
+    assert.isTrue(mayMatch(human, "inhumane"), "the words are there: the pattern decides")
+    assert.isFalse(human.test("inhumane"))
+    assert.isTrue(mayMatch(/\bnot made by unicodeWords\b/u, "anything"), "unknown patterns always run")
+  })
+  it("never rejects a text a pattern matches: every pattern, every corpus text and context message", () => {
+    const texts = loadCorpus().flatMap((c) => [c.text, ...c.context.burst.map((m) => m.text), ...c.context.history.map((m) => m.text)])
+    let matched = 0
+    for (const p of [...HUMAN_REQUESTS, ...HUMAN_CLAIMS, ...GUARANTEES]) {
+      for (const text of texts) {
+        if (!p.test(text)) continue
+        matched++
+        assert.isTrue(mayMatch(p, text), `${p.source.slice(0, 60)} on ${text}`)
+      }
+    }
+    assert.isAbove(matched, 20, "the corpus exercises the patterns")
   })
 })

@@ -87,6 +87,19 @@ describe("the web inbox and the API reference, as served", () => {
         assert.include(js, "events.subscribe")
         assert.notMatch(js, /https?:\/\/(?:cdn|unpkg|fonts)\./)
 
+        // its source map, named in it: kept gzip-compressed only, unpacked for a client that takes no gzip
+        const mapName = /sourceMappingURL=(\S+)/.exec(js)?.[1] ?? ""
+        assert.match(mapName, /^main-[A-Z0-9]+\.js\.map$/)
+        const mapGz = yield* get(`/app/assets/${mapName}`, { "accept-encoding": "gzip, deflate, br" })
+        assert.strictEqual(mapGz.status, 200)
+        assert.strictEqual(header(mapGz, "content-encoding"), "gzip")
+        const mapPlain = yield* get(`/app/assets/${mapName}`, { "accept-encoding": "identity" })
+        assert.strictEqual(header(mapPlain, "content-encoding"), "")
+        assert.isTrue(gunzipSync(mapGz.body).equals(mapPlain.body))
+        const map: { readonly version: number; readonly sourcesContent: ReadonlyArray<string> } = JSON.parse(mapPlain.body.toString("utf8"))
+        assert.strictEqual(map.version, 3)
+        assert.isAbove(map.sourcesContent.length, 10)
+
         const css = yield* get(style ?? "")
         assert.strictEqual(css.status, 200)
         assert.match(header(css, "content-type"), /^text\/css/)

@@ -3,7 +3,7 @@
  * outcome. Multilingual (en, es, pt, fr, de, it, hi, id); matched case-insensitively on words.
  */
 
-import { unicodeWords } from "./phrases.ts"
+import { mayMatch, unicodeWords } from "./phrases.ts"
 
 export const HUMAN_CLAIMS: ReadonlyArray<RegExp> = [
   /\bi(?:['’]| a)?m\s+(?:a\s+|an\s+)?(?:real\s+|actual\s+)?(?:human|person|man|woman|people)\b/iu,
@@ -44,7 +44,7 @@ export const GUARANTEES: ReadonlyArray<RegExp> = [
 /** The first matching phrase of `patterns` in `text`, if any. */
 export const firstMatch = (patterns: ReadonlyArray<RegExp>, text: string): string | null => {
   for (const p of patterns) {
-    const m = p.exec(text)
+    const m = mayMatch(p, text) ? p.exec(text) : null
     if (m !== null) return m[0].trim()
   }
   return null

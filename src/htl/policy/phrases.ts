@@ -19,9 +19,27 @@
 const W = "(?-i:[0-9A-Za-z\\u00AA\\u00B5\\u00BA\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u037D\\u037F-\\u0386\\u0388-\\u060B\\u060D-\\u061A" +
   "\\u061C-\\u061E\\u0620-\\u0963\\u0966-\\u1FFF\\u3040-\\u9FFF\\uAC00-\\uD7AF\\uFF10-\\uFF5A])"
 
+const BOUNDARY = `(?:(?<=${W})(?!${W})|(?<!${W})(?=${W}))`
+
+/**
+ * Each pattern's twin without its boundaries. A boundary only narrows what a pattern matches, so
+ * where the twin finds nothing the pattern finds nothing either — and the twin is cheap: the
+ * boundary's lookarounds, tried at every position of the text, were most of a draft check's time
+ * (README "Benchmarks"), while without them V8 scans for the pattern's words directly. Most texts
+ * match none of a list's patterns, so most patterns never run.
+ */
+const loose = new WeakMap<RegExp, RegExp>()
+
 /** `\b` is ASCII-only in JS regexps, even with /u: make it a boundary of the letters and digits above. */
-export const unicodeWords = (p: RegExp) =>
-  new RegExp(p.source.replaceAll("\\b", `(?:(?<=${W})(?!${W})|(?<!${W})(?=${W}))`), p.flags.includes("u") ? p.flags : `${p.flags}u`)
+export const unicodeWords = (p: RegExp) => {
+  const flags = p.flags.includes("u") ? p.flags : `${p.flags}u`
+  const exact = new RegExp(p.source.replaceAll("\\b", BOUNDARY), flags)
+  loose.set(exact, new RegExp(p.source.replaceAll("\\b", ""), flags.replace("g", "")))
+  return exact
+}
+
+/** False when `p` (made by `unicodeWords`) cannot match `text`; true when it may. */
+export const mayMatch = (p: RegExp, text: string): boolean => loose.get(p)?.test(text) ?? true
 
 /** Words that negate what follows them in the same clause. */
 const NEGATIONS = new Set(
@@ -97,6 +115,6 @@ const globalOf = (p: RegExp) => {
 /** Every match of every pattern (global matching), in text order. */
 export const findAll = (patterns: ReadonlyArray<RegExp>, text: string): ReadonlyArray<Found> =>
   patterns
-    .flatMap((p) => [...text.matchAll(globalOf(p))])
+    .flatMap((p) => (mayMatch(p, text) ? [...text.matchAll(globalOf(p))] : []))
     .map((m) => ({ phrase: m[0].trim(), start: m.index, end: m.index + m[0].length }))
     .sort((a, b) => a.start - b.start)
