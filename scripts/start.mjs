@@ -68,9 +68,9 @@ const bundle = async () => {
   })
   await mkdir(`${root}dist`, { recursive: true })
   for (const file of built.outputFiles) await writeWhole(file.path, file.contents)
-  // our own sources by mtime (they are edited in place); packages change only by an install
-  const ours = Object.keys(built.metafile.inputs).filter((file) => !file.startsWith("node_modules/"))
-  const sources = Object.fromEntries(await Promise.all(ours.map(async (file) => [file, (await stat(`${root}${file}`)).mtimeMs])))
+  // our own sources (and the settings esbuild read) by mtime; packages change only by an install
+  const ours = new Set([...Object.keys(built.metafile.inputs).filter((file) => !file.startsWith("node_modules/")), "tsconfig.json", "package.json"])
+  const sources = Object.fromEntries(await Promise.all([...ours].map(async (file) => [file, (await stat(`${root}${file}`)).mtimeMs])))
   await writeWhole(inputsFile, JSON.stringify({ esbuild: version, packages, sources }))
   // esbuild's service process and its buffers are not needed again by this one (the web inbox's
   // build starts its own when it runs)
