@@ -44,6 +44,20 @@ const upToDate = async () => {
   }
 }
 
+/**
+ * The bundle with every character past ASCII written as a `\uXXXX` escape. esbuild escapes them
+ * in strings and names but leaves them in regular expression literals (the guardrails' patterns
+ * are full of "’", "…" and accents), and V8 keeps a module's source text: with one character
+ * past Latin-1 it keeps all 7 MB at two bytes a character. The escape means the same character
+ * in a regular expression (a surrogate pair, escaped half by half, is still one code point under
+ * /u), a name, or a string — unless a backslash precedes it, which the build refuses.
+ */
+const asciiOnly = (code) => {
+  const escaped = /\\[^\x00-\x7f]/.exec(code)
+  if (escaped !== null) throw new Error(`the bundle escapes a character past ASCII at ${escaped.index}: write it another way`)
+  return code.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+}
+
 // in a function: nothing of the build (its output and esbuild's read buffer) stays referenced
 const bundle = async () => {
   const packages = await installed()
@@ -67,7 +81,7 @@ const bundle = async () => {
     write: false
   })
   await mkdir(`${root}dist`, { recursive: true })
-  for (const file of built.outputFiles) await writeWhole(file.path, file.contents)
+  for (const file of built.outputFiles) await writeWhole(file.path, file.path === outfile ? asciiOnly(file.text) : file.contents)
   // our own sources (and the settings esbuild read) by mtime; packages change only by an install
   const ours = new Set([...Object.keys(built.metafile.inputs).filter((file) => !file.startsWith("node_modules/")), "tsconfig.json", "package.json"])
   const sources = Object.fromEntries(await Promise.all([...ours].map(async (file) => [file, (await stat(`${root}${file}`)).mtimeMs])))
