@@ -13,6 +13,7 @@ import { makeFollowUpTurn } from "./followUpTurn.ts"
 import { makeHumanTurn } from "./humanTurn.ts"
 import { RecoveryLive } from "./recovery.ts"
 import { makeLeadTurn } from "./leadTurn.ts"
+import { MemoryReleaseLive } from "../lifecycle/MemoryRelease.ts"
 
 export const TurnsLive = Layer.effect(
   Turns,
@@ -59,7 +60,7 @@ const DispatchLive = Layer.effectDiscard(Effect.gen(function*() {
  * The engine on whatever store, follow-ups and sender the role provides: the database
  * (`src/app.ts`), or the API's internal RPC in a worker (`src/internal/worker.ts`).
  */
-export const EngineCore = Layer.mergeAll(DispatchLive, SchedulerLive, RecoveryLive).pipe(
+export const EngineCore = Layer.mergeAll(DispatchLive, SchedulerLive, RecoveryLive, MemoryReleaseLive).pipe(
   Layer.provideMerge(Conversations.layer),
   Layer.provide(TurnsLive)
 )
