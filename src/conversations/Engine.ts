@@ -13,7 +13,7 @@ import { makeFollowUpTurn } from "./followUpTurn.ts"
 import { makeHumanTurn } from "./humanTurn.ts"
 import { RecoveryLive } from "./recovery.ts"
 import { makeLeadTurn } from "./leadTurn.ts"
-import { MemoryReleaseLive } from "../lifecycle/MemoryRelease.ts"
+import { MemoryReleaseLive } from "./memoryRelease.ts"
 
 export const TurnsLive = Layer.effect(
   Turns,

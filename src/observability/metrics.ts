@@ -49,7 +49,7 @@ export const prometheusName = (name: string): string =>
   `${name}${secondsNames.has(name) ? "_seconds" : ""}${bytesNames.has(name) ? "_bytes" : ""}${counterNames.has(name) ? "_total" : ""}`
 
 export const webhookDeliveries = counter("wa.webhook.deliveries", "webhook POSTs by outcome (accepted, bad_signature, too_large, invalid)")
-export const memoryReleases = counter("wa.memory.releases", "full garbage collections run after a wave of conversations was passivated (src/lifecycle/MemoryRelease.ts)")
+export const memoryReleases = counter("wa.memory.releases", "full garbage collections run after a wave of conversations was passivated (src/conversations/memoryRelease.ts)")
 export const memoryReleasePause = secondsGauge("wa.memory.release_pause", "how long the last of those collections paused the process")
 export const inboxDepth = Metric.gauge("wa.inbox.depth", { description: "deliveries waiting in the inbox" })
 export const inboxAgeMs = Metric.gauge("wa.inbox.oldest_age_ms", { description: "age of the oldest waiting delivery" })

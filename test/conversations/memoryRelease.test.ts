@@ -1,6 +1,6 @@
-/** When the engine gives memory back (src/lifecycle/MemoryRelease.ts): after a wave of passivated actors only. */
+/** When the engine gives memory back (src/conversations/memoryRelease.ts): after a wave of passivated actors only. */
 import { assert, describe, it } from "@effect/vitest"
-import { releaseDue, WAVE } from "../../src/lifecycle/MemoryRelease.ts"
+import { releaseDue, WAVE } from "../../src/conversations/memoryRelease.ts"
 
 describe("releaseDue", () => {
   it("after a wave: many actors passivated since the most held, few left", () => {

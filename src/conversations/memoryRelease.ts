@@ -11,7 +11,7 @@
  * line); without it this does nothing.
  */
 import { Effect, Layer, Schedule } from "effect"
-import { Conversations } from "../conversations/Conversations.ts"
+import { Conversations } from "./Conversations.ts"
 import { memoryReleasePause, memoryReleases, record } from "../observability/metrics.ts"
 
 /** Actors passivated since the high-water mark before a collection is worth its pause. */
