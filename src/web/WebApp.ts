@@ -79,19 +79,18 @@ const unavailable = (error: WebBuildError) =>
 
 const gunzipAsync = promisify(gunzip)
 
-/** The body in the best encoding the request accepts (a source map is kept gzip-compressed only). */
 interface Encoded {
   readonly body: Uint8Array
   readonly encoding: "br" | "gzip" | null
 }
 
+/** The body in the best encoding the request accepts (a source map is kept gzip-compressed only). */
 const encoded = (request: HttpServerRequest.HttpServerRequest, asset: Asset): Effect.Effect<Encoded> => {
   const accepts = request.headers["accept-encoding"] ?? ""
   if (asset.brotli !== null && /\bbr\b/.test(accepts)) return Effect.succeed({ body: asset.brotli, encoding: "br" })
-  if (asset.gzip !== null && /\bgzip\b/.test(accepts)) return Effect.succeed({ body: asset.gzip, encoding: "gzip" })
+  if (/\bgzip\b/.test(accepts)) return Effect.succeed({ body: asset.gzip, encoding: "gzip" })
   if (asset.body !== null) return Effect.succeed({ body: asset.body, encoding: null })
-  const packed = asset.gzip ?? new Uint8Array()
-  return Effect.map(Effect.promise(() => gunzipAsync(packed)), (body): Encoded => ({ body: new Uint8Array(body), encoding: null }))
+  return Effect.map(Effect.promise(() => gunzipAsync(asset.gzip)), (body): Encoded => ({ body: new Uint8Array(body), encoding: null }))
 }
 
 const serveAsset = (request: HttpServerRequest.HttpServerRequest, bundle: Bundle, name: string) => {

@@ -28,7 +28,7 @@ export interface Asset {
    * only (≈ 1.8 MB) and unpacked for the rare client that takes no gzip.
    */
   readonly body: Uint8Array | null
-  readonly gzip: Uint8Array | null
+  readonly gzip: Uint8Array
   /** null for source maps */
   readonly brotli: Uint8Array | null
   /** A strong validator: the content hash esbuild computed. */

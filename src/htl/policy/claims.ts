@@ -8,7 +8,7 @@
  * - answering "is there a human?" with "yes" (or "are you a bot?" with "no") and no disclosure.
  * Not caught: "our team", "a colleague will confirm", "I'm the virtual assistant", "I'll pass this on".
  */
-import { AFTER_NOUN, findAll, type Found, isNegated, mayMatch, unicodeWords } from "./phrases.ts"
+import { AFTER_NOUN, findAll, type Found, globalOf, isNegated, mayMatch, unicodeWords } from "./phrases.ts"
 
 /** Saying what it is: an AI / virtual / automated assistant. */
 const DISCLOSURE = [
@@ -93,7 +93,6 @@ const INTRO = unicodeWords(new RegExp(
     "(?=\\s*(?:$|[,.!:;)—–-]|\\p{Extended_Pictographic}|\\s(?i:from|of|at|with|here|de|del|da|do|della|dell|dall|dalla|dal|aus|vom|von|bei|dari|se|ki|ka|hoon|hu|the|el|la|il|le|o|a|der|die|das|your|tu|tua|seu|sua|ihr|ihre|votre|yahan|yaha|team|equipo|equipe|[ée]quipe|tim)\\b))",
   "u"
 ))
-const INTRO_ALL = new RegExp(INTRO.source, "gu")
 /** Capitalised words after a lead-in that are not names. */
 const NOT_NAMES = new Set(
   ("I The A An Your Our Here Happy Glad Sorry Sure Thanks Ihnen Sie Ihr Ihre Euch Dir Dich Du Ich Wir Gerne Gern Hier Da Vous Tu Toi " +
@@ -131,7 +130,7 @@ const firstNotNegated = (patterns: ReadonlyArray<RegExp>, text: string): Found |
 const staffIntro = (text: string, names: ReadonlyArray<string>): string | null => {
   if (!mayMatch(INTRO, text)) return null
   const known = new Set(names.flatMap((n) => n.toLowerCase().split(/[^\p{L}\p{M}]+/u)).filter((w) => w.length >= 3))
-  for (const m of text.matchAll(INTRO_ALL)) {
+  for (const m of text.matchAll(globalOf(INTRO))) {
     const name = m[1] ?? ""
     const first = name.split(/[- ]/u)[0] ?? ""
     if (NOT_NAMES.has(first) || known.has(first.toLowerCase())) continue

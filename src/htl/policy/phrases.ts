@@ -103,7 +103,7 @@ export interface Found {
 
 /** Each pattern's global twin, made once (patterns are module constants). */
 const globals = new WeakMap<RegExp, RegExp>()
-const globalOf = (p: RegExp) => {
+export const globalOf = (p: RegExp) => {
   let g = globals.get(p)
   if (g === undefined) {
     g = new RegExp(p.source, p.flags.includes("g") ? p.flags : `${p.flags}g`)
