@@ -111,7 +111,8 @@ const measure = (label: string, scheduler: Scheduler) =>
           if (due.size === 0) Queue.offerUnsafe(done, undefined)
         }),
       tellIfActive: () => Effect.void,
-      active: Effect.succeed(0)
+      active: Effect.succeed(0),
+      busy: Effect.succeed(0)
     })
     const fiber = yield* scheduler(counters, batch).pipe(Effect.provideService(Conversations, conversations), Effect.forkChild)
     yield* Queue.take(done).pipe(Effect.timeoutOption(Duration.millis(leadMs + spreadSeconds * 1000 + 60_000)))

@@ -3,7 +3,9 @@
  * a new one (capped by `maxWait` from the first), then runs one turn. While a turn runs the
  * actor keeps reading its mailbox: new lead messages start the next burst (the running turn's
  * draft is dropped by its own pre-send check), a takeover interrupts the turn. With nothing
- * pending for `idleTtl`, the loop ends and the registry forgets the actor (passivation).
+ * pending (no burst, turn, follow-up, retry or lease) and an empty mailbox, the loop ends: the
+ * registry keeps the conversation as an idle actor until `idleTtl` passes (passivation), and the
+ * next mail starts a new loop.
  *
  * Ownership: while it has work (an open burst, a turn, a follow-up) the actor holds the
  * conversation's lease, renewed in the background; it lets go when idle. When another process
@@ -37,8 +39,8 @@ export const runActor = <R>(options: {
   readonly timing: ActorTiming
   /** wraps every turn: the global concurrency limit */
   readonly limit: <A, E, R2>(effect: Effect.Effect<A, E, R2>) => Effect.Effect<A, E, R2>
-  /** true when the actor may stop: called with the registry lock held */
-  readonly passivate: Effect.Effect<boolean>
+  /** true when the loop may end (its mailbox is empty): called with the registry lock held */
+  readonly rest: Effect.Effect<boolean>
   readonly leases: Leases
 }) =>
   Effect.gen(function*() {
@@ -53,9 +55,16 @@ export const runActor = <R>(options: {
     /** a person wrote: the summary is brought up to date when nothing else runs (several messages, one summary) */
     let humanWrote = false
     let heartbeat: Option.Option<Fiber.Fiber<void>> = Option.none()
+    /** mail that comes back later (children of this loop: it may not end before they have offered) */
+    let retrying = 0
+    const annotated = Effect.annotateLogs({ organizationId: key.organizationId, conversationId: key.conversationId })
 
     /** Mail that comes back later: work that waits for the lease (or for the store to answer). */
-    const later = (mail: Mail) => Effect.forkChild(Effect.delay(Queue.offer(mailbox, mail), "1 second"))
+    const later = (mail: Mail) =>
+      Effect.suspend(() => {
+        retrying++
+        return Effect.forkChild(Effect.delay(Queue.offer(mailbox, mail), "1 second").pipe(Effect.ensuring(Effect.sync(() => retrying--))))
+      })
 
     const every = Duration.millis(options.leases.lessee.ttlMs / 3)
     const renewing = Effect.gen(function*() {
@@ -63,7 +72,7 @@ export const runActor = <R>(options: {
       if (!renewed.held) return yield* Queue.offer(mailbox, { _tag: "LeaseLost" })
       if (renewed.poked) yield* Queue.offer(mailbox, { _tag: "Resume" })
     }).pipe(
-      Effect.catch((e) => Effect.logWarning("lease renewal failed", e)),
+      Effect.catch((e) => Effect.logWarning("lease renewal failed", e).pipe(annotated)),
       Effect.repeat(Schedule.spaced(every)),
       Effect.delay(every),
       Effect.asVoid
@@ -80,7 +89,7 @@ export const runActor = <R>(options: {
         if (Option.isSome(heartbeat)) return true
         const acquired = yield* Effect.result(options.leases.acquire(key))
         if (acquired._tag === "Failure") {
-          yield* Effect.logWarning("conversation lease unavailable; retrying", acquired.failure)
+          yield* Effect.logWarning("conversation lease unavailable; retrying", acquired.failure).pipe(annotated)
           yield* later(retry)
           return false
         }
@@ -93,7 +102,7 @@ export const runActor = <R>(options: {
     const letGo = Effect.gen(function*() {
       if (Option.isNone(heartbeat)) return
       const released = yield* Effect.result(options.leases.release(key))
-      if (released._tag === "Failure") return yield* Effect.logWarning("lease release failed; it will expire", released.failure)
+      if (released._tag === "Failure") return yield* Effect.logWarning("lease release failed; it will expire", released.failure).pipe(annotated)
       if (released.success === "poked") return yield* Queue.offer(mailbox, { _tag: "Resume" })
       yield* disown
     })
@@ -116,7 +125,7 @@ export const runActor = <R>(options: {
           : handlers.humanWrote(key)
         const fiber = yield* options.limit(work).pipe(
           Effect.catchCause((cause) =>
-            Cause.hasInterruptsOnly(cause) ? Effect.void : Effect.logError("turn failed", cause)
+            Cause.hasInterruptsOnly(cause) ? Effect.void : Effect.logError("turn failed", cause).pipe(annotated)
           ),
           Effect.ensuring(Queue.offer(mailbox, { _tag: "TurnDone" })),
           Effect.forkChild
@@ -127,8 +136,14 @@ export const runActor = <R>(options: {
     /** When the next burst closes, if one is open. */
     const deadline = () => Option.map(burst, (b) => (b.urgent ? b.last : Math.min(b.last + quiet, b.first + maxWait)))
 
+    /** Nothing to do and nothing held: the loop may end (the registry remembers the actor as idle). */
+    const idle = () =>
+      Option.isNone(running) && Option.isNone(burst) && Option.isNone(heartbeat) && followUps.length === 0 &&
+      !humanWrote && retrying === 0
+
     const loop = Effect.gen(function*() {
       while (true) {
+        if (idle() && (yield* options.rest)) return
         const now = yield* Clock.currentTimeMillis
         const due = Option.isSome(running) ? Option.none<number>() : deadline()
         const waitFor = Option.isSome(due)
@@ -143,10 +158,8 @@ export const runActor = <R>(options: {
             burst = Option.none()
             yield* start({ _tag: "Burst", origins })
             origins = []
-          } else if (followUps.length === 0 && Option.isNone(heartbeat) && (yield* options.passivate)) {
-            return
           } else {
-            yield* letGo
+            yield* letGo // a release that failed before: try again
           }
           continue
         }

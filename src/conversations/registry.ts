@@ -1,12 +1,16 @@
 /**
  * Actors by conversation id: created on demand by the first mail, supervised (a defect in the
  * loop is logged and the loop restarts on the same mailbox, so nothing queued is lost),
- * passivated when idle. Every actor fiber belongs to the registry's scope. Turns waiting for a
+ * passivated when idle. An idle actor holds nothing (no burst, turn, follow-up or lease), so its
+ * fiber and mailbox end at once and the registry only remembers the conversation as an idle actor
+ * until `ACTOR_IDLE_TTL` has passed (one sweeper for all of them): a flood of 10,000 conversations
+ * keeps thousands of idle actors, each of which was three fibers and their stacks (≈ 25 KB) while
+ * it waited. The next mail starts a fresh loop. Every actor fiber belongs to the registry's scope. Turns waiting for a
  * permit pause the inbox consumers when too many (src/lifecycle/EngineLoad.ts). While the process
  * stops (src/lifecycle/Drain.ts) running turns are waited for and new ones do not start: their
  * conversations stay unanswered, for restart recovery or another process to resume.
  */
-import { Cause, Effect, FiberSet, Queue, Semaphore } from "effect"
+import { Cause, Clock, Duration, Effect, FiberSet, Latch, Queue, Semaphore } from "effect"
 import type { ConversationId, ConversationKey } from "../domain/ids.ts"
 import { Drain } from "../lifecycle/Drain.ts"
 import { EngineLoad } from "../lifecycle/EngineLoad.ts"
@@ -21,9 +25,12 @@ export const MAILBOX_SIGNALS = 256
 export interface ActorRegistry {
   /** Delivers the mail, starting the conversation's actor if it has none. */
   readonly tell: (key: ConversationKey, mail: Mail) => Effect.Effect<void>
-  /** Delivers the mail only to a running actor (a takeover has nothing to stop elsewhere). */
+  /** Delivers the mail only to an actor with a loop running (a takeover has nothing to stop elsewhere). */
   readonly tellIfActive: (key: ConversationKey, mail: Mail) => Effect.Effect<void>
+  /** actors alive: with a loop running, or idle and not yet passivated */
   readonly active: Effect.Effect<number>
+  /** of which with a loop running (a burst, a turn, a follow-up, a lease held, mail to read) */
+  readonly busy: Effect.Effect<number>
 }
 
 export const makeActorRegistry = <R>(options: {
@@ -37,8 +44,19 @@ export const makeActorRegistry = <R>(options: {
     const lock = yield* Semaphore.make(1)
     const turns = yield* Semaphore.make(options.concurrency)
     const fibers = yield* FiberSet.make()
+    /**
+     * Actor fibers run with the registry's own context, as it is: a context derived per actor
+     * (provided, or with log annotations) is copied into a map of every service once the actor has
+     * looked up enough of them (≈ 1.6 KB an actor).
+     */
+    const runActorFiber = yield* FiberSet.runtime(fibers)<R>()
+    /** actors with a loop running (work, or mail to read) */
     const mailboxes = new Map<ConversationId, Queue.Queue<Mail>>()
-    const context = yield* Effect.context<R>()
+    /** idle actors: when each went idle (ms), oldest first; forgotten `idleTtl` later */
+    const idle = new Map<ConversationId, number>()
+    const idleTtlMs = Duration.toMillis(options.timing.idleTtl)
+    const someIdle = Latch.makeUnsafe(false)
+    const count = () => mailboxes.size + idle.size
     const drain = yield* Drain
     const load = yield* EngineLoad
     /**
@@ -67,11 +85,13 @@ export const makeActorRegistry = <R>(options: {
       Effect.gen(function*() {
         const mailbox = yield* Queue.unbounded<Mail>()
         mailboxes.set(key.conversationId, mailbox)
-        yield* record(activeActors, mailboxes.size)
-        const passivate = lock.withPermits(1)(Effect.gen(function*() {
+        idle.delete(key.conversationId)
+        yield* record(activeActors, count())
+        const rest = lock.withPermits(1)(Effect.gen(function*() {
           if ((yield* Queue.size(mailbox)) > 0) return false
           mailboxes.delete(key.conversationId)
-          yield* record(activeActors, mailboxes.size)
+          idle.set(key.conversationId, yield* Clock.currentTimeMillis)
+          someIdle.openUnsafe()
           return true
         }))
         const loop = runActor({
@@ -80,22 +100,47 @@ export const makeActorRegistry = <R>(options: {
           handlers: options.handlers,
           timing: options.timing,
           limit,
-          passivate,
+          rest,
           leases: options.leases
         })
-        const supervised: Effect.Effect<void> = Effect.exit(Effect.provideContext(loop, context)).pipe(
+        const supervised: Effect.Effect<void, never, R> = Effect.exit(loop).pipe(
           Effect.flatMap((exit) => {
             if (exit._tag === "Success" || Cause.hasInterruptsOnly(exit.cause)) return Effect.void
             return Effect.logError("conversation actor crashed; restarting", exit.cause).pipe(
+              Effect.annotateLogs({ organizationId: key.organizationId, conversationId: key.conversationId }),
               Effect.andThen(Effect.suspend(() => supervised))
             )
           })
         )
-        yield* FiberSet.run(fibers, supervised.pipe(
-          Effect.annotateLogs({ organizationId: key.organizationId, conversationId: key.conversationId })
-        ))
+        runActorFiber(supervised)
         return mailbox
       })
+
+    /** Forgets the idle actors whose `idleTtl` has passed (passivation), sleeping until the oldest's. */
+    const sweep = Effect.gen(function*() {
+      while (true) {
+        const oldest = idle.values().next()
+        if (oldest.done === true) {
+          someIdle.closeUnsafe()
+          yield* someIdle.await
+          continue
+        }
+        const wait = oldest.value + idleTtlMs - (yield* Clock.currentTimeMillis)
+        if (wait > 0) {
+          yield* Effect.sleep(wait)
+          continue
+        }
+        yield* lock.withPermits(1)(Effect.gen(function*() {
+          const now = yield* Clock.currentTimeMillis
+          for (const [conversationId, since] of idle) {
+            if (since + idleTtlMs > now) break
+            idle.delete(conversationId)
+          }
+          yield* record(activeActors, count())
+        }))
+      }
+    })
+    yield* Effect.forkScoped(sweep)
 
     const tell = (key: ConversationKey, mail: Mail) =>
       lock.withPermits(1)(Effect.gen(function*() {
@@ -114,5 +159,5 @@ export const makeActorRegistry = <R>(options: {
         return mailbox === undefined ? Effect.void : Queue.offer(mailbox, mail).pipe(Effect.asVoid)
       }))
 
-    return { tell, tellIfActive, active: Effect.sync(() => mailboxes.size) } satisfies ActorRegistry
+    return { tell, tellIfActive, active: Effect.sync(count), busy: Effect.sync(() => mailboxes.size) } satisfies ActorRegistry
   })

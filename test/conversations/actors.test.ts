@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Duration, Effect, Ref } from "effect"
 import { TestClock } from "effect/testing"
-import { soleOwner } from "../../src/records/leases.ts"
+import { type Leases, soleOwner } from "../../src/records/leases.ts"
+import { StoreError } from "../../src/records/StoreError.ts"
 import { makeActorRegistry } from "../../src/conversations/registry.ts"
 import { EngineLoad, makeEngineLoad } from "../../src/lifecycle/EngineLoad.ts"
 import { ConversationId, type ConversationKey, MessageId, OrganizationId, ScheduledActionId } from "../../src/domain/ids.ts"
@@ -14,7 +15,7 @@ const lead = { _tag: "LeadMessage", messageId: MessageId.make("m") } as const
 const timing = { quiet: Duration.seconds(5), maxWait: Duration.seconds(20), idleTtl: Duration.minutes(10) }
 
 /** A registry whose turns record (conversation, kind, start time) and take `turnTime`. */
-const setup = (options: { turnTime?: Duration.Input; concurrency?: number; failFirst?: boolean } = {}) =>
+const setup = (options: { turnTime?: Duration.Input; concurrency?: number; failFirst?: boolean; leases?: Leases } = {}) =>
   Effect.gen(function*() {
     const log = yield* Ref.make<Array<string>>([])
     const interrupted = yield* Ref.make(0)
@@ -35,7 +36,7 @@ const setup = (options: { turnTime?: Duration.Input; concurrency?: number; failF
       },
       timing,
       concurrency: options.concurrency ?? 8,
-      leases: soleOwner
+      leases: options.leases ?? soleOwner
     })
     return { registry, log: Ref.get(log), interrupted: Ref.get(interrupted) }
   })
@@ -151,6 +152,42 @@ describe("conversation actors", () => {
       yield* registry.tell(key("c1"), lead)
       yield* TestClock.adjust("5 seconds")
       assert.deepStrictEqual(yield* log, ["c1:burst@5", "c1:burst@610"])
+    }))
+
+  it.effect("an idle actor keeps no loop: it counts as alive until its idle time has passed, and its next mail starts one", () =>
+    Effect.gen(function*() {
+      const { registry, log } = yield* setup({ turnTime: "2 seconds" })
+      yield* registry.tell(key("c1"), lead)
+      yield* TestClock.adjust("5 seconds") // the burst closes, its turn runs
+      assert.strictEqual(yield* registry.busy, 1)
+      yield* TestClock.adjust("2 seconds") // the turn is done: nothing left to do
+      assert.strictEqual(yield* registry.busy, 0)
+      assert.strictEqual(yield* registry.active, 1)
+      yield* TestClock.adjust("9 minutes")
+      yield* registry.tell(key("c1"), lead) // idle, not yet passivated: a new loop
+      assert.strictEqual(yield* registry.busy, 1)
+      assert.strictEqual(yield* registry.active, 1)
+      yield* TestClock.adjust("7 seconds")
+      yield* TestClock.adjust("9 minutes")
+      assert.strictEqual(yield* registry.active, 1, "idle since its second turn, not its first")
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual(yield* registry.active, 0)
+      assert.deepStrictEqual(yield* log, ["c1:burst@5", "c1:burst@552"])
+    }))
+
+  it.effect("a lead message whose lease could not be taken is retried, not dropped with the idle loop", () =>
+    Effect.gen(function*() {
+      let failures = 1
+      const flaky: Leases = {
+        ...soleOwner,
+        acquire: (k) => failures-- > 0 ? Effect.fail(new StoreError({ reason: "database unavailable" })) : soleOwner.acquire(k)
+      }
+      const { registry, log } = yield* setup({ leases: flaky })
+      yield* registry.tell(key("c1"), lead)
+      yield* TestClock.adjust("1 second") // the retry comes back to the same loop
+      assert.strictEqual(yield* registry.busy, 1)
+      yield* TestClock.adjust("5 seconds")
+      assert.deepStrictEqual(yield* log, ["c1:burst@6"])
     }))
 
   it.effect("a defect in a turn is logged; the actor keeps serving", () =>

@@ -30,7 +30,8 @@ describe("follow-up scheduler", () => {
         const conversations = Conversations.of({
           tell: (_key, mail) => Queue.offer(told, mail).pipe(Effect.asVoid),
           tellIfActive: () => Effect.void,
-      active: Effect.succeed(0)
+      active: Effect.succeed(0),
+      busy: Effect.succeed(0)
         })
         const fiber = yield* runScheduler.pipe(Effect.provideService(Conversations, conversations), Effect.forkChild)
         yield* settle
@@ -69,7 +70,8 @@ describe("follow-up scheduler", () => {
         const conversations = Conversations.of({
           tell: (_key, mail) => Queue.offer(told, mail).pipe(Effect.asVoid),
           tellIfActive: () => Effect.void,
-          active: Effect.succeed(0)
+          active: Effect.succeed(0),
+          busy: Effect.succeed(0)
         })
         const claimOf = (id: string) =>
           sql<{ claimed: boolean }>`SELECT claimed_at IS NOT NULL AS claimed FROM scheduled_actions WHERE id = ${id}`.pipe(
