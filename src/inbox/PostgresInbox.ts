@@ -7,7 +7,7 @@
 import { hostname } from "node:os"
 import { randomBytes } from "node:crypto"
 import { PgClient } from "@effect/sql-pg"
-import { Array as Arr, Duration, Effect, Exit, Layer, Option, PubSub, Queue, Schedule, Schema } from "effect"
+import { Array as Arr, Duration, Effect, Exit, Layer, PubSub, Queue, Schedule, Schema } from "effect"
 import { makeGroupCommit } from "../db/groupCommit.ts"
 import { type Delivery, Inbox, InboxError, type InboxItem, type InboxOptions, defaultInboxOptions } from "./Inbox.ts"
 
@@ -24,10 +24,13 @@ const ItemRow = Schema.Struct({
   traceparent: Schema.optionalKey(Schema.NullOr(Schema.String))
 })
 const ParkedRow = Schema.Struct({ ...ItemRow.fields, lastError: Schema.NullOr(Schema.String), decodeError: Schema.NullOr(Schema.String) })
-const decodeItems = Schema.decodeUnknownEffect(Schema.Array(ItemRow))
+/** A poll's rows: the claimed deliveries, or (none claimed) one row with how soon the next is visible. */
+const decodeClaim = Schema.decodeUnknownEffect(Schema.Array(Schema.Union([
+  ItemRow,
+  Schema.Struct({ id: Schema.Null, nextInMs: Schema.NullOr(Schema.Number) })
+])))
 const decodeParked = Schema.decodeUnknownEffect(Schema.Array(ParkedRow))
 const decodeStats = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ depth: Schema.Number, ageMs: Schema.NullOr(Schema.Number) })))
-const decodeWait = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ ms: Schema.NullOr(Schema.Number) })))
 
 const inboxError = (e: { readonly message: string }) => new InboxError({ reason: e.message })
 
@@ -85,42 +88,51 @@ export const makePostgresInbox = (options: InboxOptions = defaultInboxOptions) =
       Effect.retry(Schedule.min([Schedule.exponential("100 millis"), Schedule.spaced("5 seconds")]))
     ))
 
-    const parkExhausted = pg`UPDATE webhook_inbox SET status = 'parked', claimed_by = NULL,
-        last_error = coalesce(last_error, 'visibility timeout expired') || ' (attempts used up)'
-      WHERE status = 'pending' AND attempts >= ${options.maxAttempts} AND visible_at <= now()`
+    /**
+     * One round trip a poll: deliveries whose attempts are used up are parked, the next ones are
+     * claimed, and when none is left to claim the row says how soon the next becomes visible. The
+     * parts see one snapshot: the parked rows are no claim's (attempts), nor the next wake's.
+     */
     const claim = (max: number) =>
-      pg`WITH c AS (
+      pg`WITH parked AS (
+          UPDATE webhook_inbox SET status = 'parked', claimed_by = NULL,
+            last_error = coalesce(last_error, 'visibility timeout expired') || ' (attempts used up)'
+          WHERE status = 'pending' AND attempts >= ${options.maxAttempts} AND visible_at <= now()),
+        c AS (
           SELECT id FROM webhook_inbox WHERE status = 'pending' AND visible_at <= now() AND attempts < ${options.maxAttempts}
-          ORDER BY visible_at, id LIMIT ${max} FOR UPDATE SKIP LOCKED)
-        UPDATE webhook_inbox w SET attempts = w.attempts + 1, claimed_by = ${consumer},
-          visible_at = now() + make_interval(secs => ${vtMs / 1000})
-        FROM c WHERE w.id = c.id
-        RETURNING w.id::text AS id, w.body, w.signed_by, w.attempts, w.trace_context->>'traceparent' AS traceparent`.pipe(Effect.flatMap(decodeItems))
-    const nextVisibleIn = pg`SELECT (extract(epoch FROM min(visible_at) - now()) * 1000)::float8 AS ms
-        FROM webhook_inbox WHERE status = 'pending'`.pipe(
-      Effect.flatMap(decodeWait),
-      Effect.map((rows) => Option.fromNullishOr(rows[0]?.ms))
-    )
+          ORDER BY visible_at, id LIMIT ${max} FOR UPDATE SKIP LOCKED),
+        claimed AS (
+          UPDATE webhook_inbox w SET attempts = w.attempts + 1, claimed_by = ${consumer},
+            visible_at = now() + make_interval(secs => ${vtMs / 1000})
+          FROM c WHERE w.id = c.id
+          RETURNING w.id::text AS id, w.body, w.signed_by, w.attempts, w.trace_context->>'traceparent' AS traceparent)
+        SELECT id, body, signed_by, attempts, traceparent, NULL::float8 AS next_in_ms FROM claimed
+        UNION ALL
+        SELECT NULL::text, NULL::bytea, NULL::text, NULL::int, NULL::text, (extract(epoch FROM min(visible_at) - now()) * 1000)::float8
+          FROM webhook_inbox WHERE status = 'pending' AND attempts < ${options.maxAttempts}
+          HAVING NOT EXISTS (SELECT 1 FROM claimed)`.pipe(Effect.flatMap(decodeClaim))
 
     const take = Effect.fn("Inbox.take")(function*(max: number) {
       const sub = yield* PubSub.subscribe(wakeups)
       while (true) {
-        yield* parkExhausted
         const rows = yield* claim(max)
-        if (rows.length > 0) {
-          return rows.map((r): InboxItem => ({
-            id: r.id,
-            body: r.body,
-            signedBy: r.signedBy ?? "",
-            attempts: r.attempts,
-            receipt: String(r.attempts),
-            traceparent: r.traceparent ?? undefined
-          }))
+        const items: Array<InboxItem> = []
+        let nextInMs: number | null = null
+        for (const r of rows) {
+          if (r.id === null) nextInMs = r.nextInMs
+          else {
+            items.push({
+              id: r.id,
+              body: r.body,
+              signedBy: r.signedBy ?? "",
+              attempts: r.attempts,
+              receipt: String(r.attempts),
+              traceparent: r.traceparent ?? undefined
+            })
+          }
         }
-        const wait = Option.match(yield* nextVisibleIn, {
-          onNone: () => MAX_WAIT,
-          onSome: (ms) => Duration.min(MAX_WAIT, Duration.millis(Math.max(ms, 5)))
-        })
+        if (items.length > 0) return items
+        const wait = nextInMs === null ? MAX_WAIT : Duration.min(MAX_WAIT, Duration.millis(Math.max(nextInMs, 5)))
         yield* PubSub.take(sub).pipe(Effect.timeoutOption(wait))
       }
     }, Effect.scoped, Effect.mapError(inboxError))

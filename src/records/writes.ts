@@ -101,19 +101,13 @@ export const makeWrites = Effect.gen(function*() {
           error_details = ${outcome.details}, updated_at = now()
         WHERE id = ${messageId} AND organization_id = ${key.organizationId} AND status = 'pending'`.pipe(Effect.asVoid)
 
-  /** After every turn: the conversation's state as the turn found it (and when the bot last wrote). */
+  /**
+   * After every turn: the conversation's state as the turn found it (and when the bot last wrote),
+   * on the conversation and its lead, in one call (migrations/0014_record_bot_turn.sql).
+   */
   const recordBotTurn = (key: ConversationKey, state: BotTurnState) =>
-    sql.withTransaction(Effect.gen(function*() {
-      // leads before conversations: the inbound store locks them in that order too (no deadlock)
-      yield* sql`UPDATE leads SET conversation_stage = ${state.stage}, intent_level = ${state.intentLevel},
-          user_sentiment = ${state.userSentiment}, updated_at = now()
-        WHERE id = (SELECT lead_id FROM conversations WHERE id = ${key.conversationId}) AND organization_id = ${key.organizationId}`
-      yield* sql`UPDATE conversations SET stage = ${state.stage}, intent_level = ${state.intentLevel},
-          user_sentiment = ${state.userSentiment}, recommended_cta = ${state.recommendedCta},
-          language = coalesce(${state.language}, language),
-          last_bot_message_at = CASE WHEN ${state.replied} THEN now() ELSE last_bot_message_at END, updated_at = now()
-        WHERE id = ${key.conversationId} AND organization_id = ${key.organizationId}`
-    }))
+    sql`SELECT record_bot_turn(${key.organizationId}::uuid, ${key.conversationId}::uuid, ${state.stage}, ${state.intentLevel},
+        ${state.userSentiment}, ${state.recommendedCta}, ${state.language}, ${state.replied})`.pipe(Effect.asVoid)
 
   /**
    * Bot → human, in one transaction: the mode, the assignee (an online person, round robin) and the
