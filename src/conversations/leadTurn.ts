@@ -124,7 +124,12 @@ export const makeLeadTurn = Effect.gen(function*() {
             to: recipientOf(key, snapshot.conversation),
             body: { _tag: "text", text: result.reply.text, replyTo: last.wamid },
             from: "BOT",
-            answers: last.id
+            answers: last.id,
+            // the engine's own time to the reply: everything but the model's and the Graph API's (and its pacing)
+            accepted: Effect.sync(() => {
+              timer.toReply = ownTime(timer)
+              timer.dbToReply = timer.clock.byKind().db
+            })
           })
           if (delivery._tag === "Stale") {
             return yield* Effect.logInfo("draft dropped").pipe(Effect.annotateLogs({ reason: delivery.reason }))
@@ -136,11 +141,8 @@ export const makeLeadTurn = Effect.gen(function*() {
             }
             return yield* handoff(key, `send_failed: ${delivery.error.code ?? "network"} ${delivery.error.title}`)
           }
-          // the engine's own time to the reply: everything but the model's and the Graph API's (and its pacing)
-          timer.toReply = ownTime(timer)
-          timer.dbToReply = timer.clock.byKind().db
           yield* record(turnLatencyMs, performance.now() - timer.started)
-          yield* record(engineOverheadMs, timer.toReply)
+          if (timer.toReply !== undefined) yield* record(engineOverheadMs, timer.toReply)
           // off the reply's critical path: read receipts, the state and the rolling summary
           if (last.wamid !== null) yield* markRead(key, snapshot.conversation, last.wamid)
           yield* remember(key, context, result, true)

@@ -75,6 +75,8 @@ export interface OutboundRequest {
   readonly content?: string | undefined
   /** runs after the pending row is committed and before the send (e.g. mark a follow-up executed) */
   readonly beforeSend?: Effect.Effect<void, unknown> | undefined
+  /** runs as soon as the Graph API accepted the message, before its row is marked sent (the lead has it) */
+  readonly accepted?: Effect.Effect<void> | undefined
 }
 
 export const makeDeliver = Effect.gen(function*() {
@@ -115,6 +117,7 @@ export const makeDeliver = Effect.gen(function*() {
       yield* store.markNotSent(key, messageId, { status: status === "unknown" ? "unknown" : "failed", code, title, details })
       return { _tag: "Failed", messageId, error: sent.failure } satisfies OutboundOutcome
     }
+    if (request.accepted !== undefined) yield* request.accepted
     const wamid = sent.success.wamid
     yield* store.markSent(key, messageId, wamid)
     yield* bus.publish(new MessageStatusChanged({ ...event, at: yield* DateTime.now, wamid: Wamid.make(wamid), status: "sent", errorCode: null }))
