@@ -8,6 +8,12 @@ import { ConversationId, OrganizationId } from "../domain/ids.ts"
 import { BusinessProfile } from "../knowledge/types.ts"
 import type { LanguageTarget } from "./policy/replyLanguage.ts"
 
+/**
+ * The newest lead messages of a burst a turn reads (the prompts show them, the reply language is
+ * decided on them): a lead who wrote hundreds of messages unanswered is answered on the newest.
+ */
+export const BURST_SHOWN = 12
+
 export const TurnMessage = Schema.Struct({
   from: MessageFrom,
   text: Schema.String,

@@ -1,7 +1,8 @@
 /**
  * What a turn knows about its conversation, read in one go: the conversation row, the lead,
- * the channel, the business's follow-up policy, the current burst (every lead message since our
- * last outbound one) and the three messages before it. Token use stays flat: no full history.
+ * the channel, the business's follow-up policy, the current burst (the lead messages since our
+ * last outbound one, the newest BURST_LIMIT of them) and the three messages before it. Token use
+ * stays flat: no full history.
  */
 import { Effect, Option, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
@@ -57,9 +58,16 @@ export type MessageRow = typeof MessageRow.Type
 
 const MessagePart = Schema.Struct({ ...MessageRow.fields, inBurst: Schema.Boolean })
 
+/**
+ * The newest lead messages of a burst a turn loads. The prompts show the newest 12; the rest is
+ * for the request-for-a-person check. A lead who wrote thousands of messages unanswered (a flood,
+ * a long human takeover released) costs a turn no more than this.
+ */
+export const BURST_LIMIT = 50
+
 export const Snapshot = Schema.Struct({
   conversation: ConversationRow,
-  /** lead messages since our last outbound message, oldest first */
+  /** lead messages since our last outbound message (the newest BURST_LIMIT), oldest first */
   burst: Schema.Array(MessageRow),
   /** up to three messages before the burst, oldest first */
   recent: Schema.Array(MessageRow)
@@ -96,8 +104,8 @@ export const makeSnapshots = Effect.gen(function*() {
       WHERE c.id = ${conversationId} AND c.organization_id = ${organizationId}`
   })
 
-  // the burst (lead messages after our last outbound one) and the three messages before it, in
-  // one statement; `in_burst` says which is which
+  // the burst (lead messages after our last outbound one, the newest BURST_LIMIT) and the three
+  // messages before the whole burst, in one statement; `in_burst` says which is which
   const messages = SqlSchema.findAll({
     Request: ConversationId,
     Result: MessagePart,
@@ -108,10 +116,12 @@ export const makeSnapshots = Effect.gen(function*() {
       ), burst AS (
         SELECT m.id, m.message_from, m.type, m.content, m.wamid, m.created_at FROM messages m, cut
         WHERE m.conversation_id = ${conversationId} AND m.message_from = 'LEAD' AND m.created_at > cut.at
+        ORDER BY m.created_at DESC, m.id DESC LIMIT ${BURST_LIMIT}
       ), recent AS (
         SELECT id, message_from, type, content, wamid, created_at FROM messages
         WHERE conversation_id = ${conversationId}
-          AND created_at < coalesce((SELECT min(created_at) FROM burst), 'infinity')
+          AND created_at < coalesce((SELECT min(m.created_at) FROM messages m, cut WHERE m.conversation_id = ${conversationId}
+                                       AND m.message_from = 'LEAD' AND m.created_at > cut.at), 'infinity')
         ORDER BY created_at DESC, id DESC LIMIT 3
       )
       SELECT true AS in_burst, * FROM burst UNION ALL SELECT false, * FROM recent

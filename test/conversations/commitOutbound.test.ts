@@ -9,6 +9,7 @@ import { Deferred, Effect, Fiber, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import type { MessageId } from "../../src/domain/ids.ts"
 import { EngineStore } from "../../src/records/EngineStore.ts"
+import { BURST_LIMIT } from "../../src/records/snapshot.ts"
 import type { Outbound } from "../../src/records/writes.ts"
 import { seedConversation, type Seeded } from "../support/seed.ts"
 import { TestDatabase } from "../support/TestDatabase.ts"
@@ -111,6 +112,19 @@ describe("commit of an outbound message", () => {
         // another organization's key: none
         const other = yield* seedConversation({ tag: "snapshot-2" })
         assert.isTrue(Option.isNone(yield* store.snapshot({ organizationId: other.organizationId, conversationId: seeded.conversationId })))
+      }))
+
+    it.effect("a burst of hundreds of unanswered messages: the newest BURST_LIMIT, and the three messages before the whole burst", () =>
+      Effect.gen(function*() {
+        const store = yield* EngineStore
+        const seeded = yield* seedConversation({ tag: "flood" })
+        yield* message(seeded, "LEAD", "hello", 1_000)
+        yield* message(seeded, "BOT", "hi, how can I help?", 990)
+        for (let i = 0; i < 300; i++) yield* message(seeded, "LEAD", `m${i}`, 900 - i)
+        const snapshot = yield* store.snapshot(keyOf(seeded))
+        if (Option.isNone(snapshot)) return assert.fail("no snapshot")
+        assert.deepStrictEqual(snapshot.value.burst.map((m) => m.content), Array.from({ length: BURST_LIMIT }, (_, i) => `m${300 - BURST_LIMIT + i}`))
+        assert.deepStrictEqual(snapshot.value.recent.map((m) => m.content), ["hello", "hi, how can I help?"])
       }))
   })
 })

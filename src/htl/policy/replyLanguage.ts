@@ -4,7 +4,7 @@
  * the conversation already had, else the business's first language. A draft is held back only
  * when it is confidently in a language the lead did not use.
  */
-import type { TurnContext } from "../types.ts"
+import { BURST_SHOWN, type TurnContext } from "../types.ts"
 import { personName } from "./cleaning.ts"
 import { detect, type Detection, DRAFT_EXTRA, HINGLISH, RELIABLE, type Scorer } from "./language.ts"
 
@@ -119,7 +119,7 @@ export const languageInstruction = (target: LanguageTarget) => {
 
 /** What a turn knows about the languages in play. */
 export const evidenceOf = (ctx: TurnContext, excerptNames: ReadonlyArray<string> = []): LanguageEvidence => ({
-  burst: ctx.burst.filter((m) => m.from === "LEAD").map((m) => m.text),
+  burst: ctx.burst.filter((m) => m.from === "LEAD").slice(-BURST_SHOWN).map((m) => m.text),
   earlierLead: ctx.history.filter((m) => m.from === "LEAD").map((m) => m.text),
   earlierOurs: ctx.history.filter((m) => m.from !== "LEAD").map((m) => m.text),
   conversationLanguage: ctx.conversationLanguage,
