@@ -4,11 +4,12 @@
  * passivated when idle. An idle actor holds nothing (no burst, turn, follow-up or lease), so its
  * fiber and mailbox end at once and the registry only remembers the conversation as an idle actor
  * until `ACTOR_IDLE_TTL` has passed (one sweeper for all of them): a flood of 10,000 conversations
- * keeps thousands of idle actors, each of which was three fibers and their stacks (≈ 25 KB) while
- * it waited. The next mail starts a fresh loop. Every actor fiber belongs to the registry's scope. Turns waiting for a
- * permit pause the inbox consumers when too many (src/lifecycle/EngineLoad.ts). While the process
- * stops (src/lifecycle/Drain.ts) running turns are waited for and new ones do not start: their
- * conversations stay unanswered, for restart recovery or another process to resume.
+ * keeps thousands of idle actors, each of which was three fibers with their stacks (≈ 28 KB) while
+ * it waited. The next mail starts a fresh loop. Every actor fiber belongs to the registry's
+ * scope. Turns waiting for a permit pause the inbox consumers when too many
+ * (src/lifecycle/EngineLoad.ts). While the process stops (src/lifecycle/Drain.ts) running turns
+ * are waited for and new ones do not start: their conversations stay unanswered, for restart
+ * recovery or another process to resume.
  */
 import { Cause, Clock, Duration, Effect, FiberSet, Latch, Queue, Semaphore } from "effect"
 import type { ConversationId, ConversationKey } from "../domain/ids.ts"
