@@ -7,8 +7,8 @@
  *    service measures each lead turn's wall time less the time it waited on the model (the LLM
  *    client's calls, retries included) or on the Graph API (sends, read receipts), and logs it
  *    (debug line "turn timing"); this bench reads those lines. Two figures: to the reply (turn
- *    start → reply sent, what the lead waits for) and the whole turn (with the state, summary
- *    and audit written after the send). At a stated load: `bursts/s` leads starting a burst of
+ *    start → the Graph API accepted the reply, what the lead waits for) and the whole turn (with
+ *    the row marked sent, the state, summary and audit written after the send). At a stated load: `bursts/s` leads starting a burst of
  *    `messages` messages each second, open loop, the fake LLM answering every call after
  *    `LLM_LATENCY_MS`. Baseline: a no-op engine (bench/engine/noopTurn.ts, its own process)
  *    making the same calls to the same fakes at the same rate, measured the same way. It runs

@@ -37,7 +37,7 @@ interface TurnTimer {
   readonly clock: WaitClock
   readonly started: number
   action: string
-  /** the engine's own time from the turn's start to the reply sent (SEND_NOW only) */
+  /** the engine's own time from the turn's start until the Graph API accepted the reply (SEND_NOW only) */
   toReply: number | undefined
   /** of which waiting on the database */
   dbToReply: number | undefined
