@@ -91,7 +91,9 @@ export const makePostgresInbox = (options: InboxOptions = defaultInboxOptions) =
     /**
      * One round trip a poll: deliveries whose attempts are used up are parked, the next ones are
      * claimed, and when none is left to claim the row says how soon the next becomes visible. The
-     * parts see one snapshot: the parked rows are no claim's (attempts), nor the next wake's.
+     * parts see one snapshot: a row parked by this poll is no claim's (attempts) but still counts
+     * for the next wake (the next poll then comes at once and finds it parked); a last attempt in
+     * flight counts too, so a consumer that died with it is parked when its visibility ends.
      */
     const claim = (max: number) =>
       pg`WITH parked AS (
@@ -109,7 +111,7 @@ export const makePostgresInbox = (options: InboxOptions = defaultInboxOptions) =
         SELECT id, body, signed_by, attempts, traceparent, NULL::float8 AS next_in_ms FROM claimed
         UNION ALL
         SELECT NULL::text, NULL::bytea, NULL::text, NULL::int, NULL::text, (extract(epoch FROM min(visible_at) - now()) * 1000)::float8
-          FROM webhook_inbox WHERE status = 'pending' AND attempts < ${options.maxAttempts}
+          FROM webhook_inbox WHERE status = 'pending'
           HAVING NOT EXISTS (SELECT 1 FROM claimed)`.pipe(Effect.flatMap(decodeClaim))
 
     const take = Effect.fn("Inbox.take")(function*(max: number) {

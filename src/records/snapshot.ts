@@ -118,11 +118,10 @@ export const makeSnapshots = Effect.gen(function*() {
         WHERE m.conversation_id = ${conversationId} AND m.message_from = 'LEAD' AND m.created_at > cut.at
         ORDER BY m.created_at DESC, m.id DESC LIMIT ${BURST_LIMIT}
       ), recent AS (
-        SELECT id, message_from, type, content, wamid, created_at FROM messages
-        WHERE conversation_id = ${conversationId}
-          AND created_at < coalesce((SELECT min(m.created_at) FROM messages m, cut WHERE m.conversation_id = ${conversationId}
-                                       AND m.message_from = 'LEAD' AND m.created_at > cut.at), 'infinity')
-        ORDER BY created_at DESC, id DESC LIMIT 3
+        -- every message after the cut is the lead's, so "before the whole burst" is "up to the cut"
+        SELECT m.id, m.message_from, m.type, m.content, m.wamid, m.created_at FROM messages m, cut
+        WHERE m.conversation_id = ${conversationId} AND m.created_at <= cut.at
+        ORDER BY m.created_at DESC, m.id DESC LIMIT 3
       )
       SELECT true AS in_burst, * FROM burst UNION ALL SELECT false, * FROM recent
       ORDER BY in_burst, created_at, id`
