@@ -160,7 +160,7 @@ export const makeFollowUpTurn = Effect.gen(function*() {
       return yield* store.countNudge(key)
     }
 
-    const profile = yield* knowledge.profile(key.organizationId)
+    const profile = yield* knowledge.profile(key.organizationId, snapshot.conversation.knowledgeRevision)
     const context = buildTurnContext({ snapshot, profile, trigger: "followup", now })
     const result = yield* htl.runTurn(context)
     yield* audit.record(key, result.steps).pipe(Effect.catch((e) => Effect.logWarning("audit not written", e)))

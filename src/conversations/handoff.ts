@@ -39,7 +39,7 @@ export const makeHandoff = Effect.gen(function*() {
     const c = snapshot.conversation
     const now = yield* Clock.currentTimeMillis
     if (c.mode !== "bot" || !windowOpen(c.lastUserMessageAt, now)) return
-    const profile = yield* knowledge.profile(key.organizationId)
+    const profile = yield* knowledge.profile(key.organizationId, snapshot.conversation.knowledgeRevision)
     const language = htl.language(buildTurnContext({ snapshot, profile, trigger: "lead_message", now }))
     const text = handoffNotice(language.code, profile.handoffMessages, profile.languages)
     const sent = yield* deliver({

@@ -20,7 +20,7 @@ export const makeHumanTurn = Effect.gen(function*() {
   return Effect.fn("Engine.humanWrote", { root: true })(function*(key: ConversationKey) {
     const loaded = yield* store.snapshot(key)
     if (Option.isNone(loaded)) return
-    const profile = yield* knowledge.profile(key.organizationId)
+    const profile = yield* knowledge.profile(key.organizationId, loaded.value.conversation.knowledgeRevision)
     const context = buildTurnContext({ snapshot: loaded.value, profile, trigger: "lead_message", now: yield* Clock.currentTimeMillis })
     const summary = yield* htl.summarize(context, { human: true })
     yield* audit.record(key, [summary.step])

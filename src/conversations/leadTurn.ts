@@ -155,14 +155,15 @@ export const makeLeadTurn = Effect.gen(function*() {
 
     const leadTurn = Effect.fnUntraced(function*(key: ConversationKey, timer: TurnTimer) {
       const startedAt = yield* Clock.currentTimeMillis
-      // the snapshot and the business profile are independent reads: one round trip of latency
-      const [loaded, profile] = yield* Effect.all([store.snapshot(key), knowledge.profile(key.organizationId)], { concurrency: 2 })
+      const loaded = yield* store.snapshot(key)
       if (Option.isNone(loaded)) return
       const snapshot = loaded.value
       const last = snapshot.burst.at(-1)
       if (snapshot.conversation.mode !== "bot" || last === undefined) return
       // decided already (a follow-up is scheduled): resuming the conversation does not decide again
       if (snapshot.conversation.decidedMessageId === last.id) return
+      // unchanged since it was last read (the snapshot's revision): from memory, no round trip
+      const profile = yield* knowledge.profile(key.organizationId, snapshot.conversation.knowledgeRevision)
       const context = yield* Effect.sync(() =>
         buildTurnContext({ snapshot, profile, trigger: "lead_message", now: startedAt })
       ).pipe(

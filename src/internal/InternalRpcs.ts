@@ -87,7 +87,7 @@ export class InternalRpcs extends RpcGroup.make(
   }, Schema.Void),
   store("followUps.cancelPending", { key: LeaseKey, reason: Schema.String }, Schema.Int),
   store("audit.record", { key: LeaseKey, steps: Schema.Array(StepRecord) }, Schema.Void),
-  Rpc.make("knowledge.profile", { payload: { organizationId: OrganizationId }, success: BusinessProfile, error: KnowledgeUnavailable }),
+  Rpc.make("knowledge.profile", { payload: { organizationId: OrganizationId, revision: Schema.optional(Schema.Int) }, success: BusinessProfile, error: KnowledgeUnavailable }),
   Rpc.make("knowledge.search", {
     payload: { organizationId: OrganizationId, query: Schema.String, limit: Schema.optional(Schema.Int) },
     success: KnowledgeExcerpt,

@@ -119,7 +119,7 @@ const unavailable = (e: unknown) => e instanceof KnowledgeUnavailable ? e : new 
 
 export const RemoteKnowledge = Layer.effect(Knowledge, Effect.map(InternalClient, (rpc) =>
   Knowledge.of({
-    profile: (organizationId) => idempotent(rpc["knowledge.profile"]({ organizationId })).pipe(Effect.mapError(unavailable)),
+    profile: (organizationId, revision) => idempotent(rpc["knowledge.profile"]({ organizationId, revision })).pipe(Effect.mapError(unavailable)),
     search: (organizationId, query, limit) =>
       idempotent(rpc["knowledge.search"]({ organizationId, query, limit })).pipe(Effect.mapError(unavailable))
   })))

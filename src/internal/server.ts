@@ -113,7 +113,7 @@ const Handlers = InternalRpcs.toLayer(Effect.gen(function*() {
     "followUps.cancelPending": ({ key, reason }) => on(key, followUps.cancelPending(key, reason).pipe(orStoreError)),
     "audit.record": ({ key, steps }) => on(key, audit.record(key, steps).pipe(orStoreError)),
     // reads of one organization's business knowledge, named by the call
-    "knowledge.profile": ({ organizationId }) => knowledge.profile(organizationId),
+    "knowledge.profile": ({ organizationId, revision }) => knowledge.profile(organizationId, revision),
     "knowledge.search": ({ limit, organizationId, query }) => knowledge.search(organizationId, query, limit),
     "sender.send": ({ body, target }) =>
       guard.send(target).pipe(Effect.catchTag("StoreError", (e) => Effect.fail(unverified(e))), Effect.andThen(sender.send(target, body))),

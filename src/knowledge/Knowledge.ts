@@ -16,8 +16,12 @@ export class KnowledgeUnavailable extends Schema.TaggedError<KnowledgeUnavailabl
 }) {}
 
 export interface KnowledgeShape {
-  /** The profile; an organization without a row gets the schema defaults. */
-  readonly profile: (organizationId: OrganizationId) => Effect.Effect<BusinessProfile, KnowledgeUnavailable>
+  /**
+   * The profile; an organization without a row gets the schema defaults. `revision`: the
+   * organization's knowledge revision as the caller read it (a turn's snapshot): a profile read at
+   * that revision may be answered from memory. Without it, the profile is read.
+   */
+  readonly profile: (organizationId: OrganizationId, revision?: number) => Effect.Effect<BusinessProfile, KnowledgeUnavailable>
   /** Up to `limit` products and `limit` FAQs ranked by full-text match on `query`. */
   readonly search: (organizationId: OrganizationId, query: string, limit?: number) => Effect.Effect<KnowledgeExcerpt, KnowledgeUnavailable>
 }
@@ -66,12 +70,25 @@ const ProductRow = Schema.Struct({
 const FaqRow = Schema.Struct({ question: Schema.String, answer: Schema.String })
 /** The organization with its profile row (when there is one) and all it wrote, in one round trip. */
 const OrganizationRow = Schema.Struct({
+  knowledgeRevision: Schema.Int,
   profile: Schema.NullOr(ProfileRow),
   prices: Schema.Array(PriceRow),
   faqs: Schema.Array(FaqRow),
   products: Schema.Array(ProductRow)
 })
 const SearchRequest = Schema.Struct({ organizationId: OrganizationId, tsquery: Schema.String, limit: Schema.Int })
+
+/**
+ * The text of the profiles kept in memory, at most (characters: a catalog of 200 long product
+ * descriptions is ≈ 0.4 M; a typical profile a few thousand).
+ */
+const REMEMBERED_CHARS = 4_000_000
+
+/** About how much text a profile holds (what it costs to keep). */
+const textOf = (p: BusinessProfile) =>
+  p.businessName.length + p.description.length + p.policies.length + p.tone.length + 500 +
+  p.products.reduce((n, x) => n + x.name.length + x.description.length + 50, 0) +
+  p.faqs.reduce((n, x) => n + x.question.length + x.answer.length + 20, 0)
 
 const unavailable = (e: { readonly message: string }) => new KnowledgeUnavailable({ reason: e.message.slice(0, 200) })
 
@@ -82,7 +99,7 @@ export const makeSqlKnowledge = Effect.gen(function*() {
     Request: OrganizationId,
     Result: OrganizationRow,
     execute: (organizationId) => sql`
-      SELECT
+      SELECT o.knowledge_revision,
         (SELECT json_build_object(
             'businessName', p.business_name, 'description', p.description, 'tone', p.tone, 'languages', p.languages,
             'policies', p.policies, 'timezone', p.timezone, 'followupMax24h', p.followup_max_24h,
@@ -123,19 +140,51 @@ export const makeSqlKnowledge = Effect.gen(function*() {
       LIMIT ${limit}`
   })
 
-  const profile = Effect.fn("Knowledge.profile")(function*(organizationId: OrganizationId) {
+  const read = Effect.fnUntraced(function*(organizationId: OrganizationId) {
     const base = defaultProfile(organizationId)
     const found = yield* organization(organizationId)
-    if (Option.isNone(found)) return base
-    const { profile: row, prices, faqs, products } = found.value
+    if (Option.isNone(found)) return { revision: undefined, profile: base }
+    const { knowledgeRevision: revision, profile: row, prices, faqs, products } = found.value
     const written = {
       catalogPrices: prices.map((p) => ({ amount: p.price, currency: p.currency })),
       faqs,
       products
     }
-    if (row === null) return { ...base, ...written }
+    if (row === null) return { revision, profile: { ...base, ...written } }
     const { followupTemplateName, ...rest } = row
-    return { ...base, ...rest, languages: [...rest.languages], hasFollowupTemplate: followupTemplateName !== null, ...written }
+    return { revision, profile: { ...base, ...rest, languages: [...rest.languages], hasFollowupTemplate: followupTemplateName !== null, ...written } }
+  })
+
+  // the profile last read per organization, with the revision it was read at (the revision and the
+  // profile come from one statement, so they agree); the least recently used go first once the
+  // profiles kept hold more than REMEMBERED_CHARS characters of text
+  const remembered = new Map<OrganizationId, { readonly revision: number; readonly profile: BusinessProfile; readonly chars: number }>()
+  let rememberedChars = 0
+  const forget = (organizationId: OrganizationId) => {
+    const kept = remembered.get(organizationId)
+    if (kept === undefined) return
+    remembered.delete(organizationId)
+    rememberedChars -= kept.chars
+  }
+  const profile = Effect.fn("Knowledge.profile")(function*(organizationId: OrganizationId, revision?: number) {
+    const kept = remembered.get(organizationId)
+    if (kept !== undefined && revision !== undefined && kept.revision === revision) {
+      remembered.delete(organizationId) // most recently used last
+      remembered.set(organizationId, kept)
+      return kept.profile
+    }
+    const fresh = yield* read(organizationId)
+    forget(organizationId)
+    if (fresh.revision === undefined) return fresh.profile
+    const chars = textOf(fresh.profile)
+    if (chars > REMEMBERED_CHARS) return fresh.profile
+    remembered.set(organizationId, { revision: fresh.revision, profile: fresh.profile, chars })
+    rememberedChars += chars
+    for (const oldest of remembered.keys()) {
+      if (rememberedChars <= REMEMBERED_CHARS) break
+      forget(oldest)
+    }
+    return fresh.profile
   }, Effect.mapError(unavailable))
 
   const search = Effect.fn("Knowledge.search")(function*(organizationId: OrganizationId, query: string, limit = 3) {

@@ -1,8 +1,8 @@
 /**
- * What a turn knows about its conversation, read in one go: the conversation row, the lead,
- * the channel, the business's follow-up policy, the current burst (the lead messages since our
- * last outbound one, the newest BURST_LIMIT of them) and the three messages before it. Token use
- * stays flat: no full history.
+ * What a turn knows about its conversation, read in one statement: the conversation row, the lead,
+ * the channel, the business's follow-up policy and knowledge revision, the current burst (the lead
+ * messages since our last outbound one, the newest BURST_LIMIT of them) and the three messages
+ * before it. Token use stays flat: no full history.
  */
 import { Effect, Option, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
@@ -42,7 +42,9 @@ export const ConversationRow = Schema.Struct({
   /** the newest lead message a turn decided on without answering it (it scheduled a follow-up) */
   decidedMessageId: Schema.NullOr(MessageId),
   /** the lead's language as earlier turns detected it with confidence */
-  language: Schema.NullOr(Schema.String)
+  language: Schema.NullOr(Schema.String),
+  /** the organization's knowledge revision (migrations/0015): the profile read for it can be reused */
+  knowledgeRevision: Schema.Int
 })
 export type ConversationRow = typeof ConversationRow.Type
 
@@ -56,7 +58,9 @@ export const MessageRow = Schema.Struct({
 })
 export type MessageRow = typeof MessageRow.Type
 
-const MessagePart = Schema.Struct({ ...MessageRow.fields, inBurst: Schema.Boolean })
+/** A message as the snapshot's statement aggregates it (JSON: the time as text). */
+const MessagePart = Schema.Struct({ ...MessageRow.fields, createdAt: Schema.DateFromString, inBurst: Schema.Boolean })
+const SnapshotRow = Schema.Struct({ ...ConversationRow.fields, messages: Schema.Array(MessagePart) })
 
 /**
  * The newest lead messages of a burst a turn loads. The prompts show the newest 12; the rest is
@@ -82,9 +86,12 @@ export const newestLeadMessage = (sql: SqlClient.SqlClient, conversationId: Conv
 export const makeSnapshots = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
 
-  const conversation = SqlSchema.findOneOption({
+  // One statement, so one round trip to one backend (two side by side woke two). The messages are
+  // the burst (lead messages after our last outbound one, the newest BURST_LIMIT) and the three
+  // messages before the whole burst; `inBurst` says which is which.
+  const snapshot = SqlSchema.findOneOption({
     Request: Schema.Struct({ organizationId: OrganizationId, conversationId: ConversationId }),
-    Result: ConversationRow,
+    Result: SnapshotRow,
     execute: ({ organizationId, conversationId }) => sql`
       SELECT c.id, c.organization_id, c.lead_id, c.channel_id, c.mode, c.stage, c.intent_level, c.user_sentiment,
              c.rolling_summary, c.last_user_message_at, c.last_bot_message_at, c.followup_count_24h,
@@ -96,45 +103,43 @@ export const makeSnapshots = Effect.gen(function*() {
              coalesce(p.followup_max_total, 5) AS followup_max_total,
              coalesce(p.followup_min_minutes, 30) AS followup_min_minutes,
              coalesce(p.followup_max_minutes, 2880) AS followup_max_minutes,
-             p.followup_template_name, p.followup_template_language, c.decided_message_id, c.language
+             p.followup_template_name, p.followup_template_language, c.decided_message_id, c.language,
+             o.knowledge_revision,
+             (SELECT coalesce(json_agg(json_build_object('id', x.id, 'messageFrom', x.message_from, 'type', x.type,
+                        'content', x.content, 'wamid', x.wamid, 'createdAt', x.created_at, 'inBurst', x.in_burst)
+                      ORDER BY x.in_burst, x.created_at, x.id), '[]')
+              FROM (
+                WITH cut AS (
+                  SELECT coalesce(max(created_at), '-infinity') AS at FROM messages
+                  WHERE conversation_id = c.id AND message_from <> 'LEAD'
+                ), burst AS (
+                  SELECT m.id, m.message_from, m.type, m.content, m.wamid, m.created_at FROM messages m, cut
+                  WHERE m.conversation_id = c.id AND m.message_from = 'LEAD' AND m.created_at > cut.at
+                  ORDER BY m.created_at DESC, m.id DESC LIMIT ${BURST_LIMIT}
+                ), recent AS (
+                  -- every message after the cut is the lead's, so "before the whole burst" is "up to the cut"
+                  SELECT m.id, m.message_from, m.type, m.content, m.wamid, m.created_at FROM messages m, cut
+                  WHERE m.conversation_id = c.id AND m.created_at <= cut.at
+                  ORDER BY m.created_at DESC, m.id DESC LIMIT 3
+                )
+                SELECT true AS in_burst, * FROM burst UNION ALL SELECT false, * FROM recent
+              ) x) AS messages
       FROM conversations c
+      JOIN organizations o ON o.id = c.organization_id
       JOIN leads l ON l.id = c.lead_id AND l.organization_id = c.organization_id
       JOIN channels ch ON ch.id = c.channel_id AND ch.organization_id = c.organization_id
       LEFT JOIN business_profiles p ON p.organization_id = c.organization_id
       WHERE c.id = ${conversationId} AND c.organization_id = ${organizationId}`
   })
 
-  // the burst (lead messages after our last outbound one, the newest BURST_LIMIT) and the three
-  // messages before the whole burst, in one statement; `in_burst` says which is which
-  const messages = SqlSchema.findAll({
-    Request: ConversationId,
-    Result: MessagePart,
-    execute: (conversationId) => sql`
-      WITH cut AS (
-        SELECT coalesce(max(created_at), '-infinity') AS at FROM messages
-        WHERE conversation_id = ${conversationId} AND message_from <> 'LEAD'
-      ), burst AS (
-        SELECT m.id, m.message_from, m.type, m.content, m.wamid, m.created_at FROM messages m, cut
-        WHERE m.conversation_id = ${conversationId} AND m.message_from = 'LEAD' AND m.created_at > cut.at
-        ORDER BY m.created_at DESC, m.id DESC LIMIT ${BURST_LIMIT}
-      ), recent AS (
-        -- every message after the cut is the lead's, so "before the whole burst" is "up to the cut"
-        SELECT m.id, m.message_from, m.type, m.content, m.wamid, m.created_at FROM messages m, cut
-        WHERE m.conversation_id = ${conversationId} AND m.created_at <= cut.at
-        ORDER BY m.created_at DESC, m.id DESC LIMIT 3
-      )
-      SELECT true AS in_burst, * FROM burst UNION ALL SELECT false, * FROM recent
-      ORDER BY in_burst, created_at, id`
-  })
-
   const load = Effect.fn("Engine.snapshot")(function*(key: ConversationKey) {
-    // two statements side by side: one round trip of latency
-    const [row, parts] = yield* Effect.all([conversation(key), messages(key.conversationId)], { concurrency: 2 })
+    const row = yield* snapshot(key)
     if (Option.isNone(row)) return Option.none<Snapshot>()
+    const { messages, ...conversation } = row.value
     const burst: Array<MessageRow> = []
     const recent: Array<MessageRow> = []
-    for (const { inBurst, ...message } of parts) (inBurst ? burst : recent).push(message)
-    return Option.some<Snapshot>({ conversation: row.value, burst, recent })
+    for (const { inBurst, ...message } of messages) (inBurst ? burst : recent).push(message)
+    return Option.some<Snapshot>({ conversation, burst, recent })
   })
 
   return { load, newestLeadMessage: (conversationId: ConversationId) => newestLeadMessage(sql, conversationId) }

@@ -1,9 +1,10 @@
 /** Business knowledge from Postgres (full-text selection, tenant scoping) and the per-step audit rows. */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { ConversationId, OrganizationId } from "../../src/domain/ids.ts"
 import { HtlAudit } from "../../src/records/HtlAudit.ts"
+import { makeSnapshots } from "../../src/records/snapshot.ts"
 import { Htl } from "../../src/htl/Htl.ts"
 import { defaultProfile, Knowledge } from "../../src/knowledge/Knowledge.ts"
 import { toTsQuery } from "../../src/knowledge/query.ts"
@@ -84,6 +85,57 @@ describe("knowledge and audit on Postgres", () => {
         assert.deepStrictEqual(bare.catalogPrices, [{ amount: 999, currency: "EUR" }])
         assert.deepStrictEqual(bare.faqs, [{ question: "Is there a free trial?", answer: "No." }])
         assert.deepStrictEqual(yield* knowledge.profile(OrganizationId.make("00000000-0000-4000-8000-00000000dead")), defaultProfile(OrganizationId.make("00000000-0000-4000-8000-00000000dead")))
+      }))
+
+    it.effect("a profile read at a knowledge revision is reused until a write to the profile, its products or its FAQs changes the revision", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const knowledge = yield* Knowledge
+        const snapshots = yield* makeSnapshots
+        const org = yield* seedOrg("revisions")
+        const [channel] = yield* sql<{ id: string }>`INSERT INTO channels (organization_id, phone_number_id, transport) VALUES (${org}, '222', 'sandbox') RETURNING id`
+        const [lead] = yield* sql<{ id: string }>`INSERT INTO leads (organization_id, wa_id) VALUES (${org}, '34600000001') RETURNING id`
+        const [conv] = yield* sql<{ id: string }>`INSERT INTO conversations (organization_id, lead_id, channel_id) VALUES (${org}, ${lead?.id ?? ""}, ${channel?.id ?? ""}) RETURNING id`
+        const key = { organizationId: org, conversationId: ConversationId.make(conv?.id ?? "") }
+        /** the revision as a turn reads it: with its snapshot */
+        const revision = snapshots.load(key).pipe(Effect.map((s) => Option.getOrThrow(s).conversation.knowledgeRevision))
+        const changes = function*(write: Effect.Effect<unknown, unknown>) {
+          const before = yield* revision
+          yield* write
+          const after = yield* revision
+          assert.isAbove(after, before)
+          return yield* knowledge.profile(org, after)
+        }
+
+        yield* sql`INSERT INTO business_profiles (organization_id, business_name) VALUES (${org}, 'Before')`
+        const r1 = yield* revision
+        assert.strictEqual((yield* knowledge.profile(org, r1)).businessName, "Before")
+        // a write that leaves the revision as it was (the trigger off) is not seen at that revision…
+        yield* sql`ALTER TABLE business_profiles DISABLE TRIGGER knowledge_revision_update`
+        yield* sql`UPDATE business_profiles SET business_name = 'Unseen' WHERE organization_id = ${org}`
+        yield* sql`ALTER TABLE business_profiles ENABLE TRIGGER knowledge_revision_update`
+        assert.strictEqual(yield* revision, r1)
+        assert.strictEqual((yield* knowledge.profile(org, r1)).businessName, "Before")
+        // …and read without a revision (a caller with no snapshot), the profile is read again
+        assert.strictEqual((yield* knowledge.profile(org)).businessName, "Unseen")
+
+        // every kind of write changes the revision, and the profile read at the new one shows it
+        const renamed = yield* changes(sql`UPDATE business_profiles SET business_name = 'After' WHERE organization_id = ${org}`)
+        assert.strictEqual(renamed.businessName, "After")
+        const priced = yield* changes(sql`INSERT INTO business_products (organization_id, name, description, price, currency) VALUES (${org}, 'Kit', 'A kit', 10, 'EUR')`)
+        assert.deepStrictEqual(priced.catalogPrices, [{ amount: 10, currency: "EUR" }])
+        const repriced = yield* changes(sql`UPDATE business_products SET price = 12 WHERE organization_id = ${org}`)
+        assert.deepStrictEqual(repriced.catalogPrices, [{ amount: 12, currency: "EUR" }])
+        const asked = yield* changes(sql`INSERT INTO business_faqs (organization_id, question, answer) VALUES (${org}, 'Open on Sundays?', 'No.')`)
+        assert.deepStrictEqual(asked.faqs, [{ question: "Open on Sundays?", answer: "No." }])
+        const unasked = yield* changes(sql`DELETE FROM business_faqs WHERE organization_id = ${org}`)
+        assert.deepStrictEqual(unasked.faqs, [])
+        const gone = yield* changes(sql`DELETE FROM business_profiles WHERE organization_id = ${org}`)
+        assert.strictEqual(gone.businessName, "")
+        // another organization's writes leave this one's revision alone
+        const mine = yield* revision
+        yield* sql`UPDATE business_profiles SET description = 'elsewhere' WHERE organization_id <> ${org}`
+        assert.strictEqual(yield* revision, mine)
       }))
 
     it.effect("a turn on database knowledge carries only the selected items; its steps are audited", () =>
