@@ -65,11 +65,17 @@ export const runTurn = Effect.fn("Htl.runTurn")(function*(deps: TurnDeps, ctx: T
   const steps: Array<StepRecord> = []
   const fail = (input: Parameters<typeof handoffResult>[1]) => Effect.map(elapsed, (ms) => handoffResult(ctx, input, steps, ms))
 
+  // the reply language needs only the context: a fiber of its own works it out while Analyze
+  // waits on the model (it runs once this one has sent Analyze's request and waits)
+  const languageFiber = yield* Effect.forkChild(Effect.sync(() => replyLanguage(scorer, evidenceOf(ctx))))
   const a = yield* analyze(llm, ctx)
   steps.push(a.record)
-  if (!a.ok) return yield* fail({ code: handoffCodeFor(a.error), detail: a.error.message, analysis: null })
+  if (!a.ok) {
+    yield* Fiber.interrupt(languageFiber)
+    return yield* fail({ code: handoffCodeFor(a.error), detail: a.error.message, analysis: null })
+  }
   const analysis: AnalyzeOutput = { ...a.value, confidence: Math.min(1, Math.max(0, a.value.confidence)) }
-  const language = replyLanguage(scorer, evidenceOf(ctx))
+  const language = yield* Fiber.join(languageFiber)
 
   const canSpeculate = ctx.timing.windowOpen && analysis.confidence >= minConfidence &&
     analysis.risk_flags.policy_risk !== "high" && analysis.risk_flags.spam_risk !== "high" && (yield* speculation.shouldSpeculate)
