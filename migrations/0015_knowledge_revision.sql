@@ -23,29 +23,20 @@ BEGIN
 END;
 $$;
 
-CREATE TRIGGER knowledge_revision_insert AFTER INSERT ON business_profiles
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_knowledge_revision();
-CREATE TRIGGER knowledge_revision_update AFTER UPDATE ON business_profiles
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_knowledge_revision();
-CREATE TRIGGER knowledge_revision_delete AFTER DELETE ON business_profiles
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_knowledge_revision();
-CREATE TRIGGER knowledge_revision_truncate AFTER TRUNCATE ON business_profiles
-  FOR EACH STATEMENT EXECUTE FUNCTION bump_knowledge_revision();
-
-CREATE TRIGGER knowledge_revision_insert AFTER INSERT ON business_products
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_knowledge_revision();
-CREATE TRIGGER knowledge_revision_update AFTER UPDATE ON business_products
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_knowledge_revision();
-CREATE TRIGGER knowledge_revision_delete AFTER DELETE ON business_products
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_knowledge_revision();
-CREATE TRIGGER knowledge_revision_truncate AFTER TRUNCATE ON business_products
-  FOR EACH STATEMENT EXECUTE FUNCTION bump_knowledge_revision();
-
-CREATE TRIGGER knowledge_revision_insert AFTER INSERT ON business_faqs
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_knowledge_revision();
-CREATE TRIGGER knowledge_revision_update AFTER UPDATE ON business_faqs
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_knowledge_revision();
-CREATE TRIGGER knowledge_revision_delete AFTER DELETE ON business_faqs
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_knowledge_revision();
-CREATE TRIGGER knowledge_revision_truncate AFTER TRUNCATE ON business_faqs
-  FOR EACH STATEMENT EXECUTE FUNCTION bump_knowledge_revision();
+-- the same four triggers on each table of an organization's knowledge
+DO $$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['business_profiles', 'business_products', 'business_faqs'] LOOP
+    EXECUTE format('CREATE TRIGGER knowledge_revision_insert AFTER INSERT ON %I
+      REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_knowledge_revision()', t);
+    EXECUTE format('CREATE TRIGGER knowledge_revision_update AFTER UPDATE ON %I
+      REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_knowledge_revision()', t);
+    EXECUTE format('CREATE TRIGGER knowledge_revision_delete AFTER DELETE ON %I
+      REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_knowledge_revision()', t);
+    EXECUTE format('CREATE TRIGGER knowledge_revision_truncate AFTER TRUNCATE ON %I
+      FOR EACH STATEMENT EXECUTE FUNCTION bump_knowledge_revision()', t);
+  END LOOP;
+END;
+$$;
