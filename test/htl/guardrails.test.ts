@@ -110,6 +110,27 @@ describe("guardrails", () => {
       assert.deepStrictEqual(facts, ["Pro plan: 49 USD per month."])
       assert.isTrue(businessFacts(profile, emptyExcerpt).percentages.has(10))
     })
+
+    it("a profile's own facts are worked out once and serve every turn; the turn's excerpt adds its items", () => {
+      const catalog = { ...profile, products: [{ name: "Pro plan", description: "Everything, 20% off the first year", price: 49, currency: "USD" }] }
+      const own = businessFacts(catalog, emptyExcerpt)
+      assert.strictEqual(businessFacts(catalog, emptyExcerpt), own) // the same profile: nothing scanned again
+      assert.isTrue(own.percentages.has(20))
+      assert.include(own.names, "Pro plan")
+      assert.deepInclude(own.prices, { amount: 49, currency: "USD" })
+      // a product the search found beyond the profile's own list: its price, percentage and name count too
+      const found = businessFacts(catalog, { products: [{ name: "Rare add-on", description: "Setup for 99 EUR, 5% off in May", price: 15, currency: "EUR" }], faqs: [{ question: "Deposit?", answer: "A 30 EUR deposit." }] })
+      assert.deepInclude(found.prices, { amount: 15, currency: "EUR" })
+      assert.deepInclude(found.prices, { amount: 99, currency: "EUR" })
+      assert.deepInclude(found.prices, { amount: 30, currency: "EUR" })
+      assert.deepInclude(found.prices, { amount: 49, currency: "USD" })
+      assert.isTrue(found.percentages.has(5) && found.percentages.has(20))
+      assert.includeMembers([...found.names], ["Pro plan", "Rare add-on"])
+      assert.include(found.text, "a 30 eur deposit.")
+      assert.include(found.text, "everything, 20% off the first year")
+      assert.deepStrictEqual(businessFacts(catalog, emptyExcerpt), own) // the excerpt changed nothing kept
+      assert.strictEqual(priceFacts(catalog), priceFacts(catalog))
+    })
   })
 
   describe("claims to be human", () => {
