@@ -14,7 +14,7 @@ import { StoreError } from "../records/StoreError.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { FollowUps } from "../followups/FollowUps.ts"
 import { HtlAudit } from "../records/HtlAudit.ts"
-import { Knowledge, KnowledgeUnavailable } from "../knowledge/Knowledge.ts"
+import { Knowledge, KnowledgeUnavailable, makeProfileMemory } from "../knowledge/Knowledge.ts"
 import { Ingest, type Ingested } from "../whatsapp/Ingest.ts"
 import { decodeSigner } from "../whatsapp/Signer.ts"
 import { INTERNAL_RPC_PATH, INTERNAL_SECRET_HEADER } from "../domain/InternalApi.ts"
@@ -117,12 +117,22 @@ export const RemoteHtlAudit = Layer.effect(HtlAudit, Effect.map(InternalClient, 
 
 const unavailable = (e: unknown) => e instanceof KnowledgeUnavailable ? e : new KnowledgeUnavailable({ reason: StoreError.from(e).reason })
 
-export const RemoteKnowledge = Layer.effect(Knowledge, Effect.map(InternalClient, (rpc) =>
-  Knowledge.of({
-    profile: (organizationId, revision) => idempotent(rpc["knowledge.profile"]({ organizationId, revision })).pipe(Effect.mapError(unavailable)),
+export const RemoteKnowledge = Layer.effect(Knowledge, Effect.map(InternalClient, (rpc) => {
+  // a profile asked for at a revision is at least that fresh: the next turn at that revision
+  // takes it from memory, without a call
+  const memory = makeProfileMemory()
+  return Knowledge.of({
+    profile: (organizationId, revision) => {
+      const kept = revision === undefined ? undefined : memory.get(organizationId, revision)
+      return kept !== undefined ? Effect.succeed(kept) : idempotent(rpc["knowledge.profile"]({ organizationId, revision })).pipe(
+        Effect.tap((profile) => Effect.sync(() => memory.keep(organizationId, revision, profile))),
+        Effect.mapError(unavailable)
+      )
+    },
     search: (organizationId, query, limit) =>
       idempotent(rpc["knowledge.search"]({ organizationId, query, limit })).pipe(Effect.mapError(unavailable))
-  })))
+  })
+}))
 
 export const RemoteSender = Layer.effect(OutboundSender, Effect.map(InternalClient, (rpc) =>
   OutboundSender.of({

@@ -90,6 +90,44 @@ const textOf = (p: BusinessProfile) =>
   p.products.reduce((n, x) => n + x.name.length + x.description.length + 50, 0) +
   p.faqs.reduce((n, x) => n + x.question.length + x.answer.length + 20, 0)
 
+/**
+ * The profile last read per organization and the knowledge revision it is good for, so a turn
+ * whose snapshot shows the same revision takes it from memory (and the same object: what is
+ * derived from it is kept per object, src/htl/policy/facts.ts). The least recently used go first
+ * once the profiles kept hold more than REMEMBERED_CHARS characters of text.
+ */
+export const makeProfileMemory = () => {
+  const kept = new Map<OrganizationId, { readonly revision: number; readonly profile: BusinessProfile; readonly chars: number }>()
+  let chars = 0
+  const forget = (organizationId: OrganizationId) => {
+    const entry = kept.get(organizationId)
+    if (entry === undefined) return
+    kept.delete(organizationId)
+    chars -= entry.chars
+  }
+  return {
+    get: (organizationId: OrganizationId, revision: number): BusinessProfile | undefined => {
+      const entry = kept.get(organizationId)
+      if (entry === undefined || entry.revision !== revision) return undefined
+      kept.delete(organizationId) // most recently used last
+      kept.set(organizationId, entry)
+      return entry.profile
+    },
+    /** `profile` is good for `revision` (undefined: for none — an organization that is gone) */
+    keep: (organizationId: OrganizationId, revision: number | undefined, profile: BusinessProfile) => {
+      forget(organizationId)
+      const size = textOf(profile)
+      if (revision === undefined || size > REMEMBERED_CHARS) return
+      kept.set(organizationId, { revision, profile, chars: size })
+      chars += size
+      for (const oldest of kept.keys()) {
+        if (chars <= REMEMBERED_CHARS) break
+        forget(oldest)
+      }
+    }
+  }
+}
+
 const unavailable = (e: { readonly message: string }) => new KnowledgeUnavailable({ reason: e.message.slice(0, 200) })
 
 export const makeSqlKnowledge = Effect.gen(function*() {
@@ -155,35 +193,13 @@ export const makeSqlKnowledge = Effect.gen(function*() {
     return { revision, profile: { ...base, ...rest, languages: [...rest.languages], hasFollowupTemplate: followupTemplateName !== null, ...written } }
   })
 
-  // the profile last read per organization, with the revision it was read at (the revision and the
-  // profile come from one statement, so they agree); the least recently used go first once the
-  // profiles kept hold more than REMEMBERED_CHARS characters of text
-  const remembered = new Map<OrganizationId, { readonly revision: number; readonly profile: BusinessProfile; readonly chars: number }>()
-  let rememberedChars = 0
-  const forget = (organizationId: OrganizationId) => {
-    const kept = remembered.get(organizationId)
-    if (kept === undefined) return
-    remembered.delete(organizationId)
-    rememberedChars -= kept.chars
-  }
+  const memory = makeProfileMemory()
   const profile = Effect.fn("Knowledge.profile")(function*(organizationId: OrganizationId, revision?: number) {
-    const kept = remembered.get(organizationId)
-    if (kept !== undefined && revision !== undefined && kept.revision === revision) {
-      remembered.delete(organizationId) // most recently used last
-      remembered.set(organizationId, kept)
-      return kept.profile
-    }
+    const kept = revision === undefined ? undefined : memory.get(organizationId, revision)
+    if (kept !== undefined) return kept
     const fresh = yield* read(organizationId)
-    forget(organizationId)
-    if (fresh.revision === undefined) return fresh.profile
-    const chars = textOf(fresh.profile)
-    if (chars > REMEMBERED_CHARS) return fresh.profile
-    remembered.set(organizationId, { revision: fresh.revision, profile: fresh.profile, chars })
-    rememberedChars += chars
-    for (const oldest of remembered.keys()) {
-      if (rememberedChars <= REMEMBERED_CHARS) break
-      forget(oldest)
-    }
+    // the revision and the profile come from one statement, so they agree
+    memory.keep(organizationId, fresh.revision, fresh.profile)
     return fresh.profile
   }, Effect.mapError(unavailable))
 

@@ -6,7 +6,7 @@ import { ConversationId, OrganizationId } from "../../src/domain/ids.ts"
 import { HtlAudit } from "../../src/records/HtlAudit.ts"
 import { makeSnapshots } from "../../src/records/snapshot.ts"
 import { Htl } from "../../src/htl/Htl.ts"
-import { defaultProfile, Knowledge } from "../../src/knowledge/Knowledge.ts"
+import { defaultProfile, Knowledge, makeProfileMemory } from "../../src/knowledge/Knowledge.ts"
 import { toTsQuery } from "../../src/knowledge/query.ts"
 import { Llm } from "../../src/llm/Llm.ts"
 import { fakeSettings, startFakeLlm } from "../support/fakeLlm.ts"
@@ -52,6 +52,29 @@ describe("knowledge and audit on Postgres", () => {
     assert.strictEqual(toTsQuery("Premium plan pricing?"), "premium:* | plan:* | pric:*")
     assert.strictEqual(toTsQuery("¿Qué incluye el plan? </lead> & | !"), "incluye:* | plan:* | lead:*")
     assert.isNull(toTsQuery("the & | !"))
+  })
+
+  it("keeps a profile for the revision it is good for, within a bound on the text kept", () => {
+    const memory = makeProfileMemory()
+    const org = (n: number) => OrganizationId.make(`00000000-0000-4000-8000-${String(n).padStart(12, "0")}`)
+    const profile = (n: number, description: string) => ({ ...defaultProfile(org(n)), description })
+    const small = profile(1, "small")
+    memory.keep(org(1), 7, small)
+    assert.strictEqual(memory.get(org(1), 7), small)
+    assert.isUndefined(memory.get(org(1), 8)) // another revision: read again
+    memory.keep(org(1), undefined, small) // good for no revision (the organization is gone): forgotten
+    assert.isUndefined(memory.get(org(1), 7))
+    // more text than the bound: the least recently used go first; one bigger than the bound is not kept
+    const big = (n: number) => profile(n, "x".repeat(1_500_000))
+    memory.keep(org(2), 1, big(2))
+    memory.keep(org(3), 1, big(3))
+    assert.isDefined(memory.get(org(2), 1)) // used: now the most recent
+    memory.keep(org(4), 1, big(4))
+    assert.isUndefined(memory.get(org(3), 1))
+    assert.isDefined(memory.get(org(2), 1))
+    assert.isDefined(memory.get(org(4), 1))
+    memory.keep(org(5), 1, profile(5, "x".repeat(5_000_000)))
+    assert.isUndefined(memory.get(org(5), 1))
   })
 
   it.layer(KnowledgeDb, { timeout: "60 seconds", excludeTestServices: true })((it) => {
