@@ -20,6 +20,7 @@ const RANK = "ARRAY['pending','unknown','sent','failed','delivered','read','play
 export const phoneOf = (waId: string | undefined) => waId !== undefined && /^[1-9][0-9]{6,14}$/.test(waId) ? `+${waId}` : null
 
 const FoundLead = Schema.Array(Schema.Struct({ k: Schema.Int, id: LeadId }))
+const LockedLead = Schema.Array(Schema.Struct({ id: LeadId }))
 const InsertedLead = Schema.Array(Schema.Struct({ id: LeadId, organizationId: Schema.String, waId: Schema.NullOr(Schema.String), userId: Schema.NullOr(Schema.String) }))
 const ConversationRow = Schema.Array(Schema.Struct({ id: ConversationId, leadId: LeadId, channelId: Schema.String }))
 const InsertedMessage = Schema.Array(Schema.Struct({ id: MessageId, wamid: Schema.String }))
@@ -54,8 +55,8 @@ export const makeInboundBatch = Effect.gen(function*() {
           OR (i.phone IS NOT NULL AND l.phone = i.phone AND l.deleted_at IS NULL))
         ORDER BY i.k, (l.wa_id = i.wa_id) DESC NULLS LAST, l.created_at`.pipe(decode(FoundLead))
 
-  /** Every identity's lead: found (identities linked, name kept fresh) or created. */
-  const upsertLeads = Effect.fnUntraced(function*(identities: ReadonlyArray<Identity>) {
+  /** Every identity's lead, found or created; `found`: the ones that existed (their details are refreshed later). */
+  const findOrCreateLeads = Effect.fnUntraced(function*(identities: ReadonlyArray<Identity>) {
     const leadOf = new Map<number, LeadId>()
     for (const f of yield* findLeads(identities)) leadOf.set(f.k, f.id)
     const missing = identities.filter((i) => !leadOf.has(i.k))
@@ -73,23 +74,55 @@ export const makeInboundBatch = Effect.gen(function*() {
       if (still.length > 0) for (const f of yield* findLeads(still)) leadOf.set(f.k, f.id)
     }
     const found = identities.filter((i) => !missing.includes(i))
-    if (found.length > 0) {
-      // leads before conversations, in id order. FOR NO KEY UPDATE, not FOR UPDATE: a message
-      // inserted meanwhile by a turn or another batch checks its lead_id foreign key with a KEY SHARE
-      // lock, which FOR UPDATE would block — while that turn holds the conversation this batch
-      // upserts next: a deadlock, one transaction aborted after deadlock_timeout (1 s), seen as
-      // the ≈ 1.5 s database waits of bench/engine.ts. The update below changes no key column
-      // unless it learns a new wa_id or BSUID (then PostgreSQL takes the stronger lock itself).
-      const updates = [...new Map(found.map((i) => [leadOf.get(i.k), { ...i, id: leadOf.get(i.k) }])).values()]
-        .sort((a, b) => String(a.id).localeCompare(String(b.id)))
-      yield* pg`SELECT id FROM leads WHERE id IN ${pg.in(updates.map((u) => String(u.id)))} ORDER BY id FOR NO KEY UPDATE`
-      yield* pg`UPDATE leads l SET name = coalesce(i.name, l.name), wa_id = coalesce(l.wa_id, i.wa_id),
-          user_id = coalesce(i.user_id, l.user_id), phone = coalesce(l.phone, i.phone),
-          ctwa_clid = coalesce(l.ctwa_clid, i.ctwa), updated_at = now()
-        FROM jsonb_to_recordset(${pg.json(updates)}::jsonb) AS i(id uuid, wa_id text, user_id text, phone text, name text, ctwa text)
-        WHERE l.id = i.id`
+    return { leadOf, found }
+  })
+
+  /**
+   * The found leads whose details the batch changes (a new name, a number or BSUID learned, the
+   * first ad click): locked in id order and updated. A lead whose details stand is not locked at
+   * all — most messages — so a batch holds no lead a turn writes to. FOR NO KEY UPDATE: a message
+   * inserted meanwhile checks its lead_id foreign key with a KEY SHARE lock, which FOR UPDATE would
+   * block (PostgreSQL takes the stronger lock itself when a wa_id or BSUID is learned).
+   */
+  const refreshLeads = Effect.fnUntraced(function*(found: ReadonlyArray<Identity>, leadOf: ReadonlyMap<number, LeadId>) {
+    if (found.length === 0) return
+    const updates = [...new Map(found.map((i) => [leadOf.get(i.k), { ...i, id: leadOf.get(i.k) }])).values()]
+    const changed = yield* pg`SELECT l.id FROM leads l
+        JOIN jsonb_to_recordset(${pg.json(updates)}::jsonb) AS i(id uuid, wa_id text, user_id text, phone text, name text, ctwa text) ON l.id = i.id
+        WHERE (i.name IS NOT NULL AND l.name IS DISTINCT FROM i.name) OR (i.user_id IS NOT NULL AND l.user_id IS DISTINCT FROM i.user_id)
+          OR (l.wa_id IS NULL AND i.wa_id IS NOT NULL) OR (l.phone IS NULL AND i.phone IS NOT NULL)
+          OR (l.ctwa_clid IS NULL AND i.ctwa IS NOT NULL)
+        ORDER BY l.id FOR NO KEY UPDATE OF l`.pipe(decode(LockedLead))
+    if (changed.length === 0) return
+    const ids = new Set<string>(changed.map((c) => c.id))
+    yield* pg`UPDATE leads l SET name = coalesce(i.name, l.name), wa_id = coalesce(l.wa_id, i.wa_id),
+        user_id = coalesce(i.user_id, l.user_id), phone = coalesce(l.phone, i.phone),
+        ctwa_clid = coalesce(l.ctwa_clid, i.ctwa), updated_at = now()
+      FROM jsonb_to_recordset(${pg.json(updates.filter((u) => ids.has(String(u.id))))}::jsonb)
+        AS i(id uuid, wa_id text, user_id text, phone text, name text, ctwa text)
+      WHERE l.id = i.id`
+  })
+
+  /** Each (lead, channel)'s conversation, created when missing. Nothing is locked: see storeMessages. */
+  const conversationsFor = Effect.fnUntraced(function*(pairs: ReadonlyArray<{ readonly org: string; readonly lead_id: LeadId; readonly channel_id: string }>) {
+    const find = (of: typeof pairs) =>
+      pg`SELECT c.id, c.lead_id, c.channel_id FROM conversations c
+          JOIN jsonb_to_recordset(${pg.json(of)}::jsonb) AS i(org uuid, lead_id uuid, channel_id uuid)
+            ON c.lead_id = i.lead_id AND c.channel_id = i.channel_id`.pipe(decode(ConversationRow))
+    const key = (c: { readonly leadId: string; readonly channelId: string }) => `${c.leadId} ${c.channelId}`
+    const conversationOf = new Map((yield* find(pairs)).map((c) => [key(c), c.id]))
+    const missing = pairs.filter((p) => !conversationOf.has(`${p.lead_id} ${p.channel_id}`))
+    if (missing.length > 0) {
+      const created = yield* pg`INSERT INTO conversations (organization_id, lead_id, channel_id)
+          SELECT org, lead_id, channel_id FROM jsonb_to_recordset(${pg.json(missing)}::jsonb) AS i(org uuid, lead_id uuid, channel_id uuid)
+          ORDER BY lead_id
+          ON CONFLICT (lead_id, channel_id) DO NOTHING RETURNING id, lead_id, channel_id`.pipe(decode(ConversationRow))
+      for (const c of created) conversationOf.set(key(c), c.id)
+      // created by a concurrent batch meanwhile (its insert committed while this one waited): found now
+      const still = missing.filter((p) => !conversationOf.has(`${p.lead_id} ${p.channel_id}`))
+      if (still.length > 0) for (const c of yield* find(still)) conversationOf.set(key(c), c.id)
     }
-    return leadOf
+    return conversationOf
   })
 
   /**
@@ -119,18 +152,14 @@ export const makeInboundBatch = Effect.gen(function*() {
         seen.ctwa = seen.ctwa ?? input.lead.ctwaClid ?? null
       }
     }
-    const leadOf = yield* upsertLeads([...identities.values()])
+    const { leadOf, found } = yield* findOrCreateLeads([...identities.values()])
     const leadFor = (input: InboundMessageInput) => leadOf.get(identities.get(identityKey(input))?.k ?? -1)
 
     const pairs = [...new Map(inputs.flatMap((input) => {
       const leadId = leadFor(input)
       return leadId === undefined ? [] : [[`${leadId} ${input.channelId}`, { org: input.organizationId, lead_id: leadId, channel_id: input.channelId }] as const]
     })).values()].sort((a, b) => a.lead_id.localeCompare(b.lead_id))
-    const conversations = yield* pg`INSERT INTO conversations (organization_id, lead_id, channel_id)
-        SELECT org, lead_id, channel_id FROM jsonb_to_recordset(${pg.json(pairs)}::jsonb) AS i(org uuid, lead_id uuid, channel_id uuid)
-        ORDER BY lead_id
-        ON CONFLICT (lead_id, channel_id) DO UPDATE SET updated_at = now() RETURNING id, lead_id, channel_id`.pipe(decode(ConversationRow))
-    const conversationOf = new Map(conversations.map((c) => [`${c.leadId} ${c.channelId}`, c.id]))
+    const conversationOf = yield* conversationsFor(pairs)
 
     const rows = inputs.flatMap((input, ord) => {
       const leadId = leadFor(input)
@@ -156,7 +185,7 @@ export const makeInboundBatch = Effect.gen(function*() {
           now() + make_interval(secs => ord / 1000000.0)
         FROM jsonb_to_recordset(${pg.json(rows)}::jsonb) AS i(ord int, org uuid, conversation_id uuid, lead_id uuid, type text,
           content text, payload jsonb, wamid text, reply_to text, ts timestamptz, is_turn boolean)
-        ORDER BY ord
+        ORDER BY wamid
         ON CONFLICT (wamid) DO NOTHING RETURNING id, wamid`.pipe(decode(InsertedMessage))
     const idOf = new Map(inserted.map((m) => [m.wamid, m.id]))
     // a wamid twice in the batch is stored once: the first one is the new message
@@ -168,7 +197,14 @@ export const makeInboundBatch = Effect.gen(function*() {
       return true
     })
 
+    // the rows a turn writes to are locked last, for as short as can be: the leads whose details
+    // change, then the conversations (in id order), then their follow-ups and leases. A turn's
+    // outbound commit (under its conversation's lock) that comes before sees none of these
+    // messages, and they become visible only after it committed: the reply was sent first.
+    yield* refreshLeads(found, leadOf)
     if (fresh.length > 0) {
+      yield* pg`SELECT id FROM conversations WHERE id IN ${pg.in([...new Set(fresh.map((r) => r.conversation_id))].sort())}
+        ORDER BY id FOR NO KEY UPDATE`
       yield* pg`UPDATE conversations c SET
           last_message = CASE WHEN c.last_message_at IS NULL OR c.last_message_at <= n.ts THEN n.content ELSE c.last_message END,
           last_message_at = GREATEST(c.last_message_at, n.ts),
