@@ -31,15 +31,12 @@ import { mkdtemp, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Exit, Redacted, Scope } from "effect"
-import { SqlClient } from "effect/sql"
-import { pgClientLayer } from "../src/db/Database.ts"
-import { ensureDefaultOrganization } from "../src/whatsapp/QuickSetup.ts"
 import { fakeGraph } from "../test/support/fakeGraph.ts"
 import { startFakeLlm } from "../test/support/fakeLlm.ts"
-import { goodDefaults, products } from "../test/support/htlFixtures.ts"
+import { goodDefaults } from "../test/support/htlFixtures.ts"
 import { freePort, productionStart, startService } from "../test/support/processes.ts"
 import { change, entry, envelope, signed, text } from "../test/support/webhooks.ts"
-import { benchDatabase, writeResult } from "./support.ts"
+import { benchDatabase, seedBenchBusiness, writeResult } from "./support.ts"
 
 const smoke = process.argv.includes("--smoke")
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--")).map(Number)
@@ -94,15 +91,7 @@ try {
   const llm = await Effect.runPromise(startFakeLlm(goodDefaults).pipe(Scope.provide(scope)))
   const graph = await Effect.runPromise(fakeGraph.pipe(Scope.provide(scope)))
   for (const step of ["analyze", "decide", "generate", "summarize"]) llm.latency[step] = LLM_LATENCY_MS
-  // the business's products (the knowledge lookup and the price guardrail read them)
-  await Effect.runPromise(Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    const org = yield* ensureDefaultOrganization()
-    for (const p of products) {
-      yield* sql`INSERT INTO business_products (organization_id, name, description, price, currency)
-        VALUES (${org}, ${p.name}, ${p.description}, ${p.price}, ${p.currency})`
-    }
-  }).pipe(Effect.provide(pgClientLayer(dbUrl))))
+  await Effect.runPromise(seedBenchBusiness(dbUrl))
 
   /** Replies (text messages) the fake Graph API received; its request log is emptied as it is read. */
   let replies = 0

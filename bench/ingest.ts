@@ -5,28 +5,33 @@
  *       consumers and the engine on), on its own database.
  * Rounds alternate (a) and (b) so both see the same machine load. While (b) is loaded, the
  * inbox is sampled: deliveries stored per second by the consumers, and the backlog; after the
- * load, how long the backlog takes to drain. Every ack must be in the inbox. Prints the figures
+ * load, how long the backlog takes to drain. Every ack must be in the inbox. The CPU each side
+ * used (/proc: the service, PostgreSQL's processes, this process — load generator and fakes) gives
+ * the cost of one delivery, from its request until its consumer is done, and with the machine's
+ * cores the most it could take at that cost. Prints the figures
  * and writes bench/results/ingest.json (ingest-smoke.json with --smoke). Only 127.0.0.1.
  *   node bench/ingest.ts [seconds per round = 10] [rounds = 3] [connections = 50]
  *   node bench/ingest.ts --smoke        (seconds: CI runs it so the bench keeps working)
- * BENCH_CPU_PROF=dir writes the service's CPU profile there; BENCH_DEBUG=1 prints the database's
- * sessions each second of load and the service's output; BENCH_LOG_LEVEL sets the service's.
+ * BENCH_CPU_PROF=dir writes the service's CPU profile there (BENCH_SOURCES=1: the service runs from its
+ * sources, so a profile names src/ files); BENCH_DEBUG=1 prints the database's
+ * sessions each second of load and the service's output; BENCH_OUT=file writes the service's
+ * output there; BENCH_LOG_LEVEL sets the service's log level.
  */
 import { spawn } from "node:child_process"
 import { once } from "node:events"
-import { mkdtemp, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { availableParallelism, tmpdir } from "node:os"
 import { join } from "node:path"
 import autocannon from "autocannon"
-import { Effect, Exit, Redacted, Scope } from "effect"
+import { Effect, Exit, ManagedRuntime, Redacted, Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import { pgClientLayer } from "../src/db/Database.ts"
 import { fakeGraph } from "../test/support/fakeGraph.ts"
 import { startFakeLlm } from "../test/support/fakeLlm.ts"
 import { goodDefaults } from "../test/support/htlFixtures.ts"
 import { startService } from "../test/support/processes.ts"
-import { change, entry, envelope, signed, text, wamid } from "../test/support/webhooks.ts"
-import { benchDatabase, writeResult } from "./support.ts"
+import { change, entry, envelope, signature, signed, text, wamid } from "../test/support/webhooks.ts"
+import { benchDatabase, cpuMsBetween, cpuSnapshot, seedBenchBusiness, writeResult } from "./support.ts"
 
 const smoke = process.argv.includes("--smoke")
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--")).map(Number)
@@ -36,22 +41,37 @@ const connections = smoke ? 4 : args[2] ?? 50
 const SECRET = "bench-secret"
 const PNID = "109000000000001"
 
-// distinct signed deliveries of 1–2 KB (a few messages each, non-ASCII included), from 97 leads;
-// a wamid is never sent twice (redeliveries are a different path)
+// signed deliveries of 1–2 KB (a few messages each, non-ASCII included), from 97 leads asking about
+// the business's products (seeded below): the engine answers them, so their conversations stay the bot's
 let sequence = 0
 const delivery = () => {
   const i = sequence++
   const from = `1555${String(1_000_000 + (i % 97)).padStart(7, "0")}`
-  const words = "Olá! Tem o modelo azul no tamanho 42? Preço com entrega / envio para Lisboa, por favor. "
+  const words = "Hi 🙏 how much is the Premium plan for our café team of four — does it include the WhatsApp inbox? "
   const messages = Array.from({ length: 2 + (i % 3) }, (_, k) => text(from, words.repeat(2 + ((i + k) % 4)), { id: wamid(`b${i}.${k}`) }))
-  const { body, signature } = signed(SECRET, envelope(entry("waba", change({ phoneNumberId: PNID, contacts: [{ waId: from, name: `Lead ${i % 97}` }], messages }))))
-  return { body: Buffer.from(body), signature }
+  const { body } = signed(SECRET, envelope(entry("waba", change({ phoneNumberId: PNID, contacts: [{ waId: from, name: `Lead ${i % 97}` }], messages }))))
+  const json = new TextDecoder().decode(body)
+  return { json, body: Buffer.from(body), signature: signature(SECRET, body) }
 }
 const pool = Array.from({ length: smoke ? 50 : 20_000 }, delivery)
-let next = 0
+/**
+ * The n-th request's delivery. The service sees every wamid once: past the pool's end its
+ * deliveries come again with new wamids (re-signed), so every delivery stores new messages and
+ * starts turns (a redelivery is a cheaper path). The bare server only checks the HMAC: it
+ * cycles the pool as it is, so its load generator does no extra work.
+ */
+const nth = (n: number, fresh: boolean) => {
+  const d = pool[n % pool.length]
+  if (d === undefined) throw new Error("the pool is empty")
+  const lap = Math.floor(n / pool.length)
+  if (!fresh || lap === 0) return d
+  const body = Buffer.from(d.json.replaceAll("\"id\":\"wamid.", `"id":"wamid.l${lap}.`))
+  return { json: d.json, body, signature: signature(SECRET, body) }
+}
+const sent = { raw: 0, service: 0 }
 
 const QUANTILES = ["p50", "p90", "p99", "p99_9"] as const
-const load = async (url: string) => {
+const load = async (url: string, to: keyof typeof sent) => {
   const result = await autocannon({
     url,
     connections,
@@ -59,8 +79,8 @@ const load = async (url: string) => {
     method: "POST",
     requests: [{
       setupRequest: (req) => {
-        const d = pool[next++ % pool.length] ?? pool[0]
-        return { ...req, body: d?.body, headers: { "content-type": "application/json", "x-hub-signature-256": d?.signature ?? "" } }
+        const d = nth(sent[to]++, to === "service")
+        return { ...req, body: d.body, headers: { "content-type": "application/json", "x-hub-signature-256": d.signature } }
       }
     }]
   })
@@ -91,18 +111,36 @@ try {
   // the engine answers every burst: an instant fake LLM and a fake Graph API (127.0.0.1, this process)
   const llm = await Effect.runPromise(startFakeLlm(goodDefaults).pipe(Scope.provide(scope)))
   const graph = await Effect.runPromise(fakeGraph.pipe(Scope.provide(scope)))
-  const inbox = Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql<{ done: number; pending: number }>`SELECT count(*) FILTER (WHERE status = 'done')::int AS done,
-      count(*) FILTER (WHERE status = 'pending')::int AS pending FROM webhook_inbox`).pipe(
-    Effect.map((rows) => rows[0] ?? { done: 0, pending: 0 }),
-    Effect.provide(pgClientLayer(dbUrl))
-  )
-  const sampleInbox = () => Effect.runPromise(inbox)
-  const activity = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  await Effect.runPromise(seedBenchBusiness(dbUrl))
+  // the bench's own connection; a sample is cheap (the pending rows' partial index, the newest id):
+  // counting the whole inbox ten times a second would be a load of its own on PostgreSQL
+  const db = ManagedRuntime.make(pgClientLayer(dbUrl))
+  const sampleInbox = () =>
+    db.runPromise(Effect.flatMap(SqlClient.SqlClient, (sql) =>
+      sql<{ received: number; pending: number }>`SELECT (SELECT coalesce(max(id), 0) FROM webhook_inbox)::int AS received,
+        (SELECT count(*) FROM webhook_inbox WHERE status = 'pending')::int AS pending`).pipe(
+      Effect.map((rows) => ({ done: (rows[0]?.received ?? 0) - (rows[0]?.pending ?? 0), pending: rows[0]?.pending ?? 0 }))
+    ))
+  /** Every delivery in the inbox, whatever its state (the acks' check). */
+  const countInbox = () =>
+    db.runPromise(Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ n: number }>`SELECT count(*)::int AS n FROM webhook_inbox`).pipe(
+      Effect.map((rows) => rows[0]?.n ?? 0)
+    ))
+  // the engine's turns so far (their Analyze calls); the fakes' request logs are emptied as read
+  let turns = 0
+  const turnsSoFar = () => {
+    turns += llm.stepRequests("analyze").length
+    llm.requests.splice(0)
+    graph.requests.splice(0)
+    return turns
+  }
+  const ownCpuMs = () => {
+    const used = process.cpuUsage()
+    return (used.user + used.system) / 1000
+  }
+  const activity = () => db.runPromise(Effect.flatMap(SqlClient.SqlClient, (sql) =>
     sql`SELECT state, wait_event_type, wait_event, left(query, 60) AS query, count(*)::int AS n FROM pg_stat_activity
-      WHERE datname = current_database() AND pid <> pg_backend_pid() GROUP BY 1, 2, 3, 4 ORDER BY n DESC LIMIT 8`).pipe(
-    Effect.provide(pgClientLayer(dbUrl))
-  )
+      WHERE datname = current_database() AND pid <> pg_backend_pid() GROUP BY 1, 2, 3, 4 ORDER BY n DESC LIMIT 8`))
 
   const service = await startService({
     DATABASE_URL: Redacted.value(dbUrl),
@@ -115,13 +153,16 @@ try {
     WHATSAPP_API_BASE_URL: graph.url,
     LLM_API_KEY: "sk-fake",
     LLM_BASE_URL: llm.url,
+    // the leads write without pause: a turn at least every 3 s each (≈ 30 turns/s), during the load
+    DEBOUNCE_QUIET: "1 s",
+    DEBOUNCE_MAX_WAIT: "3 s",
     ...(process.env.BENCH_CPU_PROF === undefined ? {} : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` })
-  }, [], { production: true })
+  }, [], { production: process.env.BENCH_SOURCES === undefined })
   await service.waitHealthy(60_000)
   const url = `http://127.0.0.1:${service.port}/webhooks/whatsapp`
 
-  await load(rawUrl) // warm-up, both
-  await load(url)
+  await load(rawUrl, "raw") // warm-up, both
+  await load(url, "service")
   const drain = async (limitMs: number) => {
     const started = Date.now()
     const at = await sampleInbox()
@@ -133,23 +174,55 @@ try {
     return { ms: Date.now() - started, items: now.done - at.done, left: now.pending }
   }
   await drain(120_000)
+  /** Until the turns the load started are over (no new one for 2 s): the next round starts on a quiet machine. */
+  const settle = async () => {
+    let seen = turnsSoFar()
+    let still = Date.now()
+    while (Date.now() - still < 2_000) {
+      await new Promise((r) => setTimeout(r, 250))
+      const now = turnsSoFar()
+      if (now !== seen) [seen, still] = [now, Date.now()]
+    }
+  }
+  await settle()
 
   const base: Array<Run> = []
   const ours: Array<Run> = []
   const consumed: Array<{ perSec: number; backlogAfter: number; drainMs: number; drainPerSec: number }> = []
-  const before = await sampleInbox()
+  // CPU µs per request (baseline) and per delivery (ours, until its consumer is done)
+  const cpu: Array<{ rawServer: number; rawLoad: number; service: number; postgres: number; load: number; turns: number }> = []
+  const servicePid = service.child.pid ?? -1
+  const rawPid = raw.pid ?? -1
+  const before = await countInbox()
   for (let round = 0; round < rounds; round++) {
-    base.push(await load(rawUrl))
+    const rawBefore = { server: cpuSnapshot((pid) => pid === rawPid), load: ownCpuMs() }
+    const baseRun = await load(rawUrl, "raw")
+    base.push(baseRun)
+    const rawServerMs = cpuMsBetween(rawBefore.server, cpuSnapshot((pid) => pid === rawPid))
+    const rawLoadMs = ownCpuMs() - rawBefore.load
     const start = await sampleInbox()
+    const oursBefore = { turns: turnsSoFar(), service: cpuSnapshot((pid) => pid === servicePid), postgres: cpuSnapshot((_, comm) => comm === "postgres"), load: ownCpuMs() }
     const t0 = Date.now()
     const waits = process.env.BENCH_DEBUG === undefined ? undefined : setInterval(() => {
-      void Effect.runPromise(activity).then((rows) => console.log(JSON.stringify(rows)))
+      void activity().then((rows) => console.log(JSON.stringify(rows)))
     }, 1000)
-    ours.push(await load(url))
+    ours.push(await load(url, "service"))
     clearInterval(waits)
     const end = await sampleInbox()
     const loadMs = Date.now() - t0
     const drained = await drain(120_000)
+    await settle()
+    const processed = end.done - start.done + drained.items
+    const perDelivery = (ms: number) => Math.round((ms * 1000) / Math.max(processed, 1))
+    const perRequest = (ms: number) => Math.round((ms * 1000) / Math.max(baseRun.ok, 1))
+    cpu.push({
+      rawServer: perRequest(rawServerMs),
+      rawLoad: perRequest(rawLoadMs),
+      service: perDelivery(cpuMsBetween(oursBefore.service, cpuSnapshot((pid) => pid === servicePid))),
+      postgres: perDelivery(cpuMsBetween(oursBefore.postgres, cpuSnapshot((_, comm) => comm === "postgres"))),
+      load: perDelivery(ownCpuMs() - oursBefore.load),
+      turns: turnsSoFar() - oursBefore.turns
+    })
     consumed.push({
       perSec: Math.round(((end.done - start.done) * 1000) / loadMs),
       backlogAfter: end.pending,
@@ -157,13 +230,24 @@ try {
       drainPerSec: drained.ms === 0 ? 0 : Math.round((drained.items * 1000) / drained.ms)
     })
   }
-  const after = await sampleInbox()
+  const after = await countInbox()
+  await db.dispose()
   await service.stop("SIGTERM")
   if (process.env.BENCH_DEBUG !== undefined) console.log(service.output().slice(-5000))
+  if (process.env.BENCH_OUT !== undefined) await writeFile(process.env.BENCH_OUT, service.output())
 
   const b = summarize(base)
   const o = summarize(ours)
-  const stored = after.done + after.pending - before.done - before.pending
+  const stored = after - before
+  const cores = availableParallelism()
+  const cpuUs = {
+    baseline: { server: median(cpu.map((c) => c.rawServer)), load: median(cpu.map((c) => c.rawLoad)) },
+    service: median(cpu.map((c) => c.service)),
+    postgres: median(cpu.map((c) => c.postgres)),
+    load: median(cpu.map((c) => c.load)),
+    rounds: cpu
+  }
+  const perDeliveryUs = cpuUs.service + cpuUs.postgres + cpuUs.load
   const result = {
     smoke,
     connections,
@@ -179,6 +263,13 @@ try {
       drainPerSec: median(consumed.map((c) => c.drainPerSec)),
       rounds: consumed
     },
+    cpu: {
+      ...cpuUs,
+      cores,
+      // every core busy at this cost per delivery (intake, consumer, turns, PostgreSQL, the load)
+      ceilingPerSec: perDeliveryUs === 0 ? 0 : Math.round((cores * 1e6) / perDeliveryUs),
+      neededForTargetPerSec: Math.round(0.4 * b.reqPerSec)
+    },
     targets: { ratio: 0.4, p99Ms: 50, consumerPerSec: 2000 },
     node: process.version
   }
@@ -187,6 +278,9 @@ try {
   console.log(row("(b) POST /webhooks/whatsapp", o))
   console.log(`    ratio ${result.ratio} (target ≥ 0.4); p99 ${o.latencyMs.p99} ms (target < 50); acked ${o.ok}, in inbox ${stored} (every ack stored: ${result.service.everyAckStored}); non-2xx ${o.non2xx}, errors ${o.errors}`)
   console.log(`inbox consumers: ${result.consumer.storedPerSecWhileLoaded} deliveries/s processed while loaded (target ≥ 2000), backlog after a round ${result.consumer.backlogAfterRound}, drained at ${result.consumer.drainPerSec}/s`)
+  console.log(`CPU per delivery, request to consumer done: service ${cpuUs.service} µs, PostgreSQL ${cpuUs.postgres} µs, load and fakes ${cpuUs.load} µs; the bare server ${cpuUs.baseline.server} µs a request, its load ${cpuUs.baseline.load} µs`)
+  console.log(`    the engine's turns meanwhile: ${cpu.map((c) => c.turns).join(", ")} (a round and its drain)`)
+  console.log(`    at that cost ${cores} cores take at most ${result.cpu.ceilingPerSec} deliveries/s; 0.4× the baseline is ${result.cpu.neededForTargetPerSec}/s`)
   await Effect.runPromise(writeResult(smoke ? "ingest-smoke" : "ingest", result))
   if (!result.service.everyAckStored || o.non2xx > 0) process.exitCode = 1
 } finally {

@@ -1,4 +1,4 @@
-/** bench/ingest.ts keeps running: its smoke mode, as a real child process, exits 0 and writes its JSON. */
+/** bench/ingest.ts keeps running: its smoke mode, as a real child process, exits 0 and writes its JSON (and measures what it says). */
 import { execFile } from "node:child_process"
 import { readFile } from "node:fs/promises"
 import { promisify } from "node:util"
@@ -17,5 +17,8 @@ describe("benchmarks (smoke)", () => {
     assert.isTrue(result.service.everyAckStored)
     for (const q of ["p50", "p90", "p99", "p99_9"]) assert.isNumber(result.service.latencyMs[q])
     assert.isNumber(result.consumer.storedPerSecWhileLoaded)
+    // what a delivery costs, each side (/proc), and the engine answered the round's leads
+    for (const side of ["service", "postgres", "load"]) assert.isAbove(result.cpu[side], 0, side)
+    assert.isAbove(result.cpu.rounds[0].turns, 0)
   }, 300_000)
 })
