@@ -179,13 +179,15 @@ export const makeInboundBatch = Effect.gen(function*() {
         is_turn: input.isTurn
       }]
     })
+    // inserted in wamid order, the same in every batch: two batches with the same redelivered
+    // wamids never wait on each other in a circle (the first of a wamid twice in a batch is the one kept)
     const inserted = yield* pg`INSERT INTO messages (organization_id, conversation_id, lead_id, message_from, type, content,
           payload, wamid, reply_to_wamid, status, wa_timestamp, created_at)
         SELECT org, conversation_id, lead_id, 'LEAD', type, content, payload, wamid, reply_to, 'received', ts,
           now() + make_interval(secs => ord / 1000000.0)
         FROM jsonb_to_recordset(${pg.json(rows)}::jsonb) AS i(ord int, org uuid, conversation_id uuid, lead_id uuid, type text,
           content text, payload jsonb, wamid text, reply_to text, ts timestamptz, is_turn boolean)
-        ORDER BY wamid
+        ORDER BY wamid, ord
         ON CONFLICT (wamid) DO NOTHING RETURNING id, wamid`.pipe(decode(InsertedMessage))
     const idOf = new Map(inserted.map((m) => [m.wamid, m.id]))
     // a wamid twice in the batch is stored once: the first one is the new message
