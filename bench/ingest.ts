@@ -193,15 +193,20 @@ try {
   const cpu: Array<{ rawServer: number; rawLoad: number; service: number; postgres: number; load: number; turns: number }> = []
   const servicePid = service.child.pid ?? -1
   const rawPid = raw.pid ?? -1
+  const cpuOf = {
+    service: () => cpuSnapshot((pid) => pid === servicePid),
+    rawServer: () => cpuSnapshot((pid) => pid === rawPid),
+    postgres: () => cpuSnapshot((_, comm) => comm === "postgres")
+  }
   const before = await countInbox()
   for (let round = 0; round < rounds; round++) {
-    const rawBefore = { server: cpuSnapshot((pid) => pid === rawPid), load: ownCpuMs() }
+    const rawBefore = { server: cpuOf.rawServer(), load: ownCpuMs() }
     const baseRun = await load(rawUrl, "raw")
     base.push(baseRun)
-    const rawServerMs = cpuMsBetween(rawBefore.server, cpuSnapshot((pid) => pid === rawPid))
+    const rawServerMs = cpuMsBetween(rawBefore.server, cpuOf.rawServer())
     const rawLoadMs = ownCpuMs() - rawBefore.load
     const start = await sampleInbox()
-    const oursBefore = { turns: turnsSoFar(), service: cpuSnapshot((pid) => pid === servicePid), postgres: cpuSnapshot((_, comm) => comm === "postgres"), load: ownCpuMs() }
+    const oursBefore = { turns: turnsSoFar(), service: cpuOf.service(), postgres: cpuOf.postgres(), load: ownCpuMs() }
     const t0 = Date.now()
     const waits = process.env.BENCH_DEBUG === undefined ? undefined : setInterval(() => {
       void activity().then((rows) => console.log(JSON.stringify(rows)))
@@ -218,8 +223,8 @@ try {
     cpu.push({
       rawServer: perRequest(rawServerMs),
       rawLoad: perRequest(rawLoadMs),
-      service: perDelivery(cpuMsBetween(oursBefore.service, cpuSnapshot((pid) => pid === servicePid))),
-      postgres: perDelivery(cpuMsBetween(oursBefore.postgres, cpuSnapshot((_, comm) => comm === "postgres"))),
+      service: perDelivery(cpuMsBetween(oursBefore.service, cpuOf.service())),
+      postgres: perDelivery(cpuMsBetween(oursBefore.postgres, cpuOf.postgres())),
       load: perDelivery(ownCpuMs() - oursBefore.load),
       turns: turnsSoFar() - oursBefore.turns
     })
