@@ -201,8 +201,12 @@ describe("handoffs", () => {
         yield* handedOff("15550000131")
         llm.respond("decide", () => ({ kind: "json", body: decision() }))
         yield* poll(Effect.sync(() => received.length), (n) => n >= 1)
-        // the first attempt failed (500): the row waits for its retry; made due, the dispatcher's sweep sends it
-        const [row] = yield* sql<{ attempts: number; status: string; lastStatus: number }>`SELECT attempts, status, last_status FROM webhook_deliveries WHERE event = 'conversation.handoff'`
+        // the first attempt failed (500): the row waits for its retry (recorded just after the answer
+        // arrives, so waited for); made due, the dispatcher's sweep sends it
+        const [row] = yield* poll(
+          sql<{ attempts: number; status: string; lastStatus: number }>`SELECT attempts, status, last_status FROM webhook_deliveries WHERE event = 'conversation.handoff'`,
+          ([r]) => (r?.attempts ?? 0) > 0
+        )
         assert.deepStrictEqual(row, { attempts: 1, status: "pending", lastStatus: 500 })
         yield* sql`UPDATE webhook_deliveries SET next_attempt_at = now() WHERE status = 'pending'`
         yield* poll(Effect.sync(() => received.length), (n) => n >= 2)
