@@ -1,8 +1,9 @@
 /**
  * One conversation's actor loop: collects a burst of lead messages until `quiet` passes without
  * a new one (capped by `maxWait` from the first), then runs one turn. While a turn runs the
- * actor keeps reading its mailbox: new lead messages start the next burst (the running turn's
- * draft is dropped by its own pre-send check), a takeover interrupts the turn. With nothing
+ * actor keeps reading its mailbox: new lead messages start the next burst and are passed to the
+ * running turn, which gives up before its reply if one is newer than what it read (else its
+ * pre-send check drops the draft), a takeover interrupts the turn. With nothing
  * pending (no burst, turn, follow-up, retry or lease) and an empty mailbox, the loop ends: the
  * registry keeps the conversation as an idle actor until `idleTtl` passes (passivation), and the
  * next mail starts a new loop.
@@ -14,7 +15,7 @@
  */
 import { Cause, Clock, Duration, Effect, Fiber, Option, Queue, Schedule, type Tracer } from "effect"
 import type { Leases } from "../records/leases.ts"
-import type { ConversationKey } from "../domain/ids.ts"
+import type { ConversationKey, MessageId } from "../domain/ids.ts"
 import type { Mail, TurnHandlers } from "./mailbox.ts"
 
 export interface ActorTiming {
@@ -51,6 +52,8 @@ export const runActor = <R>(options: {
     /** the spans that stored the open burst's messages (its turn links to them) */
     let origins: Array<Tracer.AnySpan> = []
     let running: Option.Option<Fiber.Fiber<void>> = Option.none()
+    /** the running burst turn's ear: each lead message heard meanwhile (null: one arrived elsewhere) */
+    let overheard: Option.Option<Queue.Queue<MessageId | null>> = Option.none()
     const followUps: Array<FollowUpDue> = []
     /** a person wrote: the summary is brought up to date when nothing else runs (several messages, one summary) */
     let humanWrote = false
@@ -120,7 +123,8 @@ export const runActor = <R>(options: {
 
     const start = (job: Job) =>
       Effect.gen(function*() {
-        const work = job._tag === "Burst" ? handlers.burst(key, job.origins)
+        const ear = yield* Queue.unbounded<MessageId | null>()
+        const work = job._tag === "Burst" ? handlers.burst(key, job.origins, Queue.take(ear))
           : job._tag === "FollowUp" ? handlers.followUp(key, job.due.scheduledActionId)
           : handlers.humanWrote(key)
         const fiber = yield* options.limit(work).pipe(
@@ -131,6 +135,7 @@ export const runActor = <R>(options: {
           Effect.forkChild
         )
         running = Option.some(fiber)
+        overheard = job._tag === "Burst" ? Option.some(ear) : Option.none() // only a lead turn listens
       })
 
     /** When the next burst closes, if one is open. */
@@ -169,6 +174,7 @@ export const runActor = <R>(options: {
           case "Resume":
             if (yield* own(mail.value)) {
               yield* openBurst(mail.value._tag === "LeadMessage" ? mail.value.origin : undefined, mail.value._tag === "LeadMessage" && mail.value.urgent === true)
+              if (Option.isSome(overheard)) yield* Queue.offer(overheard.value, mail.value._tag === "LeadMessage" ? mail.value.messageId : null)
             }
             break
           case "FollowUpDue":
@@ -177,6 +183,7 @@ export const runActor = <R>(options: {
             break
           case "TurnDone":
             running = Option.none()
+            overheard = Option.none()
             break
           case "LeaseLost":
             // whoever took the lease over resumes the conversation; a running turn's send is fenced

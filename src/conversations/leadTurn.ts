@@ -13,9 +13,9 @@ import { isOptOut } from "../followups/optOut.ts"
 import { asksForHuman } from "../htl/policy/asksForHuman.ts"
 import { Htl } from "../htl/Htl.ts"
 import { HtlAudit } from "../records/HtlAudit.ts"
-import type { TurnContext, TurnResult } from "../htl/types.ts"
+import type { StepRecord, TurnContext, TurnResult } from "../htl/types.ts"
 import { Knowledge } from "../knowledge/Knowledge.ts"
-import { engineOverheadMs, record, turnLatencyMs } from "../observability/metrics.ts"
+import { count, engineOverheadMs, overtakenTurns, record, turnLatencyMs } from "../observability/metrics.ts"
 import { CurrentWaitClock, makeWaitClock, type WaitClock } from "../observability/remoteWaits.ts"
 import { buildTurnContext } from "./context.ts"
 import { type OutboundOutcome, makeDeliver, recipientOf, sendTargetOf } from "./outbound.ts"
@@ -132,6 +132,7 @@ export const makeLeadTurn = Effect.gen(function*() {
             })
           })
           if (delivery._tag === "Stale") {
+            if (delivery.reason === "newer_lead_message") yield* count(overtakenTurns, { at: "send" })
             return yield* Effect.logInfo("draft dropped").pipe(Effect.annotateLogs({ reason: delivery.reason }))
           }
           if (delivery._tag === "Failed") {
@@ -153,7 +154,25 @@ export const makeLeadTurn = Effect.gen(function*() {
     const markRead = (key: ConversationKey, conversation: Snapshot["conversation"], wamid: string) =>
       sender.markRead(sendTargetOf(key, conversation), wamid)
 
-    const leadTurn = Effect.fnUntraced(function*(key: ConversationKey, timer: TurnTimer) {
+    /**
+     * Completes once the lead has written after the burst this turn read: its draft would be
+     * dropped by the pre-send check, so the model need not be asked further. A message the
+     * snapshot holds is not newer; any other is checked against the store (the same test as the
+     * pre-send check), which also answers for a message heard of without its id.
+     */
+    const overtaken = (key: ConversationKey, snapshot: Snapshot, overheard: Effect.Effect<MessageId | null>) => {
+      const read = new Set(snapshot.burst.map((m) => m.id))
+      const answers = snapshot.burst.at(-1)?.id ?? null
+      const newer = (id: MessageId | null): Effect.Effect<boolean> =>
+        id !== null && read.has(id) ? Effect.succeed(false) : store.newestLeadMessage(key).pipe(
+          Effect.map((newest) => newest !== null && newest !== answers),
+          Effect.catch(() => Effect.succeed(false)) // the pre-send check still stands
+        )
+      const listen: Effect.Effect<void> = Effect.flatMap(overheard, (id) => Effect.flatMap(newer(id), (yes) => (yes ? Effect.void : listen)))
+      return listen
+    }
+
+    const leadTurn = Effect.fnUntraced(function*(key: ConversationKey, timer: TurnTimer, overheard: Effect.Effect<MessageId | null>) {
       const startedAt = yield* Clock.currentTimeMillis
       const loaded = yield* store.snapshot(key)
       if (Option.isNone(loaded)) return
@@ -179,7 +198,19 @@ export const makeLeadTurn = Effect.gen(function*() {
         yield* bus.publish(new TurnDecided({ ...key, at: yield* DateTime.now, action: "HANDOFF_HUMAN", why: reason }))
         return yield* handoff(key, reason)
       }
-      const result = yield* htl.runTurn(context)
+      const steps: Array<StepRecord> = []
+      const thought = yield* htl.runTurn(context, steps).pipe(
+        Effect.map(Option.some),
+        Effect.raceFirst(Effect.as(overtaken(key, snapshot, overheard), Option.none<TurnResult>()))
+      )
+      if (Option.isNone(thought)) {
+        // the lead added to the burst: the next turn, already waiting, answers it all
+        timer.action = "overtaken"
+        yield* count(overtakenTurns, { at: "thinking" })
+        yield* Effect.logInfo("turn given up: the lead wrote again before the reply")
+        return yield* audit.record(key, steps).pipe(Effect.catchCause((cause) => Effect.logWarning("audit not written", cause)))
+      }
+      const result = thought.value
       timer.action = result.action
       yield* bus.publish(new TurnDecided({ ...key, at: yield* DateTime.now, action: result.action, why: result.reason }))
       // the audit is written after the action: off the reply's critical path
@@ -217,10 +248,10 @@ export const makeLeadTurn = Effect.gen(function*() {
       })
 
     // its own trace, linked to every delivery of the burst (the spans that stored its messages)
-    return (key: ConversationKey, origins: ReadonlyArray<Tracer.AnySpan>) =>
+    return (key: ConversationKey, origins: ReadonlyArray<Tracer.AnySpan>, overheard: Effect.Effect<MessageId | null>) =>
       Effect.suspend(() => {
         const timer: TurnTimer = { clock: makeWaitClock(), started: performance.now(), action: "none", toReply: undefined, dbToReply: undefined }
-        return leadTurn(key, timer).pipe(
+        return leadTurn(key, timer, overheard).pipe(
           Effect.provideService(CurrentWaitClock, timer.clock),
           Effect.ensuring(report(timer))
         )

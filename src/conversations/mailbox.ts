@@ -21,8 +21,16 @@ export type Mail =
 
 /** The work an actor runs, one at a time per conversation. Failures are the handler's to record. */
 export interface TurnHandlers<R = never> {
-  /** a debounced burst of lead messages is complete; `origins`: the spans that stored its messages */
-  readonly burst: (key: ConversationKey, origins: ReadonlyArray<Tracer.AnySpan>) => Effect.Effect<void, never, R>
+  /**
+   * a debounced burst of lead messages is complete; `origins`: the spans that stored its messages;
+   * `overheard`: each lead message the actor hears of while the turn runs, in turn (null: one arrived
+   * at another process, which poked this one)
+   */
+  readonly burst: (
+    key: ConversationKey,
+    origins: ReadonlyArray<Tracer.AnySpan>,
+    overheard: Effect.Effect<MessageId | null>
+  ) => Effect.Effect<void, never, R>
   /** a scheduled follow-up is due */
   readonly followUp: (key: ConversationKey, id: ScheduledActionId) => Effect.Effect<void, never, R>
   /** a person of the team wrote to the lead: the rolling summary takes it in */

@@ -14,7 +14,7 @@ import { makeSpeculation, type SpeculationMode } from "./speculation.ts"
 import { HUMAN_OUTCOME } from "./prompts/summarize.ts"
 import { summarize as summarizeStep } from "./steps/summarize.ts"
 import { runTurn } from "./turn.ts"
-import type { SummaryResult, TurnContext, TurnResult } from "./types.ts"
+import type { StepRecord, SummaryResult, TurnContext, TurnResult } from "./types.ts"
 
 export interface HtlSettings {
   /** Start Generate beside Decide: always, never, or while Decide mostly says SEND_NOW. */
@@ -24,7 +24,8 @@ export interface HtlSettings {
 }
 
 export interface HtlShape {
-  readonly runTurn: (context: TurnContext) => Effect.Effect<TurnResult>
+  /** `steps`: where the turn's step records go as they are made (the caller keeps those of a turn it interrupts) */
+  readonly runTurn: (context: TurnContext, steps?: Array<StepRecord>) => Effect.Effect<TurnResult>
   /**
    * Folds the turn into the rolling summary; on failure the previous summary comes back unchanged.
    * `turn` is the text that was sent, the turn's result (for turns without a reply), or a person
@@ -72,8 +73,8 @@ export const makeHtl = Effect.fnUntraced(function*(settings: HtlSettings) {
   })
 
   return {
-    runTurn: (context: TurnContext) =>
-      runTurn(deps, context).pipe(
+    runTurn: (context: TurnContext, steps?: Array<StepRecord>) =>
+      runTurn(deps, context, steps).pipe(
         // a defect (a bug) still ends in a handoff; an interruption (the engine gave up on the turn) stays one
         Effect.catchCauseIf((cause) => !Cause.hasInterruptsOnly(cause), (cause) =>
           Effect.logError("HTL turn failed unexpectedly", cause).pipe(

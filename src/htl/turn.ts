@@ -58,11 +58,10 @@ const discard = Effect.fnUntraced(function*(fiber: Fiber.Fiber<Spec>, estimatedP
   return records
 })
 
-export const runTurn = Effect.fn("Htl.runTurn")(function*(deps: TurnDeps, ctx: TurnContext) {
+export const runTurn = Effect.fn("Htl.runTurn")(function*(deps: TurnDeps, ctx: TurnContext, steps: Array<StepRecord> = []) {
   const { llm, knowledge, speculation, minConfidence, scorer } = deps
   const started = yield* Clock.currentTimeMillis
   const elapsed = Effect.map(Clock.currentTimeMillis, (now) => now - started)
-  const steps: Array<StepRecord> = []
   const fail = (input: Parameters<typeof handoffResult>[1]) => Effect.map(elapsed, (ms) => handoffResult(ctx, input, steps, ms))
 
   // the reply language needs only the context: a fiber of its own works it out while Analyze

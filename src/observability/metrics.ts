@@ -75,6 +75,8 @@ export const sendDuration = seconds("wa.send.duration", "WhatsApp Graph API send
 ])
 
 export const followUps = counter("wa.followups", "follow-ups by change (scheduled, fired, cancelled, skipped)")
+/** `at`: `thinking` (given up before the reply was written) or `send` (the draft dropped by the pre-send check) */
+export const overtakenTurns = counter("wa.turn.overtaken", "lead turns whose burst the lead added to before the reply went out (the next turn answers it all), by where")
 export const sendErrors = counter("wa.send.errors", "Graph API send failures by code")
 export const overdueHandoffs = Metric.gauge("wa.handoffs.overdue", {
   description: "conversations handed to a person who has not written for longer than the business allows"

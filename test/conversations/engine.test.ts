@@ -92,7 +92,7 @@ describe("conversation engine, end to end", () => {
         llm.respond("generate", goodDefaults.generate ?? (() => ({ kind: "json", body: draft(GOOD_REPLY) })))
       }))
 
-    it.effect("a message during a running turn: the stale draft is dropped, one reply covers both", () =>
+    it.effect("a message during a running turn: that turn gives up before its reply, one reply covers both", () =>
       Effect.gen(function*() {
         const llm = yield* FakeLlmServer
         llm.latency.generate = 1200
@@ -107,6 +107,12 @@ describe("conversation engine, end to end", () => {
         const analyze = llm.stepRequests("analyze").slice(before).filter((r) => r.user.includes("first question"))
         assert.lengthOf(analyze, 2)
         assert.include(analyze[1]?.user ?? "", "and a second one")
+        // the first turn stopped waiting on its draft when the second message came: its Analyze and
+        // Decide are audited, no draft of it is (it never finished), the second turn's is
+        const steps = yield* rowsOf<{ pipelineStep: string }>((sql) =>
+          sql`SELECT e.pipeline_step FROM conversation_events e JOIN conversations c ON c.id = e.conversation_id
+              JOIN leads l ON l.id = c.lead_id WHERE l.wa_id = '15550000002' AND e.event_type = 'htl_step'`)
+        assert.deepStrictEqual(steps.map((s) => s.pipelineStep).filter((s) => s !== "summarize" && s !== "knowledge").sort(), ["analyze", "analyze", "decide", "decide", "generate"])
       }))
 
     it.effect("two conversations run concurrently", () =>
