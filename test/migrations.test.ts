@@ -73,11 +73,25 @@ describe("migrations", () => {
         yield* failsWith(message("wamid.1", orgA), "UniqueViolation", /duplicate key/)
         // a message of organization B can never point at a conversation of A
         yield* failsWith(message("wamid.2", orgB), "ConstraintError", /foreign key/)
+        // nor at another lead than its conversation's (one key checks all three: migrations/0016)
+        const [other] = yield* sql<{ id: string }>`INSERT INTO leads (organization_id, wa_id) VALUES (${orgA}, '15550002222') RETURNING id`
+        yield* failsWith(
+          sql`INSERT INTO messages (organization_id, conversation_id, lead_id, message_from, content, wamid, status)
+              VALUES (${orgA}, ${conv?.id ?? ""}, ${other?.id ?? ""}, 'LEAD', 'hi', 'wamid.3', 'received')`,
+          "ConstraintError", /foreign key/
+        )
         yield* failsWith(
           sql`INSERT INTO scheduled_actions (organization_id, conversation_id, scheduled_at, status)
               VALUES (${orgA}, ${conv?.id ?? ""}, now(), 'DONE')`,
           "ConstraintError", /check constraint/
         )
+        // deleting the lead deletes its conversation and, through it, the messages and events
+        yield* sql`INSERT INTO conversation_events (organization_id, conversation_id, event_type) VALUES (${orgA}, ${conv?.id ?? ""}, 'turn')`
+        yield* sql`DELETE FROM leads WHERE id = ${lead?.id ?? ""}`
+        const [left] = yield* sql<{ messages: number; events: number }>`SELECT
+            (SELECT count(*)::int FROM messages WHERE conversation_id = ${conv?.id ?? ""}) AS messages,
+            (SELECT count(*)::int FROM conversation_events WHERE conversation_id = ${conv?.id ?? ""}) AS events`
+        assert.deepStrictEqual(left, { messages: 0, events: 0 })
       }))
 
     it.effect("indexes for the hot queries exist", () =>
