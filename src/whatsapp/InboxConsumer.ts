@@ -47,6 +47,7 @@ export const consumeInbox = (options: { readonly consumers: number; readonly bat
         // a child of the webhook's intake span (its context was stored with the delivery)
         Effect.withSpan("InboxConsumer.handle", {
           kind: "consumer",
+
           parent: Option.getOrUndefined(parseTraceparent(item.traceparent)),
           attributes: {
             "messaging.system": inbox.kind === "sqs" ? "aws_sqs" : "postgresql",
@@ -56,7 +57,7 @@ export const consumeInbox = (options: { readonly consumers: number; readonly bat
             "messaging.message.delivery_count": item.attempts,
             "messaging.message.body.size": item.body.byteLength
           }
-        })
+        }, { captureStackTrace: false }) // one a delivery, like the intake's
       )
     const drain = yield* Drain
     const backoff = Schedule.min([Schedule.exponential("200 millis"), Schedule.spaced("10 seconds")])
