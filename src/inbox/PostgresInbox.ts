@@ -90,7 +90,7 @@ export const makePostgresInbox = (options: InboxOptions = defaultInboxOptions) =
 
     /**
      * One round trip a poll: the next visible deliveries are taken (at most `max`, oldest first,
-     * read from the claimable index only), those whose attempts are used up are parked and the
+     * found through the claimable index), those whose attempts are used up are parked and the
      * rest claimed, and when none was claimed the row says how soon the next becomes visible. The
      * parts see one snapshot: a row parked by this poll still counts for the next wake (the next
      * poll then comes at once and finds it parked); a last attempt in flight counts too, so a
