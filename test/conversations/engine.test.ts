@@ -109,9 +109,13 @@ describe("conversation engine, end to end", () => {
         assert.include(analyze[1]?.user ?? "", "and a second one")
         // the first turn stopped waiting on its draft when the second message came: its Analyze and
         // Decide are audited, no draft of it is (it never finished), the second turn's is
-        const steps = yield* rowsOf<{ pipelineStep: string }>((sql) =>
-          sql`SELECT e.pipeline_step FROM conversation_events e JOIN conversations c ON c.id = e.conversation_id
-              JOIN leads l ON l.id = c.lead_id WHERE l.wa_id = '15550000002' AND e.event_type = 'htl_step'`)
+        // (the second turn's steps are written after its reply: waited for)
+        const steps = yield* poll(
+          rowsOf<{ pipelineStep: string }>((sql) =>
+            sql`SELECT e.pipeline_step FROM conversation_events e JOIN conversations c ON c.id = e.conversation_id
+                JOIN leads l ON l.id = c.lead_id WHERE l.wa_id = '15550000002' AND e.event_type = 'htl_step'`),
+          (rows) => rows.some((r) => r.pipelineStep === "generate")
+        )
         assert.deepStrictEqual(steps.map((s) => s.pipelineStep).filter((s) => s !== "summarize" && s !== "knowledge").sort(), ["analyze", "analyze", "decide", "decide", "generate"])
       }))
 

@@ -210,6 +210,8 @@ describe("handoffs", () => {
         assert.deepStrictEqual(row, { attempts: 1, status: "pending", lastStatus: 500 })
         yield* sql`UPDATE webhook_deliveries SET next_attempt_at = now() WHERE status = 'pending'`
         yield* poll(Effect.sync(() => received.length), (n) => n >= 2)
+        // its success is recorded just after the answer arrives
+        yield* poll(sql<{ status: string }>`SELECT status FROM webhook_deliveries WHERE event = 'conversation.handoff'`, ([r]) => r?.status === "delivered")
         for (const r of received) {
           assert.strictEqual(r.signature, `sha256=${createHmac("sha256", secret).update(r.body).digest("hex")}`)
           assert.strictEqual(r.event, "conversation.handoff")
