@@ -41,6 +41,34 @@ interface Identity {
   ctwa: string | null
 }
 
+interface NewRow {
+  readonly org: string
+  readonly conversation_id: string
+  readonly content: string
+  readonly ts: string
+  readonly is_turn: boolean
+}
+
+/**
+ * Each conversation's newest new message (the latest timestamp; of equal ones, the later in the
+ * batch) and its newest turn message's time: one row per conversation, so the update is sent
+ * each conversation's last text once, not every message's. `ts`: ISO strings (they sort as they compare).
+ */
+export const newestOf = (fresh: ReadonlyArray<NewRow>) => {
+  const newest = new Map<string, { conversation_id: string; org: string; content: string; ts: string; turn_ts: string | null }>()
+  for (const r of fresh) {
+    const seen = newest.get(r.conversation_id)
+    const turnTs = r.is_turn ? r.ts : null
+    if (seen === undefined) {
+      newest.set(r.conversation_id, { conversation_id: r.conversation_id, org: r.org, content: r.content, ts: r.ts, turn_ts: turnTs })
+      continue
+    }
+    if (r.ts >= seen.ts) [seen.content, seen.ts] = [r.content, r.ts]
+    if (turnTs !== null && (seen.turn_ts === null || turnTs > seen.turn_ts)) seen.turn_ts = turnTs
+  }
+  return [...newest.values()]
+}
+
 const identityKey = (input: InboundMessageInput) => `${input.organizationId} ${input.lead.waId ?? ""} ${input.lead.userId ?? ""}`
 
 export const makeInboundBatch = Effect.gen(function*() {
@@ -212,10 +240,7 @@ export const makeInboundBatch = Effect.gen(function*() {
           last_message_at = GREATEST(c.last_message_at, n.ts),
           last_user_message_at = CASE WHEN n.turn_ts IS NULL THEN c.last_user_message_at ELSE GREATEST(c.last_user_message_at, n.turn_ts) END,
           updated_at = now()
-        FROM (SELECT DISTINCT ON (conversation_id) conversation_id, org, content, ts,
-                max(ts) FILTER (WHERE is_turn) OVER (PARTITION BY conversation_id) AS turn_ts
-              FROM jsonb_to_recordset(${pg.json(fresh)}::jsonb) AS i(ord int, org uuid, conversation_id uuid, content text, ts timestamptz, is_turn boolean)
-              ORDER BY conversation_id, ts DESC, ord DESC) n
+        FROM jsonb_to_recordset(${pg.json(newestOf(fresh))}::jsonb) AS n(conversation_id uuid, org uuid, content text, ts timestamptz, turn_ts timestamptz)
         WHERE c.id = n.conversation_id AND c.organization_id = n.org`
       const turns = fresh.filter((r) => r.is_turn)
       if (turns.length > 0) {

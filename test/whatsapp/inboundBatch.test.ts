@@ -8,7 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber } from "effect"
 import { SqlClient } from "effect/sql"
 import type { InboundMessageInput } from "../../src/whatsapp/InboundStore.ts"
-import { makeInboundBatch } from "../../src/whatsapp/InboundBatch.ts"
+import { makeInboundBatch, newestOf } from "../../src/whatsapp/InboundBatch.ts"
 import { seedConversation, type Seeded } from "../support/seed.ts"
 import { TestDatabase } from "../support/TestDatabase.ts"
 
@@ -107,5 +107,25 @@ describe("inbound batch locks", () => {
         yield* Deferred.succeed(batch.release, undefined)
         yield* Fiber.join(batch.fiber)
       }))
+  })
+
+  it("a conversation's newest message: the latest timestamp, of equal ones the later in the batch; its newest turn message's time", () => {
+    const at = (s: number) => new Date(Date.UTC(2026, 11, 6, 12, 0, s)).toISOString()
+    const row = (conversation: string, content: string, ts: string, isTurn = true) =>
+      ({ org: "o", conversation_id: conversation, content, ts, is_turn: isTurn })
+    const newest = newestOf([
+      row("a", "second", at(2)),
+      row("a", "first, delivered late", at(1)),
+      row("b", "one", at(5)),
+      row("a", "also second, later in the batch", at(2)),
+      row("b", "number changed", at(9), false)
+    ])
+    assert.deepStrictEqual(newest, [
+      { conversation_id: "a", org: "o", content: "also second, later in the batch", ts: at(2), turn_ts: at(2) },
+      { conversation_id: "b", org: "o", content: "number changed", ts: at(9), turn_ts: at(5) }
+    ])
+    assert.deepStrictEqual(newestOf([row("c", "notice", at(3), false)]), [
+      { conversation_id: "c", org: "o", content: "notice", ts: at(3), turn_ts: null }
+    ])
   })
 })
