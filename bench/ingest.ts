@@ -8,7 +8,9 @@
  * load, how long the backlog takes to drain. Every ack must be in the inbox. The CPU each side
  * used (/proc: the service, PostgreSQL's processes, this process — load generator and fakes) gives
  * the cost of one delivery, from its request until its consumer is done, and with the machine's
- * cores the most it could take at that cost. Prints the figures
+ * cores the most it could take at that cost. Then each part alone: the intake with no consumer in
+ * the process (INBOX_CONSUMERS=0), and the consumers (with the engine's turns) on that backlog
+ * with no intake. Prints the figures
  * and writes bench/results/ingest.json (ingest-smoke.json with --smoke). Only 127.0.0.1.
  *   node bench/ingest.ts [seconds per round = 10] [rounds = 3] [connections = 50]
  *   node bench/ingest.ts --smoke        (seconds: CI runs it so the bench keeps working)
@@ -142,22 +144,25 @@ try {
     sql`SELECT state, wait_event_type, wait_event, left(query, 60) AS query, count(*)::int AS n FROM pg_stat_activity
       WHERE datname = current_database() AND pid <> pg_backend_pid() GROUP BY 1, 2, 3, 4 ORDER BY n DESC LIMIT 8`))
 
-  const service = await startService({
-    DATABASE_URL: Redacted.value(dbUrl),
-    DATA_DIR: dataDir,
-    APP_ENV: "development", // keys generated in DATA_DIR (a bench is not a deployment)
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "error",
-    WHATSAPP_PHONE_NUMBER_ID: PNID,
-    WHATSAPP_APP_SECRET: SECRET,
-    WHATSAPP_ACCESS_TOKEN: "bench-token",
-    WHATSAPP_API_BASE_URL: graph.url,
-    LLM_API_KEY: "sk-fake",
-    LLM_BASE_URL: llm.url,
-    // the leads write without pause: a turn at least every 3 s each (≈ 30 turns/s), during the load
-    DEBOUNCE_QUIET: "1 s",
-    DEBOUNCE_MAX_WAIT: "3 s",
-    ...(process.env.BENCH_CPU_PROF === undefined ? {} : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` })
-  }, [], { production: process.env.BENCH_SOURCES === undefined })
+  const startOurs = (extra: Record<string, string> = {}, profiled = true) =>
+    startService({
+      DATABASE_URL: Redacted.value(dbUrl),
+      DATA_DIR: dataDir,
+      APP_ENV: "development", // keys generated in DATA_DIR (a bench is not a deployment)
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "error",
+      WHATSAPP_PHONE_NUMBER_ID: PNID,
+      WHATSAPP_APP_SECRET: SECRET,
+      WHATSAPP_ACCESS_TOKEN: "bench-token",
+      WHATSAPP_API_BASE_URL: graph.url,
+      LLM_API_KEY: "sk-fake",
+      LLM_BASE_URL: llm.url,
+      // the leads write without pause: a turn at least every 3 s each (≈ 30 turns/s), during the load
+      DEBOUNCE_QUIET: "1 s",
+      DEBOUNCE_MAX_WAIT: "3 s",
+      ...extra,
+      ...(process.env.BENCH_CPU_PROF === undefined || !profiled ? {} : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` })
+    }, [], { production: process.env.BENCH_SOURCES === undefined })
+  const service = await startOurs()
   await service.waitHealthy(60_000)
   const url = `http://127.0.0.1:${service.port}/webhooks/whatsapp`
 
@@ -236,10 +241,56 @@ try {
     })
   }
   const after = await countInbox()
-  await db.dispose()
   await service.stop("SIGTERM")
   if (process.env.BENCH_DEBUG !== undefined) console.log(service.output().slice(-5000))
   if (process.env.BENCH_OUT !== undefined) await writeFile(process.env.BENCH_OUT, service.output())
+
+  // Each part alone, where the time goes: (1) the intake with no consumer in the process
+  // (INBOX_CONSUMERS=0: the deliveries wait in the inbox), one round; (2) then the consumers
+  // (and the engine's turns) alone on that backlog, with no intake, for a round's time
+  const intakeOnly = await startOurs({ INBOX_CONSUMERS: "0" }, false)
+  await intakeOnly.waitHealthy(60_000)
+  const intakeUrl = `http://127.0.0.1:${intakeOnly.port}/webhooks/whatsapp`
+  await load(intakeUrl, "service") // warm-up
+  const intakePid = intakeOnly.child.pid ?? -1
+  const i0 = { service: cpuSnapshot((pid) => pid === intakePid), postgres: cpuOf.postgres(), inbox: await countInbox() }
+  const intakeRun = await load(intakeUrl, "service")
+  const intakeCpu = {
+    service: Math.round((cpuMsBetween(i0.service, cpuSnapshot((pid) => pid === intakePid)) * 1000) / Math.max(intakeRun.ok, 1)),
+    postgres: Math.round((cpuMsBetween(i0.postgres, cpuOf.postgres()) * 1000) / Math.max(intakeRun.ok, 1))
+  }
+  const intakeStored = (await countInbox()) - i0.inbox
+  await intakeOnly.stop("SIGTERM")
+  const consumersOnly = await startOurs({}, false)
+  await consumersOnly.waitHealthy(60_000)
+  const consumerPid = consumersOnly.child.pid ?? -1
+  await new Promise((r) => setTimeout(r, smoke ? 500 : 3_000)) // warm-up: a fresh process's first batches run cold code
+  const c0 = { at: await sampleInbox(), turns: turnsSoFar(), service: cpuSnapshot((pid) => pid === consumerPid), postgres: cpuOf.postgres(), t: Date.now() }
+  await new Promise((r) => setTimeout(r, seconds * 1000))
+  const c1 = { at: await sampleInbox(), turns: turnsSoFar(), service: cpuSnapshot((pid) => pid === consumerPid), postgres: cpuOf.postgres(), t: Date.now() }
+  const consumedAlone = c1.at.done - c0.at.done
+  const consumerCpu = {
+    service: Math.round((cpuMsBetween(c0.service, c1.service) * 1000) / Math.max(consumedAlone, 1)),
+    postgres: Math.round((cpuMsBetween(c0.postgres, c1.postgres) * 1000) / Math.max(consumedAlone, 1))
+  }
+  await consumersOnly.stop("SIGTERM")
+  await db.dispose()
+  const alone = {
+    intake: {
+      reqPerSec: intakeRun.reqPerSec,
+      ratio: Number((intakeRun.reqPerSec / median(base.map((r) => r.reqPerSec))).toFixed(3)),
+      latencyMs: intakeRun.latencyMs,
+      ok: intakeRun.ok,
+      everyAckStored: intakeStored >= intakeRun.ok,
+      cpuUsPerRequest: intakeCpu
+    },
+    consumers: {
+      perSec: Math.round((consumedAlone * 1000) / (c1.t - c0.t)),
+      backlogLeft: c1.at.pending,
+      turns: c1.turns - c0.turns,
+      cpuUsPerDelivery: consumerCpu
+    }
+  }
 
   const b = summarize(base)
   const o = summarize(ours)
@@ -275,6 +326,7 @@ try {
       ceilingPerSec: perDeliveryUs === 0 ? 0 : Math.round((cores * 1e6) / perDeliveryUs),
       neededForTargetPerSec: Math.round(0.4 * b.reqPerSec)
     },
+    alone,
     targets: { ratio: 0.4, p99Ms: 50, consumerPerSec: 2000 },
     node: process.version
   }
@@ -286,8 +338,10 @@ try {
   console.log(`CPU per delivery, request to consumer done: service ${cpuUs.service} µs, PostgreSQL ${cpuUs.postgres} µs, load and fakes ${cpuUs.load} µs; the bare server ${cpuUs.baseline.server} µs a request, its load ${cpuUs.baseline.load} µs`)
   console.log(`    the engine's turns meanwhile: ${cpu.map((c) => c.turns).join(", ")} (a round and its drain)`)
   console.log(`    at that cost ${cores} cores take at most ${result.cpu.ceilingPerSec} deliveries/s; 0.4× the baseline is ${result.cpu.neededForTargetPerSec}/s`)
+  console.log(`each part alone: the intake with no consumer ${alone.intake.reqPerSec} req/s (ratio ${alone.intake.ratio}), p50 ${alone.intake.latencyMs.p50} ms, p99 ${alone.intake.latencyMs.p99} ms, CPU a request: service ${intakeCpu.service} µs, PostgreSQL ${intakeCpu.postgres} µs`)
+  console.log(`    the consumers with no intake ${alone.consumers.perSec} deliveries/s (${alone.consumers.turns} turns meanwhile), CPU a delivery: service ${consumerCpu.service} µs, PostgreSQL ${consumerCpu.postgres} µs`)
   await Effect.runPromise(writeResult(smoke ? "ingest-smoke" : "ingest", result))
-  if (!result.service.everyAckStored || o.non2xx > 0) process.exitCode = 1
+  if (!result.service.everyAckStored || o.non2xx > 0 || !alone.intake.everyAckStored || intakeRun.non2xx > 0) process.exitCode = 1
 } finally {
   raw.kill("SIGTERM")
   await Effect.runPromise(Scope.close(scope, Exit.void))

@@ -29,6 +29,7 @@ describe("configuration", () => {
       assert.strictEqual(Duration.toMillis(c.llm.timeout), 30_000)
       assert.strictEqual(Duration.toMillis(c.debounce.quiet), 5_000)
       assert.strictEqual(Duration.toMillis(c.debounce.maxWait), 20_000)
+      assert.strictEqual(c.inboxConsumers, 2)
       assert.strictEqual(c.whatsapp.apiBaseUrl, "https://graph.facebook.com/v23.0")
       assert.isTrue(Option.isNone(c.sqs))
       assert.deepStrictEqual(c.otel.signals, { traces: false, metrics: false, logs: false })
@@ -39,7 +40,7 @@ describe("configuration", () => {
     Effect.gen(function*() {
       const c = yield* load({
         PORT: "9001", GROQ_API_KEY: "gsk_test", LLM_TIMEOUT: "12", DEBOUNCE_QUIET: "250 ms",
-        DEBOUNCE_MAX_WAIT: "2s", SQS_QUEUE_URL: "http://127.0.0.1:4566/000/inbox.fifo",
+        DEBOUNCE_MAX_WAIT: "2s", INBOX_CONSUMERS: "0", SQS_QUEUE_URL: "http://127.0.0.1:4566/000/inbox.fifo",
         WHATSAPP_PHONE_NUMBER_ID: "1090", WHATSAPP_APP_SECRET: "s3cret"
       }, ["--role=all"])
       assert.strictEqual(c.port, 9001)
@@ -47,6 +48,7 @@ describe("configuration", () => {
       assert.strictEqual(Duration.toMillis(c.llm.timeout), 12_000)
       assert.strictEqual(Duration.toMillis(c.debounce.quiet), 250)
       assert.strictEqual(Duration.toMillis(c.debounce.maxWait), 2_000)
+      assert.strictEqual(c.inboxConsumers, 0)
       assert.strictEqual(Option.getOrNull(c.sqs)?.queueUrl, "http://127.0.0.1:4566/000/inbox.fifo")
       const quick = Option.getOrThrow(c.whatsapp.quickSetup)
       assert.strictEqual(quick.phoneNumberId, "1090")
@@ -73,6 +75,8 @@ describe("configuration", () => {
         [{ INTERNAL_SECRET: "0123456789abcdef0123" }, "INTERNAL_SECRET"], // 20 characters: at least 32
         [{ ROLE: "worker", INTERNAL_SECRET: "0123456789abcdef0123456789abcdef" }, "INTERNAL_API_URL"],
         [{ INTERNAL_PORT: "http" }, "INTERNAL_PORT"],
+        [{ INBOX_CONSUMERS: "65" }, "INBOX_CONSUMERS"],
+        [{ ROLE: "worker", INTERNAL_SECRET: "0123456789abcdef0123456789abcdef", INTERNAL_API_URL: "http://127.0.0.1:8001", SQS_QUEUE_URL: "http://127.0.0.1:4566/000/inbox.fifo", INBOX_CONSUMERS: "0" }, "INBOX_CONSUMERS"],
         [{ INTERNAL_SECRET: "0123456789abcdef0123456789abcdef", PORT: "9000", INTERNAL_PORT: "9000" }, "INTERNAL_PORT"],
         [{ OTEL_EXPORTER_OTLP_ENDPOINT: "not a url" }, "OTEL_EXPORTER_OTLP_ENDPOINT"]
       ]

@@ -84,6 +84,12 @@ export interface AppConfigShape {
   readonly internalPort: number
   readonly internalApiUrl: Option.Option<string>
   readonly debounce: { readonly quiet: Duration.Duration; readonly maxWait: Duration.Duration }
+  /**
+   * Inbox consumer loops in this process (roles `all` and `worker`), each taking up to 128
+   * deliveries at a time; 0 (role `all` only): this process takes webhooks and runs turns but
+   * stores no delivery — another process on the same database consumes the inbox.
+   */
+  readonly inboxConsumers: number
   readonly engine: {
     readonly turnConcurrency: number
     readonly actorIdleTtl: Duration.Duration
@@ -196,6 +202,10 @@ const load = (argv: ReadonlyArray<string>) =>
     if (Duration.isLessThan(maxWait, quiet)) {
       yield* invalid("DEBOUNCE_MAX_WAIT", "must not be shorter than DEBOUNCE_QUIET")
     }
+    const inboxConsumers = yield* withDefault("INBOX_CONSUMERS", integer(0, 64), 2)
+    if (inboxConsumers === 0 && role === "worker") {
+      yield* invalid("INBOX_CONSUMERS", "must be at least 1 when ROLE is worker (a worker's work is the inbox)")
+    }
 
     return {
       environment,
@@ -222,6 +232,7 @@ const load = (argv: ReadonlyArray<string>) =>
       internalPort,
       internalApiUrl,
       debounce: { quiet, maxWait },
+      inboxConsumers,
       engine: {
         turnConcurrency: yield* withDefault("TURN_CONCURRENCY", integer(1, 1000), 16),
         actorIdleTtl: yield* withDefault("ACTOR_IDLE_TTL", duration, Duration.minutes(10)),

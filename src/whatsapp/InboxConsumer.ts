@@ -6,6 +6,7 @@
  * process stops, a consumer takes nothing more and finishes the batch in hand (src/lifecycle/Drain.ts).
  */
 import { Cause, Effect, Layer, Option, Schedule } from "effect"
+import { AppConfig } from "../config/AppConfig.ts"
 import { Inbox, type InboxItem } from "../inbox/Inbox.ts"
 import { Drain } from "../lifecycle/Drain.ts"
 import { EngineLoad } from "../lifecycle/EngineLoad.ts"
@@ -86,5 +87,8 @@ export const consumeInbox = (options: { readonly consumers: number; readonly bat
     )
   })
 
-/** Built by the `all` and `worker` roles only (src/app.ts). */
-export const InboxConsumerLive = Layer.effectDiscard(consumeInbox({ consumers: 2, batch: 128 }))
+/** Built by the `all` and `worker` roles only (src/app.ts); INBOX_CONSUMERS loops. */
+export const InboxConsumerLive = Layer.effectDiscard(Effect.gen(function*() {
+  const { inboxConsumers } = yield* AppConfig
+  return yield* consumeInbox({ consumers: inboxConsumers, batch: 128 })
+}))
