@@ -9,8 +9,8 @@
  * used (/proc: the service, PostgreSQL's processes, this process — load generator and fakes) gives
  * the cost of one delivery, from its request until its consumer is done, and with the machine's
  * cores the most it could take at that cost. Then each part alone: the intake with no consumer in
- * the process (INBOX_CONSUMERS=0), and the consumers (with the engine's turns) on that backlog
- * with no intake. Prints the figures
+ * the process (INBOX_CONSUMERS=0), and the consumers on that backlog with no intake — with the
+ * engine's turns, then with none (a debounce longer than the phase). Prints the figures
  * and writes bench/results/ingest.json (ingest-smoke.json with --smoke). Only 127.0.0.1.
  *   node bench/ingest.ts [seconds per round = 10] [rounds = 3] [connections = 50]
  *   node bench/ingest.ts --smoke        (seconds: CI runs it so the bench keeps working)
@@ -261,19 +261,31 @@ try {
   }
   const intakeStored = (await countInbox()) - i0.inbox
   await intakeOnly.stop("SIGTERM")
-  const consumersOnly = await startOurs({}, false)
-  await consumersOnly.waitHealthy(60_000)
-  const consumerPid = consumersOnly.child.pid ?? -1
-  await new Promise((r) => setTimeout(r, smoke ? 500 : 3_000)) // warm-up: a fresh process's first batches run cold code
-  const c0 = { at: await sampleInbox(), turns: turnsSoFar(), service: cpuSnapshot((pid) => pid === consumerPid), postgres: cpuOf.postgres(), t: Date.now() }
-  await new Promise((r) => setTimeout(r, seconds * 1000))
-  const c1 = { at: await sampleInbox(), turns: turnsSoFar(), service: cpuSnapshot((pid) => pid === consumerPid), postgres: cpuOf.postgres(), t: Date.now() }
-  const consumedAlone = c1.at.done - c0.at.done
-  const consumerCpu = {
-    service: Math.round((cpuMsBetween(c0.service, c1.service) * 1000) / Math.max(consumedAlone, 1)),
-    postgres: Math.round((cpuMsBetween(c0.postgres, c1.postgres) * 1000) / Math.max(consumedAlone, 1))
+  /** The consumers of a fresh process on the backlog, with no intake, for a round's time (after a warm-up). */
+  const consumersAlone = async (extra: Record<string, string>) => {
+    const consumers = await startOurs(extra, false)
+    await consumers.waitHealthy(60_000)
+    const pid = consumers.child.pid ?? -1
+    await new Promise((r) => setTimeout(r, smoke ? 500 : 3_000)) // a fresh process's first batches run cold code
+    const c0 = { at: await sampleInbox(), turns: turnsSoFar(), service: cpuSnapshot((p) => p === pid), postgres: cpuOf.postgres(), t: Date.now() }
+    await new Promise((r) => setTimeout(r, seconds * 1000))
+    const c1 = { at: await sampleInbox(), turns: turnsSoFar(), service: cpuSnapshot((p) => p === pid), postgres: cpuOf.postgres(), t: Date.now() }
+    await consumers.stop("SIGTERM")
+    const consumed = c1.at.done - c0.at.done
+    return {
+      perSec: Math.round((consumed * 1000) / (c1.t - c0.t)),
+      backlogLeft: c1.at.pending,
+      turns: c1.turns - c0.turns,
+      // none consumed (a smoke run's small backlog already taken): no cost to divide
+      cpuUsPerDelivery: consumed === 0 ? null : {
+        service: Math.round((cpuMsBetween(c0.service, c1.service) * 1000) / consumed),
+        postgres: Math.round((cpuMsBetween(c0.postgres, c1.postgres) * 1000) / consumed)
+      }
+    }
   }
-  await consumersOnly.stop("SIGTERM")
+  const consumersWithTurns = await consumersAlone({})
+  // storing alone: a debounce longer than the phase, so no turn starts
+  const consumersNoTurns = await consumersAlone({ DEBOUNCE_QUIET: "10 min", DEBOUNCE_MAX_WAIT: "10 min" })
   await db.dispose()
   const alone = {
     intake: {
@@ -284,12 +296,8 @@ try {
       everyAckStored: intakeStored >= intakeRun.ok,
       cpuUsPerRequest: intakeCpu
     },
-    consumers: {
-      perSec: Math.round((consumedAlone * 1000) / (c1.t - c0.t)),
-      backlogLeft: c1.at.pending,
-      turns: c1.turns - c0.turns,
-      cpuUsPerDelivery: consumerCpu
-    }
+    consumers: consumersWithTurns,
+    consumersWithoutTurns: consumersNoTurns
   }
 
   const b = summarize(base)
@@ -339,7 +347,10 @@ try {
   console.log(`    the engine's turns meanwhile: ${cpu.map((c) => c.turns).join(", ")} (a round and its drain)`)
   console.log(`    at that cost ${cores} cores take at most ${result.cpu.ceilingPerSec} deliveries/s; 0.4× the baseline is ${result.cpu.neededForTargetPerSec}/s`)
   console.log(`each part alone: the intake with no consumer ${alone.intake.reqPerSec} req/s (ratio ${alone.intake.ratio}), p50 ${alone.intake.latencyMs.p50} ms, p99 ${alone.intake.latencyMs.p99} ms, CPU a request: service ${intakeCpu.service} µs, PostgreSQL ${intakeCpu.postgres} µs`)
-  console.log(`    the consumers with no intake ${alone.consumers.perSec} deliveries/s (${alone.consumers.turns} turns meanwhile), CPU a delivery: service ${consumerCpu.service} µs, PostgreSQL ${consumerCpu.postgres} µs`)
+  for (const [name, c] of [["the consumers with no intake", consumersWithTurns], ["the same with no turn (storing alone)", consumersNoTurns]] as const) {
+    const cost = c.cpuUsPerDelivery === null ? "none consumed" : `CPU a delivery: service ${c.cpuUsPerDelivery.service} µs, PostgreSQL ${c.cpuUsPerDelivery.postgres} µs`
+    console.log(`    ${name} ${c.perSec} deliveries/s (${c.turns} turns meanwhile), ${cost}`)
+  }
   await Effect.runPromise(writeResult(smoke ? "ingest-smoke" : "ingest", result))
   if (!result.service.everyAckStored || o.non2xx > 0 || !alone.intake.everyAckStored || intakeRun.non2xx > 0) process.exitCode = 1
 } finally {

@@ -20,5 +20,10 @@ describe("benchmarks (smoke)", () => {
     // what a delivery costs, each side (/proc), and the engine answered the round's leads
     for (const side of ["service", "postgres", "load"]) assert.isAbove(result.cpu[side], 0, side)
     assert.isAbove(result.cpu.rounds[0].turns, 0)
+    // each part alone: the intake with no consumer (every ack stored), the consumers with no intake
+    assert.isAbove(result.alone.intake.reqPerSec, 0)
+    assert.isTrue(result.alone.intake.everyAckStored)
+    assert.isAbove(result.alone.intake.cpuUsPerRequest.service, 0)
+    for (const phase of ["consumers", "consumersWithoutTurns"]) assert.isNumber(result.alone[phase].perSec, phase)
   }, 300_000)
 })
