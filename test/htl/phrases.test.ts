@@ -2,7 +2,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { HUMAN_REQUESTS } from "../../src/htl/policy/asksForHuman.ts"
 import { GUARANTEES, HUMAN_CLAIMS } from "../../src/htl/policy/patterns.ts"
-import { mayMatch, unicodeWords } from "../../src/htl/policy/phrases.ts"
+import { mayMatch, mayMatchAny, unicodeWords } from "../../src/htl/policy/phrases.ts"
 import { loadCorpus } from "../support/guardrailCorpus.ts"
 
 describe("unicodeWords", () => {
@@ -42,5 +42,28 @@ describe("mayMatch (the boundary-free prefilter)", () => {
       }
     }
     assert.isAbove(matched, 20, "the corpus exercises the patterns")
+  })
+})
+
+describe("mayMatchAny (one prefilter for a whole list)", () => {
+  it("says no only where no pattern of the list can match: every corpus text and context message", () => {
+    const texts = loadCorpus().flatMap((c) => [c.text, ...c.context.burst.map((m) => m.text), ...c.context.history.map((m) => m.text)])
+    let matched = 0
+    let rejected = 0
+    for (const list of [HUMAN_REQUESTS, HUMAN_CLAIMS, GUARANTEES]) {
+      for (const text of texts) {
+        const any = list.some((p) => p.test(text))
+        if (any) matched++
+        if (!mayMatchAny(list, text)) {
+          if (list === HUMAN_REQUESTS) rejected++
+          assert.isFalse(any, `rejected ${text}`)
+        }
+      }
+    }
+    assert.isAbove(matched, 20, "the corpus exercises the lists")
+    assert.isAbove(rejected, texts.length / 2, "and it rejects most texts outright (asking for a person is rare)")
+  })
+  it("a list with a pattern not made by unicodeWords always runs", () => {
+    assert.isTrue(mayMatchAny([/never/u], "anything"))
   })
 })

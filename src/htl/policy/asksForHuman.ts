@@ -3,7 +3,7 @@
  * model. A request, not a question about who is writing ("is this a bot?" gets an honest answer
  * from the assistant instead), and not a negated one ("I don't need to talk to anyone").
  */
-import { findAll, isNegated, unicodeWords } from "./phrases.ts"
+import { findAll, isNegated, mayMatchAny, unicodeWords } from "./phrases.ts"
 
 /** Someone: a person, a human, an agent, the team, a salesperson… in each supported language. */
 const SOMEONE_EN = "(?:a\\s+|an\\s+|some\\s+|the\\s+|your\\s+|a\\s+real\\s+|an\\s+actual\\s+)?(?:human|person|people|someone|somebody|agent|representative|rep|sales\\s*person|salesperson|sales\\s+rep|operator|manager|real\\s+person|live\\s+agent|team|staff|owner)"
@@ -51,6 +51,8 @@ const LATER = unicodeWords(/^[^.!?\n]{0,40}?\b(?:first|before|later|at\s+home|ab
 /** The phrase by which the lead asks for a person, or null. */
 export const asksForHuman = (messages: ReadonlyArray<string>): string | null => {
   for (const text of messages) {
+    // every lead message is checked as it arrives: most ask for no one, and one scan says so
+    if (!mayMatchAny(HUMAN_REQUESTS, text)) continue
     const found = findAll(HUMAN_REQUESTS, text).find((f) => !isNegated(text, f.start, f.end) && !LATER.test(text.slice(f.end)))
     if (found !== undefined) return found.phrase
   }

@@ -118,3 +118,18 @@ export const findAll = (patterns: ReadonlyArray<RegExp>, text: string): Readonly
     .flatMap((p) => (mayMatch(p, text) ? [...text.matchAll(globalOf(p))] : []))
     .map((m) => ({ phrase: m[0].trim(), start: m.index, end: m.index + m[0].length }))
     .sort((a, b) => a.start - b.start)
+
+/** Each list's patterns' twins as one alternation (made once per list). */
+const gates = new WeakMap<ReadonlyArray<RegExp>, RegExp | null>()
+/** False when none of `patterns` (made by `unicodeWords`) can match `text`: one scan instead of one a pattern. */
+export const mayMatchAny = (patterns: ReadonlyArray<RegExp>, text: string): boolean => {
+  let gate = gates.get(patterns)
+  if (gate === undefined) {
+    const twins = patterns.map((p) => loose.get(p))
+    gate = twins.every((t) => t !== undefined && t.flags === twins[0]?.flags)
+      ? new RegExp(twins.map((t) => `(?:${t?.source})`).join("|"), twins[0]?.flags)
+      : null
+    gates.set(patterns, gate)
+  }
+  return gate === null || gate.test(text)
+}
