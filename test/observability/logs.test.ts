@@ -2,6 +2,7 @@
  * Logs joined to traces: a line written inside a span carries that span's trace_id and span_id
  * (the ids the OTLP export has), in every log format; a line outside any span carries none.
  */
+import { spawnSync } from "node:child_process"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { afterAll } from "vitest"
@@ -64,5 +65,21 @@ describe("logs joined to traces", () => {
         assert.isAtLeast(access.length, 1)
         for (const line of access) assert.match(line, / trace_id=[0-9a-f]{32} span_id=[0-9a-f]{16}$/)
       }))
+  })
+})
+
+describe("log lines are written together", () => {
+  it("in order, and those of the last turn before the process exits are not lost", () => {
+    const script = [
+      `import { Effect, Logger } from "effect"`,
+      `import { loggers } from "./src/observability/Logging.ts"`,
+      `const lines = Effect.forEach(Array.from({ length: 1000 }, (_, i) => i), (i) => Effect.logInfo(\`line \${i}\`), { discard: true })`,
+      `Effect.runSync(lines.pipe(Effect.provide(Logger.layer([loggers.json]))))`,
+      `process.exit(3)`
+    ].join("\n")
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" })
+    assert.strictEqual(run.status, 3, run.stderr)
+    const messages = run.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { message: string }).message)
+    assert.deepStrictEqual(messages, Array.from({ length: 1000 }, (_, i) => `line ${i}`))
   })
 })
