@@ -13,6 +13,7 @@ import { Effect, Schema } from "effect"
 import type { Lessee } from "../records/leases.ts"
 import { ConversationId, LeadId, MessageId, ScheduledActionId } from "../domain/ids.ts"
 import type { InboundMessageInput, StatusApplied, StatusInput, StoredInbound } from "./InboundStore.ts"
+import { newestOf } from "./newestOf.ts"
 
 /** pending/unknown < sent < failed < delivered < read < played: a status never moves left. */
 const RANK = "ARRAY['pending','unknown','sent','failed','delivered','read','played']::text[]"
@@ -39,34 +40,6 @@ interface Identity {
   readonly phone: string | null
   name: string | null
   ctwa: string | null
-}
-
-interface NewRow {
-  readonly org: string
-  readonly conversation_id: string
-  readonly content: string
-  readonly ts: string
-  readonly is_turn: boolean
-}
-
-/**
- * Each conversation's newest new message (the latest timestamp; of equal ones, the later in the
- * batch) and its newest turn message's time: one row per conversation, so the update is sent
- * each conversation's last text once, not every message's. `ts`: ISO strings (they sort as they compare).
- */
-export const newestOf = (fresh: ReadonlyArray<NewRow>) => {
-  const newest = new Map<string, { conversation_id: string; org: string; content: string; ts: string; turn_ts: string | null }>()
-  for (const r of fresh) {
-    const seen = newest.get(r.conversation_id)
-    const turnTs = r.is_turn ? r.ts : null
-    if (seen === undefined) {
-      newest.set(r.conversation_id, { conversation_id: r.conversation_id, org: r.org, content: r.content, ts: r.ts, turn_ts: turnTs })
-      continue
-    }
-    if (r.ts >= seen.ts) [seen.content, seen.ts] = [r.content, r.ts]
-    if (turnTs !== null && (seen.turn_ts === null || turnTs > seen.turn_ts)) seen.turn_ts = turnTs
-  }
-  return [...newest.values()]
 }
 
 const identityKey = (input: InboundMessageInput) => `${input.organizationId} ${input.lead.waId ?? ""} ${input.lead.userId ?? ""}`
