@@ -91,6 +91,8 @@ const load = async (url: string, to: keyof typeof sent) => {
 }
 type Run = Awaited<ReturnType<typeof load>>
 
+/** µs of CPU each of `n` items took, from the ms they took together. */
+const usEach = (ms: number, n: number) => Math.round((ms * 1000) / Math.max(n, 1))
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
 const summarize = (runs: ReadonlyArray<Run>) => ({
   reqPerSec: median(runs.map((r) => r.reqPerSec)),
@@ -198,9 +200,10 @@ try {
   const cpu: Array<{ rawServer: number; rawLoad: number; service: number; postgres: number; load: number; turns: number }> = []
   const servicePid = service.child.pid ?? -1
   const rawPid = raw.pid ?? -1
+  const cpuOfPid = (pid: number) => cpuSnapshot((p) => p === pid)
   const cpuOf = {
-    service: () => cpuSnapshot((pid) => pid === servicePid),
-    rawServer: () => cpuSnapshot((pid) => pid === rawPid),
+    service: () => cpuOfPid(servicePid),
+    rawServer: () => cpuOfPid(rawPid),
     postgres: () => cpuSnapshot((_, comm) => comm === "postgres")
   }
   const before = await countInbox()
@@ -223,8 +226,8 @@ try {
     const drained = await drain(120_000)
     await settle()
     const processed = end.done - start.done + drained.items
-    const perDelivery = (ms: number) => Math.round((ms * 1000) / Math.max(processed, 1))
-    const perRequest = (ms: number) => Math.round((ms * 1000) / Math.max(baseRun.ok, 1))
+    const perDelivery = (ms: number) => usEach(ms, processed)
+    const perRequest = (ms: number) => usEach(ms, baseRun.ok)
     cpu.push({
       rawServer: perRequest(rawServerMs),
       rawLoad: perRequest(rawLoadMs),
@@ -253,11 +256,11 @@ try {
   const intakeUrl = `http://127.0.0.1:${intakeOnly.port}/webhooks/whatsapp`
   await load(intakeUrl, "service") // warm-up
   const intakePid = intakeOnly.child.pid ?? -1
-  const i0 = { service: cpuSnapshot((pid) => pid === intakePid), postgres: cpuOf.postgres(), inbox: await countInbox() }
+  const i0 = { service: cpuOfPid(intakePid), postgres: cpuOf.postgres(), inbox: await countInbox() }
   const intakeRun = await load(intakeUrl, "service")
   const intakeCpu = {
-    service: Math.round((cpuMsBetween(i0.service, cpuSnapshot((pid) => pid === intakePid)) * 1000) / Math.max(intakeRun.ok, 1)),
-    postgres: Math.round((cpuMsBetween(i0.postgres, cpuOf.postgres()) * 1000) / Math.max(intakeRun.ok, 1))
+    service: usEach(cpuMsBetween(i0.service, cpuOfPid(intakePid)), intakeRun.ok),
+    postgres: usEach(cpuMsBetween(i0.postgres, cpuOf.postgres()), intakeRun.ok)
   }
   const intakeStored = (await countInbox()) - i0.inbox
   await intakeOnly.stop("SIGTERM")
@@ -267,9 +270,9 @@ try {
     await consumers.waitHealthy(60_000)
     const pid = consumers.child.pid ?? -1
     await new Promise((r) => setTimeout(r, smoke ? 500 : 3_000)) // a fresh process's first batches run cold code
-    const c0 = { at: await sampleInbox(), turns: turnsSoFar(), service: cpuSnapshot((p) => p === pid), postgres: cpuOf.postgres(), t: Date.now() }
+    const c0 = { at: await sampleInbox(), turns: turnsSoFar(), service: cpuOfPid(pid), postgres: cpuOf.postgres(), t: Date.now() }
     await new Promise((r) => setTimeout(r, seconds * 1000))
-    const c1 = { at: await sampleInbox(), turns: turnsSoFar(), service: cpuSnapshot((p) => p === pid), postgres: cpuOf.postgres(), t: Date.now() }
+    const c1 = { at: await sampleInbox(), turns: turnsSoFar(), service: cpuOfPid(pid), postgres: cpuOf.postgres(), t: Date.now() }
     await consumers.stop("SIGTERM")
     const consumed = c1.at.done - c0.at.done
     return {
@@ -278,8 +281,8 @@ try {
       turns: c1.turns - c0.turns,
       // none consumed (a smoke run's small backlog already taken): no cost to divide
       cpuUsPerDelivery: consumed === 0 ? null : {
-        service: Math.round((cpuMsBetween(c0.service, c1.service) * 1000) / consumed),
-        postgres: Math.round((cpuMsBetween(c0.postgres, c1.postgres) * 1000) / consumed)
+        service: usEach(cpuMsBetween(c0.service, c1.service), consumed),
+        postgres: usEach(cpuMsBetween(c0.postgres, c1.postgres), consumed)
       }
     }
   }
