@@ -10,6 +10,7 @@
  */
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Schema } from "effect"
+import { jsonDocument } from "../db/jsonDocument.ts"
 import type { Lessee } from "../records/leases.ts"
 import { ConversationId, LeadId, MessageId, ScheduledActionId } from "../domain/ids.ts"
 import type { InboundMessageInput, StatusApplied, StatusInput, StoredInbound } from "./InboundStore.ts"
@@ -49,7 +50,7 @@ export const makeInboundBatch = Effect.gen(function*() {
   const decode = <S extends Schema.Constraint & { readonly DecodingServices: never }>(schema: S) => Effect.flatMap(Schema.decodeUnknownEffect(schema))
 
   const findLeads = (identities: ReadonlyArray<Identity>) =>
-    pg`WITH i AS (SELECT * FROM jsonb_to_recordset(${pg.json(identities)}::jsonb)
+    pg`WITH i AS (SELECT * FROM jsonb_to_recordset(${jsonDocument(identities)}::jsonb)
           AS i(k int, org uuid, wa_id text, user_id text, phone text))
         SELECT DISTINCT ON (i.k) i.k, l.id FROM i JOIN leads l ON l.organization_id = i.org AND (
           (i.wa_id IS NOT NULL AND l.wa_id = i.wa_id) OR (i.user_id IS NOT NULL AND l.user_id = i.user_id)
@@ -63,7 +64,7 @@ export const makeInboundBatch = Effect.gen(function*() {
     const missing = identities.filter((i) => !leadOf.has(i.k))
     if (missing.length > 0) {
       const inserted = yield* pg`INSERT INTO leads (organization_id, wa_id, user_id, phone, name, ctwa_clid)
-          SELECT org, wa_id, user_id, phone, name, ctwa FROM jsonb_to_recordset(${pg.json(missing)}::jsonb)
+          SELECT org, wa_id, user_id, phone, name, ctwa FROM jsonb_to_recordset(${jsonDocument(missing)}::jsonb)
             AS i(k int, org uuid, wa_id text, user_id text, phone text, name text, ctwa text) ORDER BY k
           ON CONFLICT DO NOTHING RETURNING id, organization_id, wa_id, user_id`.pipe(decode(InsertedLead))
       for (const row of inserted) {
@@ -89,7 +90,7 @@ export const makeInboundBatch = Effect.gen(function*() {
     if (found.length === 0) return
     const updates = [...new Map(found.map((i) => [leadOf.get(i.k), { ...i, id: leadOf.get(i.k) }])).values()]
     const changed = yield* pg`SELECT l.id FROM leads l
-        JOIN jsonb_to_recordset(${pg.json(updates)}::jsonb) AS i(id uuid, wa_id text, user_id text, phone text, name text, ctwa text) ON l.id = i.id
+        JOIN jsonb_to_recordset(${jsonDocument(updates)}::jsonb) AS i(id uuid, wa_id text, user_id text, phone text, name text, ctwa text) ON l.id = i.id
         WHERE (i.name IS NOT NULL AND l.name IS DISTINCT FROM i.name) OR (i.user_id IS NOT NULL AND l.user_id IS DISTINCT FROM i.user_id)
           OR (l.wa_id IS NULL AND i.wa_id IS NOT NULL) OR (l.phone IS NULL AND i.phone IS NOT NULL)
           OR (l.ctwa_clid IS NULL AND i.ctwa IS NOT NULL)
@@ -99,7 +100,7 @@ export const makeInboundBatch = Effect.gen(function*() {
     yield* pg`UPDATE leads l SET name = coalesce(i.name, l.name), wa_id = coalesce(l.wa_id, i.wa_id),
         user_id = coalesce(i.user_id, l.user_id), phone = coalesce(l.phone, i.phone),
         ctwa_clid = coalesce(l.ctwa_clid, i.ctwa), updated_at = now()
-      FROM jsonb_to_recordset(${pg.json(updates.filter((u) => ids.has(String(u.id))))}::jsonb)
+      FROM jsonb_to_recordset(${jsonDocument(updates.filter((u) => ids.has(String(u.id))))}::jsonb)
         AS i(id uuid, wa_id text, user_id text, phone text, name text, ctwa text)
       WHERE l.id = i.id`
   })
@@ -108,14 +109,14 @@ export const makeInboundBatch = Effect.gen(function*() {
   const conversationsFor = Effect.fnUntraced(function*(pairs: ReadonlyArray<{ readonly org: string; readonly lead_id: LeadId; readonly channel_id: string }>) {
     const find = (of: typeof pairs) =>
       pg`SELECT c.id, c.lead_id, c.channel_id FROM conversations c
-          JOIN jsonb_to_recordset(${pg.json(of)}::jsonb) AS i(org uuid, lead_id uuid, channel_id uuid)
+          JOIN jsonb_to_recordset(${jsonDocument(of)}::jsonb) AS i(org uuid, lead_id uuid, channel_id uuid)
             ON c.lead_id = i.lead_id AND c.channel_id = i.channel_id`.pipe(decode(ConversationRow))
     const key = (c: { readonly leadId: string; readonly channelId: string }) => `${c.leadId} ${c.channelId}`
     const conversationOf = new Map((yield* find(pairs)).map((c) => [key(c), c.id]))
     const missing = pairs.filter((p) => !conversationOf.has(`${p.lead_id} ${p.channel_id}`))
     if (missing.length > 0) {
       const created = yield* pg`INSERT INTO conversations (organization_id, lead_id, channel_id)
-          SELECT org, lead_id, channel_id FROM jsonb_to_recordset(${pg.json(missing)}::jsonb) AS i(org uuid, lead_id uuid, channel_id uuid)
+          SELECT org, lead_id, channel_id FROM jsonb_to_recordset(${jsonDocument(missing)}::jsonb) AS i(org uuid, lead_id uuid, channel_id uuid)
           ORDER BY lead_id
           ON CONFLICT (lead_id, channel_id) DO NOTHING RETURNING id, lead_id, channel_id`.pipe(decode(ConversationRow))
       for (const c of created) conversationOf.set(key(c), c.id)
@@ -186,7 +187,7 @@ export const makeInboundBatch = Effect.gen(function*() {
           payload, wamid, reply_to_wamid, status, wa_timestamp, created_at)
         SELECT org, conversation_id, lead_id, 'LEAD', type, content, payload, wamid, reply_to, 'received', ts,
           now() + make_interval(secs => ord / 1000000.0)
-        FROM jsonb_to_recordset(${pg.json(rows)}::jsonb) AS i(ord int, org uuid, conversation_id uuid, lead_id uuid, type text,
+        FROM jsonb_to_recordset(${jsonDocument(rows)}::jsonb) AS i(ord int, org uuid, conversation_id uuid, lead_id uuid, type text,
           content text, payload jsonb, wamid text, reply_to text, ts timestamptz, is_turn boolean)
         ORDER BY wamid, ord
         ON CONFLICT (wamid) DO NOTHING RETURNING id, wamid`.pipe(decode(InsertedMessage))
@@ -213,13 +214,13 @@ export const makeInboundBatch = Effect.gen(function*() {
           last_message_at = GREATEST(c.last_message_at, n.ts),
           last_user_message_at = CASE WHEN n.turn_ts IS NULL THEN c.last_user_message_at ELSE GREATEST(c.last_user_message_at, n.turn_ts) END,
           updated_at = now()
-        FROM jsonb_to_recordset(${pg.json(newestOf(fresh))}::jsonb) AS n(conversation_id uuid, org uuid, content text, ts timestamptz, turn_ts timestamptz)
+        FROM jsonb_to_recordset(${jsonDocument(newestOf(fresh))}::jsonb) AS n(conversation_id uuid, org uuid, content text, ts timestamptz, turn_ts timestamptz)
         WHERE c.id = n.conversation_id AND c.organization_id = n.org`
       const turns = fresh.filter((r) => r.is_turn)
       if (turns.length > 0) {
         const cancelled = yield* pg`UPDATE scheduled_actions SET status = 'CANCELLED', cancelled_at = now(), outcome = 'lead replied'
             WHERE status = 'PENDING' AND (organization_id, conversation_id) IN
-              (SELECT org, conversation_id FROM jsonb_to_recordset(${pg.json(turns)}::jsonb) AS i(org uuid, conversation_id uuid))
+              (SELECT org, conversation_id FROM jsonb_to_recordset(${jsonDocument(turns)}::jsonb) AS i(org uuid, conversation_id uuid))
             RETURNING id, conversation_id, scheduled_at`.pipe(decode(CancelledRow))
         // each conversation's cancellations are told with its first new turn message
         const told = new Set<string>()
@@ -243,7 +244,7 @@ export const makeInboundBatch = Effect.gen(function*() {
     const sorted = [...keys].sort((a, b) => a.conversation_id.localeCompare(b.conversation_id))
     const taken = yield* pg`INSERT INTO conversation_leases (conversation_id, organization_id, owner, expires_at)
         SELECT conversation_id, org, ${lessee.owner}, now() + make_interval(secs => ${lessee.ttlMs / 1000})
-        FROM jsonb_to_recordset(${pg.json(sorted)}::jsonb) AS i(conversation_id uuid, org uuid) ORDER BY conversation_id
+        FROM jsonb_to_recordset(${jsonDocument(sorted)}::jsonb) AS i(conversation_id uuid, org uuid) ORDER BY conversation_id
         ON CONFLICT (conversation_id) DO UPDATE
           SET owner = excluded.owner, expires_at = excluded.expires_at,
               poked = conversation_leases.poked AND conversation_leases.owner = excluded.owner
@@ -268,7 +269,7 @@ export const makeInboundBatch = Effect.gen(function*() {
     const done = yield* pg`UPDATE messages m SET status = b.status,
           error_code = coalesce(b.code, m.error_code), error_title = coalesce(b.title, m.error_title),
           error_details = coalesce(b.details, m.error_details), updated_at = now()
-        FROM (SELECT DISTINCT ON (org, wamid) * FROM jsonb_to_recordset(${pg.json(rows)}::jsonb)
+        FROM (SELECT DISTINCT ON (org, wamid) * FROM jsonb_to_recordset(${jsonDocument(rows)}::jsonb)
                 AS i(k int, org uuid, wamid text, status text, code int, title text, details text)
               ORDER BY org, wamid, array_position(${pg.unsafe(RANK)}, status) DESC, k DESC) b
         WHERE m.wamid = b.wamid AND m.organization_id = b.org

@@ -6,6 +6,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { SqlError } from "effect/sql"
+import { jsonDocument } from "../db/jsonDocument.ts"
 import { makeLeaseSql, type Lessee } from "../records/leases.ts"
 import { StoreError } from "../records/StoreError.ts"
 import { ConversationId, type ChannelId, LeadId, MessageId, type OrganizationId, ScheduledActionId } from "../domain/ids.ts"
@@ -133,7 +134,7 @@ export class InboundStore extends Context.Service<InboundStore, {
         messageFrom: "LEAD",
         type: input.type,
         content: input.content,
-        payload: pg.json(input.payload),
+        payload: jsonDocument(input.payload),
         wamid: input.wamid,
         replyToWamid: input.replyTo ?? null,
         status: "received",

@@ -143,6 +143,27 @@ describe("WhatsApp inbox consumer", () => {
         assert.deepStrictEqual(lead[0], { waId: "15550000011", ctwaClid: "clid-1" }) // number change applied
       }))
 
+    it.effect("a message's payload is stored as WhatsApp sent it, every key as it was, nested ones too (a number change, stored alone, too)", () =>
+      Effect.gen(function*() {
+        yield* setupChannels
+        const from = "15550000020"
+        // fields WhatsApp may add one day, in any spelling
+        const extra = { futureField: { nestedKey: [{ innerKey: 1, snake_key: "x" }], "Odd Key": null } }
+        const sent = [
+          message("text", { text: { body: "hola" }, ...extra }, { from, id: wamid("keys") }),
+          message("system", { system: { body: "User changed number", type: "user_changed_number", wa_id: "15550000021" }, ...extra }, { from, id: wamid("keys") })
+        ]
+        yield* Effect.andThen(deliver(SECRET_A, envelope(entry("waba", change({ phoneNumberId: PN1, contacts: [{ waId: from, name: "Keys" }], messages: sent })))), settled)
+        const sql = yield* SqlClient.SqlClient
+        // as text: the client's result transform would rename the keys on the way back
+        const rows = yield* sql<{ wamid: string; payload: string }>`SELECT wamid, payload::text AS payload FROM messages
+          WHERE wamid IN ${sql.in(sent.map((m) => m.id))}`
+        assert.deepStrictEqual(
+          sent.map((m) => JSON.parse(rows.find((r) => r.wamid === m.id)?.payload ?? "null")),
+          sent
+        )
+      }))
+
     it.effect("the same delivery three times stores each message once and announces it once", () =>
       Effect.gen(function*() {
         yield* setupChannels
