@@ -39,15 +39,27 @@ export const conversationBlock = (ctx: TurnContext) => {
   return parts.join("\n")
 }
 
+/**
+ * A formatter per timezone, made once: making one costs ≈ 80 µs (ICU loads the zone's rules),
+ * using it ≈ 1 µs. Timezones are few; an unknown one is not kept (it throws when made).
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>()
+const formatterFor = (timeZone: string) => {
+  const known = formatters.get(timeZone)
+  if (known !== undefined) return known
+  const made = new Intl.DateTimeFormat("en-GB", { timeZone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+  if (formatters.size >= 1_000) formatters.clear()
+  formatters.set(timeZone, made)
+  return made
+}
+
 /** "Tue 14:05 Europe/Madrid" in the business's timezone (UTC when the zone is unknown). */
 export const localTime = (ctx: TurnContext) => {
   const date = DateTime.toDate(ctx.timing.now)
-  const format = (timeZone: string) =>
-    new Intl.DateTimeFormat("en-GB", { timeZone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(date)
   try {
-    return `${format(ctx.profile.timezone)} ${ctx.profile.timezone}`
+    return `${formatterFor(ctx.profile.timezone).format(date)} ${ctx.profile.timezone}`
   } catch {
-    return `${format("UTC")} UTC`
+    return `${formatterFor("UTC").format(date)} UTC`
   }
 }
 
