@@ -48,6 +48,7 @@ export const runActor = <R>(options: {
     const { key, mailbox, handlers, timing } = options
     const quiet = Duration.toMillis(timing.quiet)
     const maxWait = Duration.toMillis(timing.maxWait)
+    const idleTtl = Duration.toMillis(timing.idleTtl)
     let burst: Option.Option<{ readonly first: number; last: number; urgent: boolean }> = Option.none()
     /** the spans that stored the open burst's messages (its turn links to them) */
     let origins: Array<Tracer.AnySpan> = []
@@ -87,9 +88,9 @@ export const runActor = <R>(options: {
     })
 
     /** True when the lease is ours; otherwise the owner was poked (or we retry soon). */
-    const own = (retry: Mail) =>
+    const own = (retry: Mail) => Effect.suspend(() => Option.isSome(heartbeat) ? Effect.succeed(true) : acquire(retry))
+    const acquire = (retry: Mail) =>
       Effect.gen(function*() {
-        if (Option.isSome(heartbeat)) return true
         const acquired = yield* Effect.result(options.leases.acquire(key))
         if (acquired._tag === "Failure") {
           yield* Effect.logWarning("conversation lease unavailable; retrying", acquired.failure).pipe(annotated)
@@ -111,8 +112,7 @@ export const runActor = <R>(options: {
     })
 
     const openBurst = (origin: Tracer.AnySpan | undefined, urgent: boolean) =>
-      Effect.gen(function*() {
-        const at = yield* Clock.currentTimeMillis
+      Effect.map(Clock.currentTimeMillis, (at) => {
         burst = Option.some(Option.match(burst, {
           onNone: () => ({ first: at, last: at, urgent }),
           onSome: (b) => ({ ...b, last: at, urgent: b.urgent || urgent })
@@ -146,17 +146,39 @@ export const runActor = <R>(options: {
       Option.isNone(running) && Option.isNone(burst) && Option.isNone(heartbeat) && followUps.length === 0 &&
       !humanWrote && retrying === 0
 
+    /**
+     * The loop's one timer: a child that mails `Alarm` at `at` (the open burst's deadline, else the
+     * idle wait's end). Mail is taken without a timeout of its own (a race of two fibers and a timer
+     * for every message); a timer set for earlier than needed stays, and the loop sets the next
+     * when it rings (a burst's deadline only moves later, unless the lead asks for a person).
+     */
+    let alarm: { readonly at: number; readonly fiber: Fiber.Fiber<void> } | undefined
+    const wakeBy = (at: number, now: number) =>
+      Effect.gen(function*() {
+        if (alarm !== undefined && alarm.at <= at) return
+        if (alarm !== undefined) yield* Fiber.interrupt(alarm.fiber)
+        const ring = Effect.andThen(Effect.sleep(at - now), Effect.asVoid(Queue.offer(mailbox, { _tag: "Alarm", at })))
+        alarm = { at, fiber: yield* Effect.forkChild(ring) }
+      })
+
     const loop = Effect.gen(function*() {
+      /** since when the loop has waited for mail (with nothing due, `idleTtl` of it lets the lease go) */
+      let waiting = yield* Clock.currentTimeMillis
       while (true) {
         if (idle() && (yield* options.rest)) return
         const now = yield* Clock.currentTimeMillis
         const due = Option.isSome(running) ? Option.none<number>() : deadline()
-        const waitFor = Option.isSome(due)
-          ? Duration.millis(Math.max(0, due.value - now))
-          : Option.isSome(running)
-          ? Duration.infinity
-          : timing.idleTtl
-        const mail = yield* Queue.take(mailbox).pipe(Effect.timeoutOption(waitFor))
+        const wakeAt = Option.isSome(due) ? due.value : Option.isSome(running) ? Infinity : waiting + idleTtl
+        // time is up: only mail already here comes first (as a wait of zero would have it)
+        const mail = wakeAt <= now ? yield* Queue.poll(mailbox) : Option.some(yield* Effect.andThen(
+          Number.isFinite(wakeAt) ? wakeBy(wakeAt, now) : Effect.void,
+          Queue.take(mailbox)
+        ))
+        if (Option.isSome(mail) && mail.value._tag === "Alarm") {
+          if (alarm?.at === mail.value.at) alarm = undefined
+          continue
+        }
+        waiting = now
 
         if (Option.isNone(mail)) {
           if (Option.isSome(due)) {

@@ -18,6 +18,8 @@ export type Mail =
   | { readonly _tag: "TurnDone" }
   /** internal: the conversation's lease expired and another process took it */
   | { readonly _tag: "LeaseLost" }
+  /** internal: the actor's timer set for `at` rang (a burst's deadline, the end of an idle wait) */
+  | { readonly _tag: "Alarm"; readonly at: number }
 
 /** The work an actor runs, one at a time per conversation. Failures are the handler's to record. */
 export interface TurnHandlers<R = never> {

@@ -143,15 +143,18 @@ export const makeActorRegistry = <R>(options: {
     })
     yield* Effect.forkScoped(sweep)
 
+    /** "Look at the conversation" signals coalesce: the actor reads the burst from the store anyway. */
+    const post = (mailbox: Queue.Queue<Mail>, mail: Mail) =>
+      (mail._tag === "LeadMessage" || mail._tag === "Resume") && Queue.sizeUnsafe(mailbox) >= MAILBOX_SIGNALS &&
+        !(mail._tag === "LeadMessage" && mail.urgent === true)
+        ? Effect.void
+        : Effect.asVoid(Queue.offer(mailbox, mail))
+
+    // on every lead message: no generator (each one allocates its frame)
     const tell = (key: ConversationKey, mail: Mail) =>
-      lock.withPermits(1)(Effect.gen(function*() {
-        const mailbox = mailboxes.get(key.conversationId) ?? (yield* spawn(key))
-        // "look at the conversation" signals coalesce: the actor reads the burst from the store anyway
-        if ((mail._tag === "LeadMessage" || mail._tag === "Resume") && (yield* Queue.size(mailbox)) >= MAILBOX_SIGNALS) {
-          if (mail._tag === "LeadMessage" && mail.urgent === true) yield* Queue.offer(mailbox, mail)
-          return
-        }
-        yield* Queue.offer(mailbox, mail)
+      lock.withPermits(1)(Effect.suspend(() => {
+        const mailbox = mailboxes.get(key.conversationId)
+        return mailbox === undefined ? Effect.flatMap(spawn(key), (spawned) => post(spawned, mail)) : post(mailbox, mail)
       }))
 
     const tellIfActive = (key: ConversationKey, mail: Mail) =>

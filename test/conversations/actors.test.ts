@@ -87,6 +87,18 @@ describe("conversation actors", () => {
       assert.deepStrictEqual(yield* log, ["c1:burst@20"])
     }))
 
+  it.effect("a lead who asks for a person closes the open burst at once; the quiet window's timer then rings for nothing", () =>
+    Effect.gen(function*() {
+      const { registry, log } = yield* setup()
+      yield* registry.tell(key("c1"), lead) // the burst would close at 5
+      yield* TestClock.adjust("2 seconds")
+      yield* registry.tell(key("c1"), { ...lead, urgent: true })
+      yield* TestClock.adjust("0 seconds")
+      assert.deepStrictEqual(yield* log, ["c1:burst@2"])
+      yield* TestClock.adjust("10 seconds") // past the first message's quiet window: no second turn
+      assert.deepStrictEqual(yield* log, ["c1:burst@2"])
+    }))
+
   it.effect("a message during a running turn starts the next burst; nothing is lost", () =>
     Effect.gen(function*() {
       const { registry, log } = yield* setup({ turnTime: "10 seconds" })
