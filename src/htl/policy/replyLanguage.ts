@@ -4,7 +4,8 @@
  * the conversation already had, else the business's first language. A draft is held back only
  * when it is confidently in a language the lead did not use.
  */
-import { BURST_SHOWN, type TurnContext } from "../types.ts"
+import { clip, SHOWN_CHARS, shownBurst } from "../prompts/render.ts"
+import type { TurnContext } from "../types.ts"
 import { personName } from "./cleaning.ts"
 import { detect, type Detection, DRAFT_EXTRA, HINGLISH, RELIABLE, type Scorer } from "./language.ts"
 
@@ -18,7 +19,7 @@ export interface LanguageTarget {
 }
 
 export interface LanguageEvidence {
-  /** The lead's messages of this burst, oldest first. */
+  /** The lead's messages of this burst the prompts show, oldest first. */
   readonly burst: ReadonlyArray<string>
   /** Earlier lead messages, oldest first. */
   readonly earlierLead: ReadonlyArray<string>
@@ -119,7 +120,8 @@ export const languageInstruction = (target: LanguageTarget) => {
 
 /** What a turn knows about the languages in play. */
 export const evidenceOf = (ctx: TurnContext, excerptNames: ReadonlyArray<string> = []): LanguageEvidence => ({
-  burst: ctx.burst.filter((m) => m.from === "LEAD").slice(-BURST_SHOWN).map((m) => m.text),
+  // what the prompts show of the burst (the model answers that): a lead's long paste is read once, not whole
+  burst: shownBurst(ctx.burst.filter((m) => m.from === "LEAD")).map((m) => clip(m.text, SHOWN_CHARS)),
   earlierLead: ctx.history.filter((m) => m.from === "LEAD").map((m) => m.text),
   earlierOurs: ctx.history.filter((m) => m.from !== "LEAD").map((m) => m.text),
   conversationLanguage: ctx.conversationLanguage,

@@ -18,21 +18,33 @@ export const clip = (text: string, max: number) => {
 
 const WHO = { LEAD: "Lead", BOT: "Bot", HUMAN: "Agent" } as const
 
-export const renderMessages = (messages: ReadonlyArray<TurnMessage>, maxEach = 400) =>
+/** A message as the prompts show it: this many characters at most. */
+export const SHOWN_CHARS = 400
+
+export const renderMessages = (messages: ReadonlyArray<TurnMessage>, maxEach = SHOWN_CHARS) =>
   messages.map((m) => `${WHO[m.from]}: ${neutralise(clip(m.text, maxEach))}`).join("\n")
 
 export const fenced = (body: string) => `<lead>\n${body}\n</lead>`
 
-/** The last 3 messages before the burst, then the lead messages of the burst (newest BURST_SHOWN, 1,600 chars). */
+/**
+ * The burst's messages the prompts show, oldest first: the newest BURST_SHOWN of them within
+ * 1,600 characters (each counted up to SHOWN_CHARS), the newest always.
+ */
+export const shownBurst = (burst: ReadonlyArray<TurnMessage>): Array<TurnMessage> => {
+  const shown: Array<TurnMessage> = []
+  let budget = 1_600
+  for (const m of [...burst].reverse().slice(0, BURST_SHOWN)) {
+    budget -= Math.min(m.text.length, SHOWN_CHARS)
+    if (budget < 0 && shown.length > 0) break
+    shown.unshift(m)
+  }
+  return shown
+}
+
+/** The last 3 messages before the burst, then the lead messages of the burst the prompts show. */
 export const conversationBlock = (ctx: TurnContext) => {
   const recent = ctx.history.slice(-3)
-  const burst: Array<TurnMessage> = []
-  let budget = 1_600
-  for (const m of [...ctx.burst].reverse().slice(0, BURST_SHOWN)) {
-    budget -= Math.min(m.text.length, 400)
-    if (budget < 0 && burst.length > 0) break
-    burst.unshift(m)
-  }
+  const burst = shownBurst(ctx.burst)
   const parts: Array<string> = []
   if (recent.length > 0) parts.push(`Earlier:\n${fenced(renderMessages(recent))}`)
   if (burst.length > 0) parts.push(`New:\n${fenced(renderMessages(burst))}`)
