@@ -104,7 +104,7 @@ export class Ingest extends Context.Service<Ingest, {
 
     /**
      * A message of the delivery, ready to store (the span that prepared it is its turn's link).
-     * Spans of a delivery's steps capture no stack trace: ≈ 2 µs each, several a delivery.
+     * Its span captures no stack trace (`Effect.fn`'s trace and frame cost ≈ 4 µs a call).
      */
     const message = Effect.fnUntraced(function*(channel: Channel, contacts: ReadonlyArray<Contact>, raw: unknown, parts: Array<Part>) {
       const decoded = decodeMessage(raw)
