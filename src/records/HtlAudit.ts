@@ -7,6 +7,7 @@ import { SqlClient } from "effect/sql"
 import { StoreError } from "./StoreError.ts"
 import type { ConversationId, OrganizationId } from "../domain/ids.ts"
 import type { StepRecord } from "../htl/types.ts"
+import { jsonDocument } from "../db/jsonDocument.ts"
 
 export const HTL_STEP_EVENT = "htl_step"
 
@@ -36,7 +37,7 @@ export class HtlAudit extends Context.Service<HtlAudit, {
           tokensOut: s.tokensOut,
           model: s.model,
           outcome: s.outcome,
-          details: JSON.stringify(s.details)
+          details: jsonDocument(s.details)
         })))}`
       }, Effect.mapError(StoreError.from))
       return HtlAudit.of({ record })

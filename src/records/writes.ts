@@ -11,6 +11,7 @@ import { type ConversationKey, MessageId, UserId } from "../domain/ids.ts"
 import { pickAssignee } from "./assignment.ts"
 import { enqueueHandoffWebhook } from "./handoffWebhookQueue.ts"
 import { decodeRows } from "../db/rows.ts"
+import { jsonDocument } from "../db/jsonDocument.ts"
 
 export const StaleReason = Schema.Literals(["human_mode", "newer_lead_message", "gone", "lease_lost"])
 export type StaleReason = typeof StaleReason.Type
@@ -83,7 +84,7 @@ export const makeWrites = Effect.gen(function*() {
     const [result] = yield* sql`
       SELECT outcome, message_id FROM commit_outbound(
         ${key.organizationId}::uuid, ${key.conversationId}::uuid, ${message.from}, ${message.type}, ${message.content},
-        ${message.payload === null ? null : JSON.stringify(message.payload)}::jsonb, ${message.replyToWamid},
+        ${message.payload === null ? null : jsonDocument(message.payload)}::jsonb, ${message.replyToWamid},
         ${message.sentByUserId}::uuid, ${answers}::uuid, ${owner})`.pipe(commitRows)
     if (result === undefined) return yield* Effect.die("commit_outbound gave no row")
     if (result.outcome !== "committed") return { _tag: "Stale", reason: result.outcome } as const

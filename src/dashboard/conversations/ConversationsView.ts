@@ -17,6 +17,7 @@ import { FollowUps } from "../../followups/FollowUps.ts"
 import { decodeRows } from "../../db/rows.ts"
 import { DEFAULT_LIMIT, decodeCursor, page } from "../paging.ts"
 import { ConversationItemRow, MessageItemRow, toConversationItem, toMessageItem } from "./rows.ts"
+import { jsonDocument } from "../../db/jsonDocument.ts"
 
 const idRows = decodeRows(Schema.Struct({ id: Schema.String }))
 
@@ -121,7 +122,7 @@ export class ConversationsView extends Context.Service<ConversationsView, {
             conversationId: id,
             eventType: kind,
             outcome: mode,
-            details: JSON.stringify({ by_user_id: caller.id })
+            details: jsonDocument({ by_user_id: caller.id })
           })}`
           if (mode === "human") {
             yield* followUps.cancelPending({ organizationId: caller.organizationId, conversationId: ConversationId.make(id) }, "taken over")

@@ -6,6 +6,7 @@
 import { Effect, Layer, Stream } from "effect"
 import { SqlClient } from "effect/sql"
 import { EventBus } from "../../events/EventBus.ts"
+import { jsonDocument } from "../../db/jsonDocument.ts"
 
 export const ModeAuditLive = Layer.effectDiscard(Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -18,7 +19,7 @@ export const ModeAuditLive = Layer.effectDiscard(Effect.gen(function*() {
         conversationId: e.conversationId,
         eventType: "handoff",
         outcome: "human",
-        details: JSON.stringify({ reason: e._tag === "ModeChanged" ? e.reason : null })
+        details: jsonDocument({ reason: e._tag === "ModeChanged" ? e.reason : null })
       })}`.pipe(Effect.catchCause((cause) => Effect.logWarning("handoff audit row not written", cause)))
     ),
     Effect.forkScoped

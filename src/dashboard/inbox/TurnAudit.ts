@@ -8,6 +8,7 @@ import { DateTime, Effect, Layer, Stream } from "effect"
 import { SqlClient } from "effect/sql"
 import type { TurnDecided } from "../../domain/events.ts"
 import { EventBus } from "../../events/EventBus.ts"
+import { jsonDocument } from "../../db/jsonDocument.ts"
 
 export const TURN_EVENT = "turn"
 
@@ -22,7 +23,7 @@ export const TurnAuditLive = Layer.effectDiscard(Effect.gen(function*() {
         conversationId: e.conversationId,
         eventType: TURN_EVENT,
         outcome: e.action,
-        details: JSON.stringify({ why: e.why }),
+        details: jsonDocument({ why: e.why }),
         createdAt: DateTime.toDateUtc(e.at)
       })}`.pipe(Effect.catchCause((cause) => Effect.logWarning("turn audit row not written", cause)))
     ),

@@ -7,6 +7,7 @@ import { DEFAULT_OVERDUE_MINUTES } from "../../handoffs/overdue.ts"
 import { decodeRows } from "../../db/rows.ts"
 import { FollowUpLimitColumns, FollowUpTemplateColumns, ProfileTextColumns, ReplyLimitColumns } from "../../domain/businessProfile.ts"
 import { CallToAction } from "../../knowledge/types.ts"
+import { jsonDocument } from "../../db/jsonDocument.ts"
 
 const ProfileRow = Schema.Struct({
   ...ProfileTextColumns,
@@ -92,7 +93,7 @@ export const readProfile = Effect.fn("Settings.readProfile")(function*(sql: SqlC
 
 /** Replaces the profile, its products and its FAQs in one transaction. */
 export const writeProfile = Effect.fn("Settings.writeProfile")(function*(sql: SqlClient.SqlClient, org: OrganizationId, p: BusinessProfile) {
-  const languages = JSON.stringify(p.languages)
+  const languages = jsonDocument(p.languages)
   yield* sql`
     INSERT INTO business_profiles (organization_id, business_name, description, tone, languages, policies, timezone,
       quiet_hours_start, quiet_hours_end, followup_max_24h, followup_max_total, followup_min_minutes,
@@ -113,10 +114,10 @@ export const writeProfile = Effect.fn("Settings.writeProfile")(function*(sql: Sq
       WHERE organization_id = ${org}`
   }
   if (p.ctas !== undefined) {
-    yield* sql`UPDATE business_profiles SET ctas = ${JSON.stringify(p.ctas)}::jsonb WHERE organization_id = ${org}`
+    yield* sql`UPDATE business_profiles SET ctas = ${jsonDocument(p.ctas)}::jsonb WHERE organization_id = ${org}`
   }
   if (p.handoff !== undefined) {
-    yield* sql`UPDATE business_profiles SET handoff_messages = ${JSON.stringify(p.handoff.messages)}::jsonb,
+    yield* sql`UPDATE business_profiles SET handoff_messages = ${jsonDocument(p.handoff.messages)}::jsonb,
         handoff_overdue_minutes = ${p.handoff.overdue_minutes} WHERE organization_id = ${org}`
   }
   yield* sql`DELETE FROM business_products WHERE organization_id = ${org}`
