@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto"
 import { PgClient } from "@effect/sql-pg"
 import { Array as Arr, Duration, Effect, Exit, Layer, PubSub, Queue, Schedule, Schema } from "effect"
 import { makeGroupCommit } from "../db/groupCommit.ts"
+import { jsonDocument } from "../db/jsonDocument.ts"
 import { type Delivery, Inbox, InboxError, type InboxItem, type InboxOptions, defaultInboxOptions } from "./Inbox.ts"
 
 const CHANNEL = "webhook_inbox"
@@ -53,7 +54,7 @@ export const makePostgresInbox = (options: InboxOptions = defaultInboxOptions) =
           pg.insert(Arr.map(batch, (d) => ({
             body: d.body,
             signedBy: d.signedBy,
-            traceContext: d.traceparent === undefined ? null : pg.json({ traceparent: d.traceparent })
+            traceContext: d.traceparent === undefined ? null : jsonDocument({ traceparent: d.traceparent })
           })))
         }`.pipe(
           Effect.mapError(inboxError),
@@ -68,7 +69,7 @@ export const makePostgresInbox = (options: InboxOptions = defaultInboxOptions) =
       capacity: MAX_PENDING_PUTS,
       write: (batch: Arr.NonEmptyReadonlyArray<InboxItem>) =>
         pg`UPDATE webhook_inbox w SET status = 'done', processed_at = now(), claimed_by = NULL
-          FROM jsonb_to_recordset(${pg.json(batch.map((item) => ({ id: item.id, attempts: item.attempts })))}::jsonb) AS i(id bigint, attempts int)
+          FROM jsonb_to_recordset(${jsonDocument(batch.map((item) => ({ id: item.id, attempts: item.attempts })))}::jsonb) AS i(id bigint, attempts int)
           WHERE w.id = i.id AND w.status = 'pending' AND w.attempts = i.attempts`.pipe(
           Effect.mapError(inboxError),
           Effect.exit,
