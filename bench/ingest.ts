@@ -15,7 +15,8 @@
  *   node bench/ingest.ts [seconds per round = 10] [rounds = 3] [connections = 50]
  *   node bench/ingest.ts --smoke        (seconds: CI runs it so the bench keeps working)
  * BENCH_CPU_PROF=dir writes the service's CPU profile there (BENCH_SOURCES=1: the service runs from its
- * sources, so a profile names src/ files); BENCH_DEBUG=1 prints the database's
+ * sources, so a profile names src/ files), of the processes BENCH_PROFILE names (a comma list): loaded (the default:
+ * the alternating rounds), intake, turns or storing (the parts alone); BENCH_DEBUG=1 prints the database's
  * sessions each second of load and the service's output; BENCH_OUT=file writes the service's
  * output there; BENCH_LOG_LEVEL sets the service's log level.
  */
@@ -146,8 +147,9 @@ try {
     sql`SELECT state, wait_event_type, wait_event, left(query, 60) AS query, count(*)::int AS n FROM pg_stat_activity
       WHERE datname = current_database() AND pid <> pg_backend_pid() GROUP BY 1, 2, 3, 4 ORDER BY n DESC LIMIT 8`))
 
-  const startOurs = (extra: Record<string, string> = {}, profiled = true) =>
-    startService({
+  const startOurs = (extra: Record<string, string>, phase: "loaded" | "intake" | "turns" | "storing") => {
+    const profiled = process.env.BENCH_CPU_PROF !== undefined && (process.env.BENCH_PROFILE ?? "loaded").split(",").includes(phase)
+    return startService({
       DATABASE_URL: Redacted.value(dbUrl),
       DATA_DIR: dataDir,
       APP_ENV: "development", // keys generated in DATA_DIR (a bench is not a deployment)
@@ -162,9 +164,10 @@ try {
       DEBOUNCE_QUIET: "1 s",
       DEBOUNCE_MAX_WAIT: "3 s",
       ...extra,
-      ...(process.env.BENCH_CPU_PROF === undefined || !profiled ? {} : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` })
+      ...(profiled ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` } : {})
     }, [], { production: process.env.BENCH_SOURCES === undefined })
-  const service = await startOurs()
+  }
+  const service = await startOurs({}, "loaded")
   await service.waitHealthy(60_000)
   const url = `http://127.0.0.1:${service.port}/webhooks/whatsapp`
 
@@ -251,7 +254,7 @@ try {
   // Each part alone, where the time goes: (1) the intake with no consumer in the process
   // (INBOX_CONSUMERS=0: the deliveries wait in the inbox), one round; (2) then the consumers
   // (and the engine's turns) alone on that backlog, with no intake, for a round's time
-  const intakeOnly = await startOurs({ INBOX_CONSUMERS: "0" }, false)
+  const intakeOnly = await startOurs({ INBOX_CONSUMERS: "0" }, "intake")
   await intakeOnly.waitHealthy(60_000)
   const intakeUrl = `http://127.0.0.1:${intakeOnly.port}/webhooks/whatsapp`
   await load(intakeUrl, "service") // warm-up
@@ -265,8 +268,8 @@ try {
   const intakeStored = (await countInbox()) - i0.inbox
   await intakeOnly.stop("SIGTERM")
   /** The consumers of a fresh process on the backlog, with no intake, for a round's time (after a warm-up). */
-  const consumersAlone = async (extra: Record<string, string>) => {
-    const consumers = await startOurs(extra, false)
+  const consumersAlone = async (extra: Record<string, string>, phase: "turns" | "storing") => {
+    const consumers = await startOurs(extra, phase)
     await consumers.waitHealthy(60_000)
     const pid = consumers.child.pid ?? -1
     await new Promise((r) => setTimeout(r, smoke ? 500 : 3_000)) // a fresh process's first batches run cold code
@@ -286,9 +289,9 @@ try {
       }
     }
   }
-  const consumersWithTurns = await consumersAlone({})
+  const consumersWithTurns = await consumersAlone({}, "turns")
   // storing alone: a debounce longer than the phase, so no turn starts
-  const consumersNoTurns = await consumersAlone({ DEBOUNCE_QUIET: "10 min", DEBOUNCE_MAX_WAIT: "10 min" })
+  const consumersNoTurns = await consumersAlone({ DEBOUNCE_QUIET: "10 min", DEBOUNCE_MAX_WAIT: "10 min" }, "storing")
   await db.dispose()
   const alone = {
     intake: {

@@ -42,6 +42,14 @@ describe("client address", () => {
     for (const bad of ["unknown", "", "1.2.3", "999.1.1.1", "::g", "2001:db8::1::2"]) assert.isUndefined(addressKey(bad), bad)
   })
 
+  it("gives the same key when asked again, after many other addresses too (its memory of them is bounded)", () => {
+    const asked = ["::ffff:198.51.100.3", "2001:DB8:1:2::9", "unknown", "192.0.2.1"]
+    const first = asked.map(addressKey)
+    for (let i = 0; i < 5_000; i++) addressKey(`2001:db8:${(i % 65_536).toString(16)}::${i % 7}`)
+    assert.deepStrictEqual(asked.map(addressKey), first)
+    assert.deepStrictEqual(asked.map(addressKey), ["198.51.100.3", "2001:db8:1:2::/64", undefined, "192.0.2.1"])
+  })
+
   it.effect("TRUST_PROXY: off by default, a number of hops, or one line naming it", () =>
     Effect.gen(function*() {
       assert.strictEqual(yield* trustProxy(), 0)
