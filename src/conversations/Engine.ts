@@ -30,7 +30,7 @@ export const TurnsLive = Layer.effect(
 const DispatchLive = Layer.effectDiscard(Effect.gen(function*() {
   const bus = yield* EventBus
   const conversations = yield* Conversations
-  yield* bus.all.pipe(
+  yield* bus.only(["MessageStored", "ModeChanged"]).pipe(
     Stream.runForEach((event) => {
       const key = { organizationId: event.organizationId, conversationId: event.conversationId }
       switch (event._tag) {

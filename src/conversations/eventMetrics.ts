@@ -6,7 +6,7 @@ import { count, followUps, sendErrors } from "../observability/metrics.ts"
 
 export const EventMetricsLive = Layer.effectDiscard(Effect.gen(function*() {
   const bus = yield* EventBus
-  yield* bus.all.pipe(
+  yield* bus.only(["TurnDecided", "FollowUpChanged", "MessageStatusChanged"]).pipe(
     Stream.runForEach((event) => {
       switch (event._tag) {
         case "TurnDecided":

@@ -3,16 +3,28 @@
  * In one process it is a PubSub. A worker's bus (src/internal/worker.ts) also forwards what it
  * publishes to the API, and receives there what the API's people did.
  */
-import { Context, Effect, Layer, PubSub, Stream } from "effect"
+import { Context, Effect, Layer, PubSub, Queue, Stream } from "effect"
 import type { DomainEvent } from "../domain/events.ts"
 import type { OrganizationId } from "../domain/ids.ts"
+
+/** A kind of domain event. */
+export type EventTag = DomainEvent["_tag"]
+/** The events of the given kinds. */
+export type EventOf<T extends EventTag> = Extract<DomainEvent, { readonly _tag: T }>
 
 export class EventBus extends Context.Service<EventBus, {
   readonly publish: (event: DomainEvent) => Effect.Effect<void>
   /** An event another process has published already: for this process's subscribers only. */
   readonly publishLocal: (event: DomainEvent) => Effect.Effect<void>
-  /** Every event, all tenants: for in-process consumers (engine, metrics). */
+  /** Every event, all tenants. */
   readonly all: Stream.Stream<DomainEvent>
+  /**
+   * The events of some kinds, all tenants: for in-process consumers (engine, metrics, audits).
+   * Only what they listen for reaches them: a consumer of `all` is woken by every event — a
+   * lead's every message — even to ignore it, and five did (a third of the runtime's work in
+   * storing a delivery; README "Benchmarks").
+   */
+  readonly only: <const T extends EventTag>(tags: ReadonlyArray<T>) => Stream.Stream<EventOf<T>>
   /** The events of one organization: for dashboards. */
   readonly forOrganization: (organizationId: OrganizationId) => Stream.Stream<DomainEvent>
 }>()("wa/EventBus") {
@@ -22,11 +34,33 @@ export class EventBus extends Context.Service<EventBus, {
       // unbounded: the engine must not lose a lead message; publishers never wait
       const hub = yield* Effect.acquireRelease(PubSub.unbounded<DomainEvent>(), PubSub.shutdown)
       const all = Stream.fromPubSub(hub)
-      const publishLocal = (event: DomainEvent) => PubSub.publish(hub, event).pipe(Effect.asVoid)
+      /** Each kind's listeners (`only`): their queues, unbounded for the same reason. */
+      const listeners = new Map<EventTag, Set<(event: DomainEvent) => void>>()
+      const publishLocal = (event: DomainEvent) =>
+        Effect.suspend(() => {
+          for (const listener of listeners.get(event._tag) ?? []) listener(event)
+          return PubSub.publish(hub, event)
+        }).pipe(Effect.asVoid)
+      const only = <const T extends EventTag>(tags: ReadonlyArray<T>): Stream.Stream<EventOf<T>> => {
+        const wanted = new Set<EventTag>(tags)
+        const isWanted = (event: DomainEvent): event is EventOf<T> => wanted.has(event._tag)
+        return Stream.unwrap(Effect.gen(function*() {
+          const queue = yield* Queue.unbounded<EventOf<T>>()
+          const listener = (event: DomainEvent) => {
+            if (isWanted(event)) Queue.offerUnsafe(queue, event)
+          }
+          yield* Effect.acquireRelease(
+            Effect.sync(() => wanted.forEach((tag) => listeners.set(tag, (listeners.get(tag) ?? new Set()).add(listener)))),
+            () => Effect.andThen(Effect.sync(() => wanted.forEach((tag) => listeners.get(tag)?.delete(listener))), Queue.shutdown(queue))
+          )
+          return Stream.fromQueue(queue)
+        }))
+      }
       return EventBus.of({
         publish: (event) => Effect.andThen(publishLocal(event), onPublish(event)),
         publishLocal,
         all,
+        only,
         // a slow dashboard drops its oldest events instead of growing without bound
         forOrganization: (organizationId) =>
           all.pipe(

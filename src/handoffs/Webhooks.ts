@@ -255,7 +255,7 @@ export class Webhooks extends Context.Service<Webhooks, {
   static readonly dispatcher = Layer.effectDiscard(Effect.gen(function*() {
     const webhooks = yield* Webhooks
     const bus = yield* EventBus
-    const handoffs = bus.all.pipe(Stream.filter((e) => e._tag === "ModeChanged" && e.kind === "handoff"), Stream.as(undefined))
+    const handoffs = bus.only(["ModeChanged"]).pipe(Stream.filter((e) => e.kind === "handoff"), Stream.as(undefined))
     const sweeps = Stream.tick(SWEEP)
     yield* Stream.merge(handoffs, sweeps).pipe(
       // a burst of handoffs is one pass over the queue, not one per event

@@ -11,15 +11,15 @@ import { jsonDocument } from "../../db/jsonDocument.ts"
 export const ModeAuditLive = Layer.effectDiscard(Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const bus = yield* EventBus
-  yield* bus.all.pipe(
-    Stream.filter((e) => e._tag === "ModeChanged" && e.kind === "handoff"),
+  yield* bus.only(["ModeChanged"]).pipe(
+    Stream.filter((e) => e.kind === "handoff"),
     Stream.runForEach((e) =>
       sql`INSERT INTO conversation_events ${sql.insert({
         organizationId: e.organizationId,
         conversationId: e.conversationId,
         eventType: "handoff",
         outcome: "human",
-        details: jsonDocument({ reason: e._tag === "ModeChanged" ? e.reason : null })
+        details: jsonDocument({ reason: e.reason })
       })}`.pipe(Effect.catchCause((cause) => Effect.logWarning("handoff audit row not written", cause)))
     ),
     Effect.forkScoped

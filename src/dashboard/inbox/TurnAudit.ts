@@ -6,7 +6,6 @@
  */
 import { DateTime, Effect, Layer, Stream } from "effect"
 import { SqlClient } from "effect/sql"
-import type { TurnDecided } from "../../domain/events.ts"
 import { EventBus } from "../../events/EventBus.ts"
 import { jsonDocument } from "../../db/jsonDocument.ts"
 
@@ -15,8 +14,7 @@ export const TURN_EVENT = "turn"
 export const TurnAuditLive = Layer.effectDiscard(Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const bus = yield* EventBus
-  yield* bus.all.pipe(
-    Stream.filter((e): e is TurnDecided => e._tag === "TurnDecided"),
+  yield* bus.only(["TurnDecided"]).pipe(
     Stream.runForEach((e) =>
       sql`INSERT INTO conversation_events ${sql.insert({
         organizationId: e.organizationId,
