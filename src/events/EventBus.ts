@@ -14,6 +14,8 @@ export type EventOf<T extends EventTag> = Extract<DomainEvent, { readonly _tag: 
 
 export class EventBus extends Context.Service<EventBus, {
   readonly publish: (event: DomainEvent) => Effect.Effect<void>
+  /** Several events, in order, at once (a delivery's: one wake-up of each consumer, not one an event). */
+  readonly publishAll: (events: ReadonlyArray<DomainEvent>) => Effect.Effect<void>
   /** An event another process has published already: for this process's subscribers only. */
   readonly publishLocal: (event: DomainEvent) => Effect.Effect<void>
   /** Every event, all tenants. */
@@ -29,17 +31,25 @@ export class EventBus extends Context.Service<EventBus, {
   readonly forOrganization: (organizationId: OrganizationId) => Stream.Stream<DomainEvent>
 }>()("wa/EventBus") {
   /** The in-process bus, with `onPublish` for what this process itself publishes (a worker forwards it). */
-  static readonly make = (onPublish: (event: DomainEvent) => Effect.Effect<void> = () => Effect.void) =>
+  static readonly make = (onPublish?: (event: DomainEvent) => Effect.Effect<void>) =>
     Effect.gen(function*() {
       // unbounded: the engine must not lose a lead message; publishers never wait
       const hub = yield* Effect.acquireRelease(PubSub.unbounded<DomainEvent>(), PubSub.shutdown)
       const all = Stream.fromPubSub(hub)
       /** Each kind's listeners (`only`): their queues, unbounded for the same reason. */
       const listeners = new Map<EventTag, Set<(event: DomainEvent) => void>>()
+      const tell = (event: DomainEvent) => {
+        for (const listener of listeners.get(event._tag) ?? []) listener(event)
+      }
       const publishLocal = (event: DomainEvent) =>
         Effect.suspend(() => {
-          for (const listener of listeners.get(event._tag) ?? []) listener(event)
+          tell(event)
           return PubSub.publish(hub, event)
+        }).pipe(Effect.asVoid)
+      const publishAllLocal = (events: ReadonlyArray<DomainEvent>) =>
+        Effect.suspend(() => {
+          events.forEach(tell)
+          return PubSub.publishAll(hub, events)
         }).pipe(Effect.asVoid)
       const only = <const T extends EventTag>(tags: ReadonlyArray<T>): Stream.Stream<EventOf<T>> => {
         const wanted = new Set<EventTag>(tags)
@@ -57,7 +67,11 @@ export class EventBus extends Context.Service<EventBus, {
         }))
       }
       return EventBus.of({
-        publish: (event) => Effect.andThen(publishLocal(event), onPublish(event)),
+        publish: (event) => onPublish === undefined ? publishLocal(event) : Effect.andThen(publishLocal(event), onPublish(event)),
+        publishAll: (events) =>
+          events.length === 0 ? Effect.void
+          : onPublish === undefined ? publishAllLocal(events)
+          : Effect.andThen(publishAllLocal(events), Effect.forEach(events, onPublish, { discard: true })),
         publishLocal,
         all,
         only,

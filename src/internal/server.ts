@@ -132,7 +132,7 @@ const Handlers = InternalRpcs.toLayer(Effect.gen(function*() {
         )
       ),
     "events.publish": ({ events }) =>
-      Effect.filter(events, consistent).pipe(Effect.flatMap((kept) => Effect.forEach(kept, bus.publish, { discard: true }))),
+      Effect.filter(events, consistent).pipe(Effect.flatMap((kept) => bus.publishAll(kept))),
     "events.follow": () => bus.only(["ModeChanged", "MessageStored", "FollowUpChanged"]).pipe(Stream.filter(forWorkers)),
     "store.followUpSignals": () => Stream.fromPubSub(signals)
   })

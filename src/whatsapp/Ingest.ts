@@ -279,7 +279,7 @@ export class Ingest extends Context.Service<Ingest, {
       const results = parts.value.length === 0 ? [] : yield* storeParts({ parts: parts.value, lessee })
       const events = yield* eventsOf(parts.value, results)
       // published once everything is stored (an actor reads what the events announce)
-      yield* Effect.forEach(events, bus.publish, { discard: true })
+      yield* bus.publishAll(events)
       return { outcome: { _tag: "Processed" }, events } satisfies Ingested
     })
 

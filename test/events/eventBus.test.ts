@@ -13,14 +13,15 @@ const handoff = new ModeChanged({ ...base, mode: "human", kind: "handoff", reaso
 const decided = new TurnDecided({ ...base, action: "SEND_NOW", why: "asked a price" })
 
 describe("EventBus", () => {
-  it.effect("gives a consumer of some kinds those events, in order, and every event to all", () =>
+  it.effect("gives a consumer of some kinds those events, in order, and every event to all (one by one or several at once)", () =>
     Effect.gen(function*() {
       const bus = yield* EventBus
       const modes = yield* bus.only(["ModeChanged"]).pipe(Stream.take(1), Stream.runCollect, Effect.forkChild)
       const engine = yield* bus.only(["MessageStored", "ModeChanged"]).pipe(Stream.take(3), Stream.runCollect, Effect.forkChild)
       const everything = yield* bus.all.pipe(Stream.take(4), Stream.runCollect, Effect.forkChild)
       yield* Effect.yieldNow // the consumers are listening
-      for (const event of [stored(1), decided, handoff, stored(2)]) yield* bus.publish(event)
+      yield* bus.publish(stored(1))
+      yield* bus.publishAll([decided, handoff, stored(2)])
       assert.deepStrictEqual((yield* Fiber.join(modes)).map((e) => e._tag), ["ModeChanged"])
       const seen = yield* Fiber.join(engine)
       assert.deepStrictEqual(seen.map((e) => e._tag === "MessageStored" ? e.content : e.kind), ["m1", "handoff", "m2"])
@@ -42,4 +43,14 @@ describe("EventBus", () => {
       assert.deepStrictEqual((yield* Fiber.join(later)).map((e) => e.content), ["m2"])
       yield* Scope.close(scope, Exit.void)
     }).pipe(Effect.provide(EventBus.layer)))
+
+  it.effect("forwards what this process publishes, in order, when it is told to (a worker's bus)", () =>
+    Effect.gen(function*() {
+      const forwarded: Array<string> = []
+      const bus = yield* EventBus.make((event) => Effect.sync(() => void forwarded.push(event._tag)))
+      yield* bus.publish(stored(1))
+      yield* bus.publishAll([decided, handoff])
+      yield* bus.publishLocal(stored(2)) // published elsewhere already: not forwarded again
+      assert.deepStrictEqual(forwarded, ["MessageStored", "TurnDecided", "ModeChanged"])
+    }).pipe(Effect.scoped))
 })
