@@ -163,25 +163,10 @@ export const makeInboundBatch = Effect.gen(function*() {
     })).values()].sort((a, b) => a.lead_id.localeCompare(b.lead_id))
     const conversationOf = yield* conversationsFor(pairs)
 
-    // each delivery's body once, as its bytes (one parameter): PostgreSQL takes the payloads from it
-    const bodies = new Map<Uint8Array, { readonly k: number; readonly f: number; readonly n: number }>()
-    let bodyBytes = 0
-    const located = (input: InboundMessageInput) => {
-      const at = input.payloadAt
-      if (at === undefined) return null
-      let span = bodies.get(at.body)
-      if (span === undefined) {
-        span = { k: bodies.size, f: bodyBytes + 1, n: at.body.byteLength }
-        bodies.set(at.body, span)
-        bodyBytes += at.body.byteLength
-      }
-      return { k: span.k, at: `{entry,${at.entry},changes,${at.change},value,messages,${at.message}}` }
-    }
     const rows = inputs.flatMap((input, ord) => {
       const leadId = leadFor(input)
       const conversationId = leadId === undefined ? undefined : conversationOf.get(`${leadId} ${input.channelId}`)
       if (leadId === undefined || conversationId === undefined) return []
-      const source = located(input)
       return [{
         ord,
         org: input.organizationId,
@@ -189,9 +174,7 @@ export const makeInboundBatch = Effect.gen(function*() {
         lead_id: leadId,
         type: input.type,
         content: input.content,
-        payload: source === null ? input.payload : null,
-        k: source?.k ?? null,
-        at: source?.at ?? null,
+        payload: input.payload,
         wamid: input.wamid,
         reply_to: input.replyTo ?? null,
         ts: input.timestamp.toISOString(),
@@ -200,16 +183,12 @@ export const makeInboundBatch = Effect.gen(function*() {
     })
     // inserted in wamid order, the same in every batch: two batches with the same redelivered
     // wamids never wait on each other in a circle (the first of a wamid twice in a batch is the one kept)
-    const inserted = yield* pg`WITH b AS MATERIALIZED (
-          SELECT k, convert_from(substring(${Buffer.concat([...bodies.keys()], bodyBytes)}::bytea FROM f FOR n), 'UTF8')::jsonb AS doc
-          FROM jsonb_to_recordset(${jsonDocument([...bodies.values()])}::jsonb) AS s(k int, f int, n int))
-        INSERT INTO messages (organization_id, conversation_id, lead_id, message_from, type, content,
+    const inserted = yield* pg`INSERT INTO messages (organization_id, conversation_id, lead_id, message_from, type, content,
           payload, wamid, reply_to_wamid, status, wa_timestamp, created_at)
-        SELECT org, conversation_id, lead_id, 'LEAD', type, content, coalesce(i.payload, b.doc #> i.at::text[]), wamid, reply_to,
-          'received', ts, now() + make_interval(secs => ord / 1000000.0)
+        SELECT org, conversation_id, lead_id, 'LEAD', type, content, payload, wamid, reply_to, 'received', ts,
+          now() + make_interval(secs => ord / 1000000.0)
         FROM jsonb_to_recordset(${jsonDocument(rows)}::jsonb) AS i(ord int, org uuid, conversation_id uuid, lead_id uuid, type text,
-          content text, payload jsonb, k int, at text, wamid text, reply_to text, ts timestamptz, is_turn boolean)
-          LEFT JOIN b ON b.k = i.k
+          content text, payload jsonb, wamid text, reply_to text, ts timestamptz, is_turn boolean)
         ORDER BY wamid, ord
         ON CONFLICT (wamid) DO NOTHING RETURNING id, wamid`.pipe(decode(InsertedMessage))
     const idOf = new Map(inserted.map((m) => [m.wamid, m.id]))

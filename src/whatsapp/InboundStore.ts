@@ -28,12 +28,6 @@ export interface InboundMessageInput {
   readonly type: string
   readonly content: string
   readonly payload: unknown
-  /**
-   * Where `payload` is in its delivery's body (UTF-8 JSON), when it is: the batch path sends each
-   * body once, as the bytes that came, and PostgreSQL takes the payloads from it — not each
-   * payload written out again as JSON text (≈ 10 % of the CPU of storing a delivery).
-   */
-  readonly payloadAt?: PayloadAt | undefined
   readonly replyTo: string | undefined
   readonly timestamp: Date
   readonly isTurn: boolean
@@ -45,14 +39,6 @@ export interface InboundMessageInput {
    * its actor starts leaves a lease that lapses and is taken over, not a forgotten message.
    */
   readonly lessee: Lessee | null
-}
-
-/** A message's place in its delivery: `entry[e].changes[c].value.messages[m]` of `body`. */
-export interface PayloadAt {
-  readonly body: Uint8Array
-  readonly entry: number
-  readonly change: number
-  readonly message: number
 }
 
 export interface StoredInbound {

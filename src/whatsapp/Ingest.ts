@@ -21,7 +21,7 @@ import { count, webhookDeliveries } from "../observability/metrics.ts"
 import { tagWithSpan } from "../observability/traceContext.ts"
 import { makeGroupCommit } from "../db/groupCommit.ts"
 import { type Channel, Channels, ChannelStoreError, keptBriefly } from "./Channels.ts"
-import type { PayloadAt, StoreError } from "./InboundStore.ts"
+import type { StoreError } from "./InboundStore.ts"
 import { makeIngestWrites, type Part, type PartResult } from "./ingestWrites.ts"
 import type { Contact } from "./payload/common.ts"
 import { decodeChangeValue, decodeMessage, decodeStatus, EnvelopeFromJson, StatusValue } from "./payload/envelope.ts"
@@ -45,16 +45,7 @@ export interface Ingested {
 
 const decodeEnvelope = Schema.decodeUnknownEffect(EnvelopeFromJson)
 const isStatusValue = Schema.is(StatusValue)
-/** A body that is not valid UTF-8 is decoded with replacement characters, and its payloads sent as decoded. */
-const utf8 = new TextDecoder("utf-8", { fatal: true })
-const lenient = new TextDecoder()
-const bodyText = (body: Uint8Array): { readonly text: string; readonly valid: boolean } => {
-  try {
-    return { text: utf8.decode(body), valid: true }
-  } catch {
-    return { text: lenient.decode(body), valid: false }
-  }
-}
+const textDecoder = new TextDecoder()
 
 const timestampOf = (s: string) => {
   const seconds = Number(s)
@@ -115,7 +106,7 @@ export class Ingest extends Context.Service<Ingest, {
      * A message of the delivery, ready to store (the span that prepared it is its turn's link).
      * Its span captures no stack trace (`Effect.fn`'s trace and frame cost ≈ 4 µs a call).
      */
-    const message = Effect.fnUntraced(function*(channel: Channel, contacts: ReadonlyArray<Contact>, raw: unknown, at: PayloadAt | undefined, parts: Array<Part>) {
+    const message = Effect.fnUntraced(function*(channel: Channel, contacts: ReadonlyArray<Contact>, raw: unknown, parts: Array<Part>) {
       const decoded = decodeMessage(raw)
       if (Option.isNone(decoded)) return yield* Effect.logWarning("message without id/timestamp skipped")
       const d = decoded.value
@@ -143,7 +134,6 @@ export class Ingest extends Context.Service<Ingest, {
           type: described.type,
           content: described.content,
           payload: raw,
-          payloadAt: at,
           replyTo: described.replyTo,
           timestamp: timestampOf(m.timestamp),
           isTurn: described.isTurn,
@@ -177,13 +167,12 @@ export class Ingest extends Context.Service<Ingest, {
 
     /** Decodes and authorizes a delivery: the parts to store, or why it can never be processed. */
     const prepare = Effect.fnUntraced(function*(item: InboxItem) {
-      const body = bodyText(item.body)
-      const envelope = yield* decodeEnvelope(body.text).pipe(Effect.option)
+      const envelope = yield* decodeEnvelope(textDecoder.decode(item.body)).pipe(Effect.option)
       if (Option.isNone(envelope)) return Option.none<Array<Part>>()
       const parts: Array<Part> = []
       const signer = decodeSigner(item.signedBy)
-      for (const [e, entry] of envelope.value.entry.entries()) {
-        for (const [c, change] of entry.changes.entries()) {
+      for (const entry of envelope.value.entry) {
+        for (const change of entry.changes) {
           if (change.field !== "messages") {
             yield* Effect.logInfo("webhook field not handled").pipe(Effect.annotateLogs({ field: change.field }))
             continue
@@ -210,10 +199,7 @@ export class Ingest extends Context.Service<Ingest, {
           for (const error of value.value.errors ?? []) {
             yield* Effect.logWarning("WhatsApp reported an error").pipe(log, Effect.annotateLogs({ code: error.code, title: error.title ?? "" }))
           }
-          for (const [m, raw] of (value.value.messages ?? []).entries()) {
-            const at = body.valid ? { body: item.body, entry: e, change: c, message: m } : undefined
-            yield* message(channel.value, value.value.contacts ?? [], raw, at, parts)
-          }
+          for (const raw of value.value.messages ?? []) yield* message(channel.value, value.value.contacts ?? [], raw, parts)
           for (const raw of value.value.statuses ?? []) yield* status(channel.value, raw, parts)
         }
       }

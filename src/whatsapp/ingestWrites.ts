@@ -2,9 +2,7 @@
  * The write side of intake: the parts of many deliveries stored in one transaction (messages and
  * statuses set-based, src/whatsapp/InboundBatch.ts; a number change and reactions one by one).
  * If the batch fails, each delivery is tried alone, so one that cannot be stored fails only itself
- * (its inbox item is retried, then parked) and the others go through. Tried alone, its payloads go
- * as decoded, not taken from its body: PostgreSQL refuses a body whole for what it cannot hold
- * (a `\u0000` anywhere, even in a field nobody reads), and a message must not be lost for that.
+ * (its inbox item is retried, then parked) and the others go through.
  */
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Exit, Option, type Tracer } from "effect"
@@ -40,15 +38,6 @@ export interface Submission {
 }
 
 type Ref = readonly [submission: number, part: number]
-
-const fromBody = (submission: Submission | undefined) =>
-  submission?.parts.some((part) => part._tag === "Message" && part.input.payloadAt !== undefined) === true
-
-/** The submission with its messages' payloads as decoded (none taken from the body). */
-const asDecoded = (submission: Submission): Submission => ({
-  ...submission,
-  parts: submission.parts.map((part) => part._tag === "Message" ? { ...part, input: { ...part.input, payloadAt: undefined } } : part)
-})
 
 export const makeIngestWrites = Effect.gen(function*() {
   const pg = yield* PgClient.PgClient
@@ -98,14 +87,14 @@ export const makeIngestWrites = Effect.gen(function*() {
     })).pipe(Effect.mapError(toStoreError))
 
   const alone = (submission: Submission) =>
-    writeAll([asDecoded(submission)]).pipe(Effect.map((rows) => rows[0] ?? []), Effect.exit)
+    writeAll([submission]).pipe(Effect.map((rows) => rows[0] ?? []), Effect.exit)
 
   return {
     write: (submissions: ReadonlyArray<Submission>): Effect.Effect<ReadonlyArray<Exit.Exit<ReadonlyArray<PartResult>, StoreError>>> =>
       writeAll(submissions).pipe(
         Effect.map((rows) => rows.map((row) => Exit.succeed(row))),
         Effect.catch((error) =>
-          submissions.length === 1 && !fromBody(submissions[0])
+          submissions.length === 1
             ? Effect.succeed([Exit.fail(error)])
             : Effect.logWarning("a batch of webhook deliveries failed; storing them one by one", error).pipe(
               Effect.andThen(Effect.forEach(submissions, alone))
