@@ -28,7 +28,7 @@ describe("EventBus", () => {
       assert.deepStrictEqual((yield* Fiber.join(everything)).map((e) => e._tag), ["MessageStored", "TurnDecided", "ModeChanged", "MessageStored"])
     }).pipe(Effect.provide(EventBus.layer)))
 
-  it.effect("a consumer that ended is let go, and a later one sees what is published after it started", () =>
+  it.effect("a later consumer sees what is published after it started, an earlier one having ended", () =>
     Effect.gen(function*() {
       const bus = yield* EventBus
       const scope = yield* Scope.make()
