@@ -48,8 +48,6 @@ const DispatchLive = Layer.effectDiscard(Effect.gen(function*() {
           return event.kind === "takeover" ? conversations.tellIfActive(key, { _tag: "Takeover" })
             : event.kind === "release" ? conversations.tell(key, { _tag: "Resume" })
             : Effect.void
-        default:
-          return Effect.void
       }
     }),
     Effect.forkScoped

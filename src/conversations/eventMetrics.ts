@@ -15,8 +15,6 @@ export const EventMetricsLive = Layer.effectDiscard(Effect.gen(function*() {
           return count(followUps, { change: event.change })
         case "MessageStatusChanged":
           return event.status === "failed" ? count(sendErrors, { code: String(event.errorCode ?? "unknown") }) : Effect.void
-        default:
-          return Effect.void
       }
     }),
     Effect.forkScoped
