@@ -218,9 +218,11 @@ export const makeInboundBatch = Effect.gen(function*() {
         WHERE c.id = n.conversation_id AND c.organization_id = n.org`
       const turns = fresh.filter((r) => r.is_turn)
       if (turns.length > 0) {
+        // the conversations only (each once), not their messages: the batch's whole text was sent once already
+        const replied = [...new Map(turns.map((r) => [r.conversation_id, { org: r.org, conversation_id: r.conversation_id }])).values()]
         const cancelled = yield* pg`UPDATE scheduled_actions SET status = 'CANCELLED', cancelled_at = now(), outcome = 'lead replied'
             WHERE status = 'PENDING' AND (organization_id, conversation_id) IN
-              (SELECT org, conversation_id FROM jsonb_to_recordset(${jsonDocument(turns)}::jsonb) AS i(org uuid, conversation_id uuid))
+              (SELECT org, conversation_id FROM jsonb_to_recordset(${jsonDocument(replied)}::jsonb) AS i(org uuid, conversation_id uuid))
             RETURNING id, conversation_id, scheduled_at`.pipe(decode(CancelledRow))
         // each conversation's cancellations are told with its first new turn message
         const told = new Set<string>()

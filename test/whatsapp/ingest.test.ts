@@ -195,6 +195,24 @@ describe("WhatsApp inbox consumer", () => {
         assert.deepStrictEqual(rows[0], { status: "CANCELLED", outcome: "lead replied", lastMessage: "newest", recent: true })
       }))
 
+    it.effect("one delivery from two leads (several messages each) cancels each lead's follow-ups, and no one else's", () =>
+      Effect.gen(function*() {
+        yield* setupChannels
+        const sql = yield* SqlClient.SqlClient
+        const [a, b, quiet] = ["15550000031", "15550000032", "15550000033"]
+        const hello = envelope(entry("waba", change({ phoneNumberId: PN1, messages: [text(a, "hi"), text(b, "hi"), text(quiet, "hi")] })))
+        yield* Effect.andThen(deliver(SECRET_A, hello), settled)
+        yield* sql`INSERT INTO scheduled_actions (organization_id, conversation_id, scheduled_at)
+          SELECT c.organization_id, c.id, now() + interval '1 hour' FROM conversations c JOIN leads l ON l.id = c.lead_id
+          WHERE l.wa_id IN ${sql.in([a, b, quiet])}`
+        const again = envelope(entry("waba", change({ phoneNumberId: PN1, messages: [text(a, "one"), text(b, "two"), text(a, "three"), text(b, "four")] })))
+        yield* Effect.andThen(deliver(SECRET_A, again), settled)
+        const rows = yield* sql<{ waId: string; status: string }>`
+          SELECT l.wa_id, s.status FROM scheduled_actions s JOIN conversations c ON c.id = s.conversation_id JOIN leads l ON l.id = c.lead_id
+          WHERE l.wa_id IN ${sql.in([a, b, quiet])} ORDER BY l.wa_id`
+        assert.deepStrictEqual(rows, [{ waId: a, status: "CANCELLED" }, { waId: b, status: "CANCELLED" }, { waId: quiet, status: "PENDING" }])
+      }))
+
     it.effect("username-only users (BSUID) become leads, linked to their number when both appear", () =>
       Effect.gen(function*() {
         yield* setupChannels
