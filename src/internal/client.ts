@@ -5,7 +5,8 @@
  * answer is lost stays `pending` and becomes `unknown`, never resent).
  */
 import { Context, Duration, Effect, Layer, Option, Queue, Redacted, Schedule, Stream } from "effect"
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import { NodeHttpClient } from "@effect/platform-node"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import { RpcClient, type RpcClientError, RpcSerialization } from "effect/rpc"
 import { AppConfig } from "../config/AppConfig.ts"
 import { OutboundSender, SendFailed } from "../conversations/sender.ts"
@@ -36,7 +37,7 @@ export class InternalClient extends Context.Service<InternalClient, RpcClient.Fr
         // a refusal (401) must say so, not look like an empty answer
         Effect.map(HttpClient.HttpClient, (client) =>
           client.pipe(HttpClient.mapRequest(HttpClientRequest.setHeader(INTERNAL_SECRET_HEADER, secret)), HttpClient.filterStatusOk))
-      ).pipe(Layer.provide(FetchHttpClient.layer))
+      ).pipe(Layer.provide(NodeHttpClient.layerNodeHttpOptions({ keepAlive: true })))
       return RpcClient.layerProtocolHttp({ url: new URL(INTERNAL_RPC_PATH, base).toString() }).pipe(Layer.provide(http))
     }))),
     Layer.provide(RpcSerialization.layerNdjson)

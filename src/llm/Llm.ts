@@ -12,6 +12,7 @@ import { spanEvent } from "../observability/spanEvent.ts"
 import { LlmBadOutput, type LlmError, LlmNotConfigured } from "./errors.ts"
 import type { StructuredFormat } from "./structured.ts"
 import { createCompletion, defaultRetryPolicy, type RetryPolicy } from "./transport.ts"
+import { nodeFetch } from "./nodeFetch.ts"
 
 export type ResponseFormatMode = "json_schema" | "json_object"
 
@@ -76,6 +77,7 @@ export const makeLlm = Effect.fnUntraced(function*(settings: LlmSettings) {
     apiKey: Redacted.value(settings.apiKey.value),
     baseURL: settings.baseUrl,
     maxRetries: 0,
+    fetch: nodeFetch,
     timeout: 24 * 3600 * 1000 // ours (an Effect timeout that aborts) is the one that counts
   })
   const mode = yield* Ref.make<ResponseFormatMode>(settings.responseFormat ?? "json_schema")

@@ -6,7 +6,8 @@
  */
 import { randomUUID } from "node:crypto"
 import { Cache, Context, Duration, Effect, Layer, Option, Random, Schema } from "effect"
-import { FetchHttpClient, HttpClient } from "effect/http"
+import { NodeHttpClient } from "@effect/platform-node"
+import { HttpClient } from "effect/http"
 import { AppConfig } from "../config/AppConfig.ts"
 import type { ChannelId } from "../domain/ids.ts"
 import { Wamid } from "../domain/ids.ts"
@@ -189,6 +190,6 @@ export class WhatsApp extends Context.Service<WhatsApp, {
   readonly markRead: (channel: Channel, wamid: string, options?: { readonly typing?: boolean }) => Effect.Effect<void, E.SendError>
   readonly channel: (id: ChannelId) => Effect.Effect<Channel, E.ChannelNotFound | ChannelStoreError>
 }>()("wa/WhatsApp") {
-  static readonly layerWith = (options: SenderOptions) => Layer.effect(WhatsApp, makeWhatsApp(options)).pipe(Layer.provide(FetchHttpClient.layer))
+  static readonly layerWith = (options: SenderOptions) => Layer.effect(WhatsApp, makeWhatsApp(options)).pipe(Layer.provide(NodeHttpClient.layerNodeHttpOptions({ keepAlive: true })))
   static readonly layer = WhatsApp.layerWith(defaultSenderOptions)
 }
