@@ -88,7 +88,10 @@ export const makeSnapshots = Effect.gen(function*() {
 
   // One statement, so one round trip to one backend (two side by side woke two). The messages are
   // the burst (lead messages after our last outbound one, the newest BURST_LIMIT) and the three
-  // messages before the whole burst; `inBurst` says which is which.
+  // messages before the whole burst; `inBurst` says which is which. The cut comes from the index of
+  // the messages that are not the lead's (migrations/0017), and is a value in both parts' index
+  // conditions (a scalar subquery): each reads its own rows from the newest back, not every
+  // unanswered message (a join with `cut` filtered them all, then sorted).
   const snapshot = SqlSchema.findOneOption({
     Request: Schema.Struct({ organizationId: OrganizationId, conversationId: ConversationId }),
     Result: SnapshotRow,
@@ -113,13 +116,13 @@ export const makeSnapshots = Effect.gen(function*() {
                   SELECT coalesce(max(created_at), '-infinity') AS at FROM messages
                   WHERE conversation_id = c.id AND message_from <> 'LEAD'
                 ), burst AS (
-                  SELECT m.id, m.message_from, m.type, m.content, m.wamid, m.created_at FROM messages m, cut
-                  WHERE m.conversation_id = c.id AND m.message_from = 'LEAD' AND m.created_at > cut.at
+                  SELECT m.id, m.message_from, m.type, m.content, m.wamid, m.created_at FROM messages m
+                  WHERE m.conversation_id = c.id AND m.message_from = 'LEAD' AND m.created_at > (SELECT at FROM cut)
                   ORDER BY m.created_at DESC, m.id DESC LIMIT ${BURST_LIMIT}
                 ), recent AS (
                   -- every message after the cut is the lead's, so "before the whole burst" is "up to the cut"
-                  SELECT m.id, m.message_from, m.type, m.content, m.wamid, m.created_at FROM messages m, cut
-                  WHERE m.conversation_id = c.id AND m.created_at <= cut.at
+                  SELECT m.id, m.message_from, m.type, m.content, m.wamid, m.created_at FROM messages m
+                  WHERE m.conversation_id = c.id AND m.created_at <= (SELECT at FROM cut)
                   ORDER BY m.created_at DESC, m.id DESC LIMIT 3
                 )
                 SELECT true AS in_burst, * FROM burst UNION ALL SELECT false, * FROM recent
