@@ -24,15 +24,17 @@ const agents = {
   "https:": new https.Agent({ keepAlive: true })
 }
 
+/** Decompressed, at most MAX_BODY_BYTES of it (a small answer may unpack to any size). */
 const decoded = (body: Buffer, encoding: string | undefined): Buffer => {
+  const limit = { maxOutputLength: MAX_BODY_BYTES }
   switch (encoding?.trim().toLowerCase()) {
     case "gzip":
     case "x-gzip":
-      return gunzipSync(body)
+      return gunzipSync(body, limit)
     case "deflate":
-      return inflateSync(body)
+      return inflateSync(body, limit)
     case "br":
-      return brotliDecompressSync(body)
+      return brotliDecompressSync(body, limit)
     default:
       return body
   }

@@ -23,6 +23,10 @@ const routes: Record<string, (res: ServerResponse) => void> = {
     res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" })
     res.end(gzipSync(JSON.stringify({ compressed: true })))
   },
+  "/bomb": (res) => {
+    res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" })
+    res.end(gzipSync(Buffer.alloc(40 * 1024 * 1024, 0x20)))
+  },
   "/empty": (res) => res.writeHead(204).end(),
   "/error": (res) => res.writeHead(429, { "retry-after": "2" }).end("{\"error\":{\"message\":\"slow down\"}}"),
   "/hang": () => {},
@@ -110,6 +114,12 @@ describe("nodeFetch", () => {
   it("refuses an answer larger than 32 MB with an error that says so", async () => {
     const refused = await nodeFetch(`${base}/huge`).then(() => null, (e: unknown) => e)
     assert.match(refused instanceof Error ? refused.message : String(refused), /larger than 33554432 bytes/)
+  })
+
+  it("refuses a compressed answer that unpacks to more than 32 MB", async () => {
+    const refused = await nodeFetch(`${base}/bomb`).then(() => null, (e: unknown) => e)
+    assert.instanceOf(refused, Error)
+    assert.match(refused instanceof Error ? refused.message : "", /larger than 33554432 bytes/)
   })
 
   it("a body it does not read itself (a stream) goes to the global fetch", async () => {
