@@ -26,36 +26,26 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { availableParallelism, tmpdir } from "node:os"
 import { join } from "node:path"
 import autocannon from "autocannon"
-import { Effect, Exit, ManagedRuntime, Redacted, Scope } from "effect"
+import { Effect, Exit, ManagedRuntime, Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import { pgClientLayer } from "../src/db/Database.ts"
 import { fakeGraph } from "../test/support/fakeGraph.ts"
 import { startFakeLlm } from "../test/support/fakeLlm.ts"
 import { goodDefaults } from "../test/support/htlFixtures.ts"
 import { startService } from "../test/support/processes.ts"
-import { change, entry, envelope, signature, signed, text, wamid } from "../test/support/webhooks.ts"
-import { benchDatabase, cpuMsBetween, cpuSnapshot, seedBenchBusiness, writeResult } from "./support.ts"
+import { signature } from "../test/support/webhooks.ts"
+import { BENCH_SECRET, benchDatabase, benchServiceEnv, cpuMsBetween, cpuSnapshot, leadDelivery, seedBenchBusiness, writeResult } from "./support.ts"
 
 const smoke = process.argv.includes("--smoke")
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--")).map(Number)
 const seconds = smoke ? 1 : args[0] ?? 10
 const rounds = smoke ? 1 : args[1] ?? 3
 const connections = smoke ? 4 : args[2] ?? 50
-const SECRET = "bench-secret"
-const PNID = "109000000000001"
+const SECRET = BENCH_SECRET
 
-// signed deliveries of 1–2 KB (a few messages each, non-ASCII included), from 97 leads asking about
-// the business's products (seeded below): the engine answers them, so their conversations stay the bot's
+// signed deliveries of 1–2 KB from 97 leads asking about the business's products (bench/support.ts)
 let sequence = 0
-const delivery = () => {
-  const i = sequence++
-  const from = `1555${String(1_000_000 + (i % 97)).padStart(7, "0")}`
-  const words = "Hi 🙏 how much is the Premium plan for our café team of four — does it include the WhatsApp inbox? "
-  const messages = Array.from({ length: 2 + (i % 3) }, (_, k) => text(from, words.repeat(2 + ((i + k) % 4)), { id: wamid(`b${i}.${k}`) }))
-  const { body } = signed(SECRET, envelope(entry("waba", change({ phoneNumberId: PNID, contacts: [{ waId: from, name: `Lead ${i % 97}` }], messages }))))
-  const json = new TextDecoder().decode(body)
-  return { json, body: Buffer.from(body), signature: signature(SECRET, body) }
-}
+const delivery = () => leadDelivery(sequence++, "b")
 const pool = Array.from({ length: smoke ? 50 : 20_000 }, delivery)
 /**
  * The n-th request's delivery. The service sees every wamid once: past the pool's end its
@@ -150,19 +140,8 @@ try {
   const startOurs = (extra: Record<string, string>, phase: "loaded" | "intake" | "turns" | "storing") => {
     const profiled = process.env.BENCH_CPU_PROF !== undefined && (process.env.BENCH_PROFILE ?? "loaded").split(",").includes(phase)
     return startService({
-      DATABASE_URL: Redacted.value(dbUrl),
-      DATA_DIR: dataDir,
-      APP_ENV: "development", // keys generated in DATA_DIR (a bench is not a deployment)
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "error",
-      WHATSAPP_PHONE_NUMBER_ID: PNID,
-      WHATSAPP_APP_SECRET: SECRET,
-      WHATSAPP_ACCESS_TOKEN: "bench-token",
-      WHATSAPP_API_BASE_URL: graph.url,
-      LLM_API_KEY: "sk-fake",
-      LLM_BASE_URL: llm.url,
       // the leads write without pause: a turn at least every 3 s each (≈ 30 turns/s), during the load
-      DEBOUNCE_QUIET: "1 s",
-      DEBOUNCE_MAX_WAIT: "3 s",
+      ...benchServiceEnv({ dbUrl, dataDir, graphUrl: graph.url, llmUrl: llm.url }),
       ...extra,
       ...(profiled ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` } : {})
     }, [], { production: process.env.BENCH_SOURCES === undefined })

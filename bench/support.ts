@@ -14,21 +14,30 @@ import { migrate, pgClientLayer } from "../src/db/Database.ts"
 import { startEmbeddedPostgres } from "../src/db/embedded.ts"
 import { ensureDefaultOrganization } from "../src/whatsapp/QuickSetup.ts"
 import { products } from "../test/support/htlFixtures.ts"
+import { change, entry, envelope, signature, signed, text, wamid } from "../test/support/webhooks.ts"
 
-export const benchDatabase = Effect.gen(function*() {
+/** The server benches make their databases on: DATABASE_URL's when set, else a throwaway embedded cluster. */
+export const benchServer = Effect.gen(function*() {
   const configured = process.env.DATABASE_URL
-  const adminUrl = configured !== undefined && configured !== ""
-    ? Redacted.make(configured)
-    : yield* Effect.acquireRelease(
-      Effect.promise(() => mkdtemp(join(tmpdir(), "wa-bench-pg-"))),
-      (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
-    ).pipe(Effect.flatMap((dataDir) => startEmbeddedPostgres({ dataDir, persistent: false })))
-  const name = `wa_bench_${randomBytes(4).toString("hex")}`
-  yield* Effect.acquireRelease(ensureDatabase(adminUrl, name), () => dropDatabase(adminUrl, name).pipe(Effect.ignore))
-  const url = withDatabase(adminUrl, name)
-  yield* migrate.pipe(Effect.provide(pgClientLayer(url)))
-  return url
+  if (configured !== undefined && configured !== "") return Redacted.make(configured)
+  const dataDir = yield* Effect.acquireRelease(
+    Effect.promise(() => mkdtemp(join(tmpdir(), "wa-bench-pg-"))),
+    (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
+  )
+  return yield* startEmbeddedPostgres({ dataDir, persistent: false })
 })
+
+/** A fresh, migrated database on `server` (dropped when the scope closes). */
+export const benchDatabaseOn = (server: Redacted.Redacted) =>
+  Effect.gen(function*() {
+    const name = `wa_bench_${randomBytes(4).toString("hex")}`
+    yield* Effect.acquireRelease(ensureDatabase(server, name), () => dropDatabase(server, name).pipe(Effect.ignore))
+    const url = withDatabase(server, name)
+    yield* migrate.pipe(Effect.provide(pgClientLayer(url)))
+    return url
+  })
+
+export const benchDatabase = Effect.flatMap(benchServer, benchDatabaseOn)
 
 /** The default organization with the fixtures' products: the knowledge lookup and the price guardrail read them. */
 export const seedBenchBusiness = (dbUrl: Redacted.Redacted) =>
@@ -86,3 +95,39 @@ export const cpuMsBetween = (before: CpuSnapshot, after: CpuSnapshot): number =>
   for (const [pid, used] of after) ms += used - (before.get(pid) ?? 0)
   return ms
 }
+
+/** The benches' business number and app secret (the service under test is configured with them). */
+export const BENCH_PNID = "109000000000001"
+export const BENCH_SECRET = "bench-secret"
+
+/**
+ * The i-th signed delivery of 1–2 KB (two to four messages, non-ASCII included) from one of 97
+ * leads asking about the business's products (`seedBenchBusiness`): the engine answers them, so
+ * their conversations stay the bot's. `tag` makes the wamids new (a redelivery is a cheaper path).
+ */
+export const leadDelivery = (i: number, tag: string) => {
+  const from = `1555${String(1_000_000 + (i % 97)).padStart(7, "0")}`
+  const words = "Hi 🙏 how much is the Premium plan for our café team of four — does it include the WhatsApp inbox? "
+  const messages = Array.from({ length: 2 + (i % 3) }, (_, k) => text(from, words.repeat(2 + ((i + k) % 4)), { id: wamid(`${tag}${i}.${k}`) }))
+  const { body } = signed(BENCH_SECRET, envelope(entry("waba", change({ phoneNumberId: BENCH_PNID, contacts: [{ waId: from, name: `Lead ${i % 97}` }], messages }))))
+  return { json: new TextDecoder().decode(body), body: Buffer.from(body), signature: signature(BENCH_SECRET, body) }
+}
+
+/**
+ * The service under a lead-traffic bench: its database and data directory, the fakes' URLs, and
+ * the leads' pace — they write without pause, so each gets a turn at least every 3 s.
+ */
+export const benchServiceEnv = (options: { readonly dbUrl: Redacted.Redacted; readonly dataDir: string; readonly graphUrl: string; readonly llmUrl: string }) => ({
+  DATABASE_URL: Redacted.value(options.dbUrl),
+  DATA_DIR: options.dataDir,
+  APP_ENV: "development", // keys generated in DATA_DIR (a bench is not a deployment)
+  LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "error",
+  WHATSAPP_PHONE_NUMBER_ID: BENCH_PNID,
+  WHATSAPP_APP_SECRET: BENCH_SECRET,
+  WHATSAPP_ACCESS_TOKEN: "bench-token",
+  WHATSAPP_API_BASE_URL: options.graphUrl,
+  LLM_API_KEY: "sk-fake",
+  LLM_BASE_URL: options.llmUrl,
+  DEBOUNCE_QUIET: "1 s",
+  DEBOUNCE_MAX_WAIT: "3 s"
+})

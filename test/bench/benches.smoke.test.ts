@@ -1,5 +1,5 @@
 /**
- * The follow-up, engine, HTL and start-up benches keep running: each one's smoke mode, as a real child
+ * The follow-up, engine, HTL, start-up and A/B benches keep running: each one's smoke mode, as a real child
  * process, exits 0 and writes its JSON with the figures the README's table quotes.
  */
 import { execFile } from "node:child_process"
@@ -47,6 +47,19 @@ describe("benchmarks (smoke)", () => {
     assert.isAbove(result.replyReady.serialMedianMs, result.replyReady.oursMedianMs)
     assert.isAbove(result.promptTokens.maxPerTurn, 0)
   }, 180_000)
+
+  it("bench/ab.ts --smoke: two sides (this checkout twice), each with its own backlog, measured in alternating rounds", async () => {
+    const { stdout, result } = await bench("ab", 240_000)
+    assert.include(stdout, "medians (storing)")
+    assert.isTrue(result.smoke)
+    assert.deepStrictEqual(result.measured.map((m: { side: string; round: number }) => `${m.round}${m.side}`), ["0A", "0B", "1B", "1A"])
+    for (const m of result.measured) {
+      assert.isAbove(m.perSec, 0, `${m.round}${m.side}`)
+      assert.isAbove(m.serviceUs, 0, `${m.round}${m.side}`)
+      assert.strictEqual(m.turns, 0, "storing alone: no turn")
+    }
+    assert.lengthOf(result.serviceCpuRatioByRound, 2)
+  }, 300_000)
 
   it("bench/startup.ts --smoke: cold and warm start of the service (as `npm start` runs it) beside the floor", async () => {
     const { result } = await bench("startup", 120_000)
