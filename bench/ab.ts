@@ -15,7 +15,7 @@
  * With no checkouts named, both sides are this one: the figures are then the noise floor.
  * Prints each round and the medians, writes bench/results/ab.json (ab-smoke.json). Only 127.0.0.1.
  */
-import { spawn } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import { once } from "node:events"
 import { readFileSync } from "node:fs"
 import { mkdtemp, rm } from "node:fs/promises"
@@ -53,6 +53,8 @@ const startArgs = (dir: string) => {
   return rest
 }
 
+/** The services running now: stopped when the bench ends, however it ends. */
+const running = new Set<ChildProcess>()
 const scope = Effect.runSync(Scope.make())
 const run = <A, E>(effect: Effect.Effect<A, E, Scope.Scope>) => Effect.runPromise(Scope.provide(effect, scope))
 try {
@@ -100,6 +102,8 @@ try {
       stdio: ["ignore", "ignore", "inherit"],
       env: { ...process.env, PORT: String(port), ...benchServiceEnv({ dbUrl: side.dbUrl, dataDir: side.dataDir, graphUrl: graph.url, llmUrl: llm.url }), ...extra }
     })
+    running.add(child)
+    child.once("exit", () => running.delete(child))
     const started = Date.now()
     while (true) {
       if (child.exitCode !== null) throw new Error(`${side.name}'s service exited with ${child.exitCode} before it was healthy`)
@@ -214,5 +218,6 @@ try {
   console.log(`medians (${mode}): A ${JSON.stringify(summary.A)}, B ${JSON.stringify(summary.B)}; service CPU B/A each round: ${pairs.join(", ")}`)
   await Effect.runPromise(writeResult(smoke ? "ab-smoke" : "ab", { smoke, mode, rounds, seconds, sides, measured, summary, serviceCpuRatioByRound: pairs }))
 } finally {
+  for (const child of running) child.kill("SIGKILL")
   await Effect.runPromise(Scope.close(scope, Exit.void))
 }

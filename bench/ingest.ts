@@ -41,7 +41,6 @@ const args = process.argv.slice(2).filter((a) => !a.startsWith("--")).map(Number
 const seconds = smoke ? 1 : args[0] ?? 10
 const rounds = smoke ? 1 : args[1] ?? 3
 const connections = smoke ? 4 : args[2] ?? 50
-const SECRET = BENCH_SECRET
 
 // signed deliveries of 1–2 KB from 97 leads asking about the business's products (bench/support.ts)
 let sequence = 0
@@ -59,7 +58,7 @@ const nth = (n: number, fresh: boolean) => {
   const lap = Math.floor(n / pool.length)
   if (!fresh || lap === 0) return d
   const body = Buffer.from(d.json.replaceAll("\"id\":\"wamid.", `"id":"wamid.l${lap}.`))
-  return { json: d.json, body, signature: signature(SECRET, body) }
+  return { json: d.json, body, signature: signature(BENCH_SECRET, body) }
 }
 const sent = { raw: 0, service: 0 }
 
@@ -98,7 +97,7 @@ const row = (name: string, r: ReturnType<typeof summarize>) =>
 
 const scope = Effect.runSync(Scope.make())
 const dataDir = await mkdtemp(join(tmpdir(), "wa-bench-ingest-"))
-const raw = spawn(process.execPath, ["bench/ingest/rawServer.ts"], { env: { ...process.env, BENCH_SECRET: SECRET }, stdio: ["ignore", "pipe", "inherit"] })
+const raw = spawn(process.execPath, ["bench/ingest/rawServer.ts"], { env: { ...process.env, BENCH_SECRET }, stdio: ["ignore", "pipe", "inherit"] })
 try {
   const [line]: Array<unknown> = await once(raw.stdout, "data")
   const rawUrl = `http://127.0.0.1:${Number(/listening (\d+)/.exec(String(line))?.[1])}/webhooks/whatsapp`
