@@ -19,9 +19,10 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib"
 /** A provider's answer larger than this is refused (a chat completion is a few KB). */
 const MAX_BODY_BYTES = 32 * 1024 * 1024
 
-const agents = {
-  "http:": new http.Agent({ keepAlive: true }),
-  "https:": new https.Agent({ keepAlive: true })
+/** By the URL's protocol: how a request is made, and its keep-alive agent. */
+const transports: Partial<Record<string, { readonly request: typeof http.request; readonly agent: http.Agent }>> = {
+  "http:": { request: http.request, agent: new http.Agent({ keepAlive: true }) },
+  "https:": { request: https.request, agent: new https.Agent({ keepAlive: true }) }
 }
 
 /** Decompressed, at most MAX_BODY_BYTES of it (a small answer may unpack to any size). */
@@ -64,15 +65,15 @@ export const nodeFetch = (input: string | URL | Request, init?: RequestInit): Pr
   const body = bodyBytes(init?.body)
   if (input instanceof Request || body === false) return fetch(input, init)
   const url = typeof input === "string" ? new URL(input) : input
-  const agent = url.protocol === "https:" ? agents["https:"] : url.protocol === "http:" ? agents["http:"] : undefined
-  if (agent === undefined) return fetch(input, init)
+  const transport = transports[url.protocol]
+  if (transport === undefined) return fetch(input, init)
   const signal = init?.signal ?? undefined
   return new Promise<Response>((resolve, reject) => {
     if (signal?.aborted === true) return reject(signal.reason)
     const headers: Record<string, string> = {}
     new Headers(init?.headers).forEach((value, name) => (headers[name] = value))
     if (body !== undefined) headers["content-length"] = String(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength)
-    const request = (url.protocol === "https:" ? https.request : http.request)(url, { method: init?.method ?? "GET", headers, agent }, (res) => {
+    const request = transport.request(url, { method: init?.method ?? "GET", headers, agent: transport.agent }, (res) => {
       const chunks: Array<Buffer> = []
       let size = 0
       res.on("data", (chunk: Buffer) => {

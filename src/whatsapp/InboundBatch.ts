@@ -19,6 +19,10 @@ import { newestOf } from "./newestOf.ts"
 /** pending/unknown < sent < failed < delivered < read < played: a status never moves left. */
 const RANK = "ARRAY['pending','unknown','sent','failed','delivered','read','played']::text[]"
 
+/** Each conversation the rows name, once. */
+const conversationsOf = (rows: ReadonlyArray<{ readonly conversation_id: string; readonly org: string }>) =>
+  [...new Map(rows.map((r) => [r.conversation_id, { conversation_id: r.conversation_id, org: r.org }])).values()]
+
 export const phoneOf = (waId: string | undefined) => waId !== undefined && /^[1-9][0-9]{6,14}$/.test(waId) ? `+${waId}` : null
 
 const FoundLead = Schema.Array(Schema.Struct({ k: Schema.Int, id: LeadId }))
@@ -219,7 +223,7 @@ export const makeInboundBatch = Effect.gen(function*() {
       const turns = fresh.filter((r) => r.is_turn)
       if (turns.length > 0) {
         // the conversations only (each once), not their messages: the batch's whole text was sent once already
-        const replied = [...new Map(turns.map((r) => [r.conversation_id, { org: r.org, conversation_id: r.conversation_id }])).values()]
+        const replied = conversationsOf(turns)
         const cancelled = yield* pg`UPDATE scheduled_actions SET status = 'CANCELLED', cancelled_at = now(), outcome = 'lead replied'
             WHERE status = 'PENDING' AND (organization_id, conversation_id) IN
               (SELECT org, conversation_id FROM jsonb_to_recordset(${jsonDocument(replied)}::jsonb) AS i(org uuid, conversation_id uuid))
@@ -236,7 +240,7 @@ export const makeInboundBatch = Effect.gen(function*() {
       }
     }
     // every turn message's conversation is leased to the engine (a redelivery too: see InboundStore)
-    const leased = [...new Map(rows.filter((r) => r.is_turn).map((r) => [r.conversation_id, { conversation_id: r.conversation_id, org: r.org }])).values()]
+    const leased = conversationsOf(rows.filter((r) => r.is_turn))
     if (lessee !== null && leased.length > 0) yield* acquireLeases(leased, lessee)
     return stored as StoredMessages
   })
