@@ -52,7 +52,8 @@ const waitOnceFor = (marker: string) =>
   })
 
 describe("conversation engine, end to end", () => {
-  it.layer(engineApp(), { excludeTestServices: true, timeout: "60 seconds" })((it) => {
+  // no periodic recovery sweep: the restart test calls recovery itself and counts what it did
+  it.layer(engineApp({ RECOVERY_SWEEP: "1 hour" }), { excludeTestServices: true, timeout: "60 seconds" })((it) => {
     it.effect("a burst of 3 messages gets one reply that quotes the last one; the summary is kept", () =>
       Effect.gen(function*() {
         const llm = yield* FakeLlmServer
@@ -305,6 +306,9 @@ describe("conversation engine, end to end", () => {
         const ref = yield* conversationOf("15550000013")
         yield* takeover(ref) // ends the hung turn…
         yield* rowsOf((sql) => sql`UPDATE conversations SET mode = 'bot' WHERE id = ${ref.conversationId} RETURNING id`) // …state as before the crash
+        // the ended turn lets go of its lease a moment later; a dead process holds none
+        yield* poll(rowsOf((sql) => sql`SELECT 1 FROM conversation_leases WHERE conversation_id = ${ref.conversationId} AND expires_at >= now()`),
+          (rows) => rows.length === 0)
         llm.latency.analyze = 0
         yield* rowsOf((sql) => sql`INSERT INTO messages (organization_id, conversation_id, lead_id, message_from, content, status, created_at)
           SELECT organization_id, id, lead_id, 'BOT', 'half-sent', 'pending', now() - interval '1 hour' FROM conversations
