@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { SqlClient, type SqlError } from "effect/sql"
@@ -100,7 +101,37 @@ describe("migrations", () => {
         const rows = yield* sql<{ indexname: string }>`SELECT indexname FROM pg_indexes WHERE schemaname = 'public'`
         const names = new Set(rows.map((r) => r.indexname))
         for (const index of ["scheduled_actions_unclaimed_due", "scheduled_actions_claimed", "conversations_org_activity", "messages_conversation_time",
-          "webhook_inbox_claimable", "business_products_search"]) assert.isTrue(names.has(index), index)
+          "webhook_inbox_claimable", "business_products_search", "messages_pending_sends", "conversations_unchecked_lead"]) assert.isTrue(names.has(index), index)
+      }))
+
+    it.effect("0019 marks for recovery the conversations whose newest message is the lead's, and only those", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const [org] = yield* sql<{ id: string }>`INSERT INTO organizations (name, invite_code) VALUES ('M', 'inv-m') RETURNING id`
+        const orgId = org?.id ?? ""
+        const [ch] = yield* sql<{ id: string }>`INSERT INTO channels (organization_id, phone_number_id, transport)
+          VALUES (${orgId}, '1919', 'sandbox') RETURNING id`
+        const conversation = (waId: string, from: ReadonlyArray<string>) =>
+          Effect.gen(function*() {
+            const [lead] = yield* sql<{ id: string }>`INSERT INTO leads (organization_id, wa_id) VALUES (${orgId}, ${waId}) RETURNING id`
+            const [conv] = yield* sql<{ id: string }>`INSERT INTO conversations (organization_id, lead_id, channel_id)
+              VALUES (${orgId}, ${lead?.id ?? ""}, ${ch?.id ?? ""}) RETURNING id`
+            for (const [k, who] of from.entries()) {
+              yield* sql`INSERT INTO messages (organization_id, conversation_id, lead_id, message_from, content, status, created_at)
+                VALUES (${orgId}, ${conv?.id ?? ""}, ${lead?.id ?? ""}, ${who}, 'x', 'received', now() + make_interval(secs => ${k}))`
+            }
+            return conv?.id ?? ""
+          })
+        const unanswered = yield* conversation("15550003001", ["LEAD", "BOT", "LEAD"])
+        yield* conversation("15550003002", ["LEAD", "BOT"]) // answered by the bot
+        yield* conversation("15550003003", ["LEAD", "HUMAN"]) // answered by a person
+        yield* conversation("15550003004", []) // no message yet
+        const file = yield* Effect.promise(() => readFile(new URL("../migrations/0019_unchecked_lead_messages.sql", import.meta.url), "utf8"))
+        const backfill = splitSqlStatements(file).find((statement) => statement.trimStart().startsWith("UPDATE"))
+        assert.isDefined(backfill)
+        yield* sql.unsafe(backfill ?? "")
+        const marked = yield* sql<{ id: string }>`SELECT id FROM conversations WHERE unchecked_lead_at IS NOT NULL AND organization_id = ${orgId}`
+        assert.deepStrictEqual(marked.map((r) => r.id), [unanswered])
       }))
   })
 

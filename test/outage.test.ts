@@ -92,6 +92,9 @@ describe("database outage", () => {
         yield* sql`INSERT INTO messages (organization_id, conversation_id, lead_id, message_from, content, status, wamid)
           SELECT c.organization_id, c.id, c.lead_id, 'LEAD', 'are you still there?', 'received', 'wamid.sweep-204'
           FROM conversations c JOIN leads l ON l.id = c.lead_id WHERE l.wa_id = '15550000204'`
+        // as storing a lead's message does: recovery looks at the conversations marked so (migrations/0019)
+        yield* sql`UPDATE conversations SET unchecked_lead_at = now()
+          WHERE lead_id IN (SELECT id FROM leads WHERE wa_id = '15550000204')`
         yield* sql`DELETE FROM conversation_leases WHERE conversation_id IN
           (SELECT c.id FROM conversations c JOIN leads l ON l.id = c.lead_id WHERE l.wa_id = '15550000204')`
         yield* poll(sentTo("15550000204"), (s) => s.length === 2, "15 seconds")

@@ -79,15 +79,26 @@ export class EngineStore extends Context.Service<EngineStore, EngineStoreShape>(
       const unanswered = SqlSchema.findAll({
         Request: Schema.Void,
         Result: LeaseKey,
+        // only the conversations a stored lead message marked (migrations/0019): those found
+        // answered are unmarked — skipping a row a batch is writing (it marks it again anyway), and
+        // unless a newer lead message marked it again meanwhile (the mark's time differs then)
         execute: () => sql`
-          SELECT c.organization_id, c.id AS conversation_id
-          FROM conversations c
-          CROSS JOIN LATERAL (SELECT id, message_from FROM messages m WHERE m.conversation_id = c.id
-                              ORDER BY m.created_at DESC, m.id DESC LIMIT 1) last
-          WHERE c.mode = 'bot' AND c.opted_out_at IS NULL AND last.message_from = 'LEAD'
-            AND last.id IS DISTINCT FROM c.decided_message_id
-            AND NOT EXISTS (SELECT 1 FROM conversation_leases l WHERE l.conversation_id = c.id AND l.expires_at >= now())
-          ORDER BY c.last_user_message_at NULLS LAST
+          WITH marked AS (
+            SELECT c.id, c.organization_id, c.unchecked_lead_at, c.last_user_message_at,
+              c.mode = 'bot' AND NOT EXISTS (SELECT 1 FROM conversation_leases l WHERE l.conversation_id = c.id AND l.expires_at >= now()) AS free,
+              last.id IS NULL OR last.message_from <> 'LEAD' OR last.id IS NOT DISTINCT FROM c.decided_message_id OR c.opted_out_at IS NOT NULL AS answered
+            FROM conversations c
+            LEFT JOIN LATERAL (SELECT id, message_from FROM messages m WHERE m.conversation_id = c.id
+                               ORDER BY m.created_at DESC, m.id DESC LIMIT 1) last ON true
+            WHERE c.unchecked_lead_at IS NOT NULL),
+          unmarked AS (
+            UPDATE conversations c SET unchecked_lead_at = NULL
+            WHERE c.id IN (SELECT c2.id FROM conversations c2 JOIN marked k ON k.id = c2.id
+                           WHERE k.answered AND c2.unchecked_lead_at IS NOT DISTINCT FROM k.unchecked_lead_at
+                           FOR NO KEY UPDATE OF c2 SKIP LOCKED))
+          SELECT organization_id, id AS conversation_id FROM marked
+          WHERE NOT answered AND free
+          ORDER BY last_user_message_at NULLS LAST
           LIMIT ${RECOVER_BATCH}`
       })
 

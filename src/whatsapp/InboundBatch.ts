@@ -217,7 +217,7 @@ export const makeInboundBatch = Effect.gen(function*() {
           last_message = CASE WHEN c.last_message_at IS NULL OR c.last_message_at <= n.ts THEN n.content ELSE c.last_message END,
           last_message_at = GREATEST(c.last_message_at, n.ts),
           last_user_message_at = CASE WHEN n.turn_ts IS NULL THEN c.last_user_message_at ELSE GREATEST(c.last_user_message_at, n.turn_ts) END,
-          updated_at = now()
+          unchecked_lead_at = now(), updated_at = now()
         FROM jsonb_to_recordset(${jsonDocument(newestOf(fresh))}::jsonb) AS n(conversation_id uuid, org uuid, content text, ts timestamptz, turn_ts timestamptz)
         WHERE c.id = n.conversation_id AND c.organization_id = n.org`
       const turns = fresh.filter((r) => r.is_turn)

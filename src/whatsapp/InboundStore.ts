@@ -148,7 +148,7 @@ export class InboundStore extends Context.Service<InboundStore, {
           last_message = CASE WHEN last_message_at IS NULL OR last_message_at <= ${ts} THEN ${input.content} ELSE last_message END,
           last_message_at = GREATEST(last_message_at, ${ts}),
           last_user_message_at = CASE WHEN ${input.isTurn} THEN GREATEST(last_user_message_at, ${ts}) ELSE last_user_message_at END,
-          updated_at = now()
+          unchecked_lead_at = now(), updated_at = now()
         WHERE id = ${conversationId} AND organization_id = ${org}`
       if (input.newWaId !== undefined) {
         yield* pg`UPDATE leads SET wa_id = ${input.newWaId}, phone = ${phoneOf(input.newWaId)}, updated_at = now()

@@ -297,6 +297,36 @@ describe("conversation engine, end to end", () => {
         assert.lengthOf(yield* sentTo("15550000012"), 1, "acknowledged once")
       }))
 
+    it.effect("recovery reads only conversations a lead message marked: answered ones are unmarked, a person's unanswered one stays marked", () =>
+      Effect.gen(function*() {
+        const markOf = (waId: string) =>
+          rowsOf<{ at: Date | null }>((sql) =>
+            sql`SELECT c.unchecked_lead_at AS at FROM conversations c JOIN leads l ON l.id = c.lead_id WHERE l.wa_id = ${waId}`).pipe(
+            Effect.map((rows) => rows[0]?.at ?? null)
+          )
+        // answered: marked by the lead's message, unmarked by the next recovery
+        yield* say("15550000017", "hi there")
+        yield* poll(sentTo("15550000017"), (s) => s.length === 1)
+        assert.isNotNull(yield* markOf("15550000017"))
+        // unanswered, a person's now: the turn hangs and the conversation is taken over
+        const llm = yield* FakeLlmServer
+        llm.latency.analyze = 100_000
+        yield* say("15550000018", "is anyone there?")
+        yield* poll(Effect.sync(() => llm.stepRequests("analyze").filter((r) => r.user.includes("is anyone there?")).length), (n) => n > 0)
+        yield* takeover(yield* conversationOf("15550000018"))
+        llm.latency.analyze = 0
+        yield* poll(sentTo("15550000017"), (s) => s.length === 1) // its after-send writes are done by now
+        yield* pause(300)
+
+        yield* recover({ pendingOlderThan: Duration.zero })
+        assert.isNull(yield* markOf("15550000017"), "answered: unmarked")
+        assert.isNotNull(yield* markOf("15550000018"), "unanswered: still marked, for when the bot has it again")
+        assert.lengthOf(yield* sentTo("15550000018"), 0, "a person has it: not resumed")
+        // the lead writes again: marked again
+        yield* say("15550000017", "one more question")
+        yield* poll(markOf("15550000017"), (at) => at !== null)
+      }))
+
     it.effect("after a restart: a pending send becomes unknown (never resent); an unanswered lead gets one reply", () =>
       Effect.gen(function*() {
         const llm = yield* FakeLlmServer
