@@ -12,6 +12,8 @@
  *   git worktree add /tmp/before <commit> && ln -s "$PWD/node_modules" /tmp/before/node_modules
  *   node bench/ab.ts /tmp/before . [storing|turns|intake] [rounds = 4] [seconds = 8]
  *   node bench/ab.ts --smoke      (this checkout against itself, seconds: CI runs it)
+ * BENCH_HISTORY=100000: each database starts with that many earlier conversations (bench/support.ts),
+ * for costs that grow with the tables (README finding (21)).
  * With no checkouts named, both sides are this one: the figures are then the noise floor.
  * Prints each round and the medians, writes bench/results/ab.json (ab-smoke.json). Only 127.0.0.1.
  */
@@ -29,7 +31,7 @@ import { fakeGraph } from "../test/support/fakeGraph.ts"
 import { startFakeLlm } from "../test/support/fakeLlm.ts"
 import { goodDefaults } from "../test/support/htlFixtures.ts"
 import { freePort } from "../test/support/processes.ts"
-import { benchDatabaseOn, benchServer, benchServiceEnv, cpuMsBetween, cpuSnapshot, leadDelivery, seedBenchBusiness, writeResult } from "./support.ts"
+import { benchDatabaseOn, benchHistory, benchServer, benchServiceEnv, cpuMsBetween, cpuSnapshot, leadDelivery, seedBenchBusiness, writeResult } from "./support.ts"
 
 const smoke = process.argv.includes("--smoke")
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"))
@@ -133,7 +135,7 @@ try {
       const service = await startService(side, { INBOX_CONSUMERS: "0" })
       const filled = await load(service.port, fill, `f${side.name}`)
       await service.stop()
-      console.log(`${side.name} (${side.dir}): ${filled.ok} deliveries waiting`)
+      console.log(`${side.name} (${side.dir}): ${filled.ok} deliveries waiting${benchHistory > 0 ? `, ${benchHistory} earlier conversations in the database` : ""}`)
     }
   }
 
@@ -216,7 +218,7 @@ try {
     return a?.serviceUs == null || b?.serviceUs == null || a.serviceUs === 0 ? null : Number((b.serviceUs / a.serviceUs).toFixed(3))
   })
   console.log(`medians (${mode}): A ${JSON.stringify(summary.A)}, B ${JSON.stringify(summary.B)}; service CPU B/A each round: ${pairs.join(", ")}`)
-  await Effect.runPromise(writeResult(smoke ? "ab-smoke" : "ab", { smoke, mode, rounds, seconds, sides, measured, summary, serviceCpuRatioByRound: pairs }))
+  await Effect.runPromise(writeResult(smoke ? "ab-smoke" : "ab", { smoke, mode, rounds, seconds, history: benchHistory, sides, measured, summary, serviceCpuRatioByRound: pairs }))
 } finally {
   for (const child of running) child.kill("SIGKILL")
   await Effect.runPromise(Scope.close(scope, Exit.void))

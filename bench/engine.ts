@@ -21,6 +21,7 @@
  * Writes bench/results/engine.json (engine-smoke.json with --smoke).
  *   node bench/engine.ts [leads=300] [messagesPerLead=3] [burstsPerSecond=20] [touch=10000]
  *   node bench/engine.ts --smoke          (seconds, small sizes: CI runs it so the bench keeps working)
+ * BENCH_HISTORY=N: the database starts with N earlier conversations (bench/support.ts).
  * BENCH_NODE_OPTIONS is passed to the service as NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=prof"
  * or "--heap-prof"); BENCH_HEAP_MB sets the service's heap limit (default 512, as in a 2 GB
  * container; 0: V8's own); BENCH_DEBUG=1 prints the service's log lines by message and its last output.

@@ -18,7 +18,8 @@
  * sources, so a profile names src/ files), of the processes BENCH_PROFILE names (a comma list): loaded (the default:
  * the alternating rounds), intake, turns or storing (the parts alone); BENCH_DEBUG=1 prints the database's
  * sessions each second of load and the service's output; BENCH_OUT=file writes the service's
- * output there; BENCH_LOG_LEVEL sets the service's log level.
+ * output there; BENCH_LOG_LEVEL sets the service's log level; BENCH_HISTORY=N: the database starts
+ * with N earlier conversations (bench/support.ts).
  */
 import { spawn } from "node:child_process"
 import { once } from "node:events"

@@ -8,8 +8,8 @@ import { promisify } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
 
 const run = promisify(execFile)
-const bench = async (name: string, timeout: number) => {
-  const { stdout } = await run(process.execPath, [`bench/${name}.ts`, "--smoke"], { timeout })
+const bench = async (name: string, timeout: number, env: Record<string, string> = {}) => {
+  const { stdout } = await run(process.execPath, [`bench/${name}.ts`, "--smoke"], { timeout, env: { ...process.env, ...env } })
   return { stdout, result: JSON.parse(await readFile(`bench/results/${name}-smoke.json`, "utf8")) }
 }
 
@@ -49,9 +49,12 @@ describe("benchmarks (smoke)", () => {
   }, 180_000)
 
   it("bench/ab.ts --smoke: two sides (this checkout twice), each with its own backlog, measured in alternating rounds", async () => {
-    const { stdout, result } = await bench("ab", 240_000)
+    // with a small history in each database (BENCH_HISTORY), so its seeding keeps working too
+    const { stdout, result } = await bench("ab", 240_000, { BENCH_HISTORY: "40" })
     assert.include(stdout, "medians (storing)")
+    assert.include(stdout, "40 earlier conversations in the database")
     assert.isTrue(result.smoke)
+    assert.strictEqual(result.history, 40)
     assert.deepStrictEqual(result.measured.map((m: { side: string; round: number }) => `${m.round}${m.side}`), ["0A", "0B", "1B", "1A"])
     for (const m of result.measured) {
       assert.isAbove(m.perSec, 0, `${m.round}${m.side}`)
