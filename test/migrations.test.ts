@@ -100,7 +100,7 @@ describe("migrations", () => {
         const sql = yield* SqlClient.SqlClient
         const rows = yield* sql<{ indexname: string }>`SELECT indexname FROM pg_indexes WHERE schemaname = 'public'`
         const names = new Set(rows.map((r) => r.indexname))
-        for (const index of ["scheduled_actions_unclaimed_due", "scheduled_actions_claimed", "conversations_org_activity", "messages_conversation_time",
+        for (const index of ["scheduled_actions_unclaimed_due", "scheduled_actions_claimed", "conversations_org_recent", "messages_conversation_time",
           "webhook_inbox_claimable", "business_products_search", "messages_pending_sends", "conversations_unchecked_lead"]) assert.isTrue(names.has(index), index)
       }))
 

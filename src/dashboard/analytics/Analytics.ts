@@ -166,7 +166,8 @@ export class Analytics extends Context.Service<Analytics, {
                day AS (SELECT date_trunc('day', now() AT TIME ZONE tz.name) AT TIME ZONE tz.name AS since FROM tz)
           SELECT day.since,
             (SELECT count(*) FROM conversations c WHERE c.organization_id = ${org} AND c.created_at >= day.since)::int AS conversations_today,
-            (SELECT count(*) FROM conversations c WHERE c.organization_id = ${org} AND c.last_message_at >= day.since)::int AS active_conversations,
+            (SELECT count(*) FROM conversations c WHERE c.organization_id = ${org}
+               AND coalesce(c.last_message_at, c.created_at) >= day.since)::int AS active_conversations,
             (SELECT count(*) FROM conversations c WHERE c.organization_id = ${org} AND c.mode = 'human')::int AS human_mode,
             (SELECT count(*) FROM messages m WHERE m.organization_id = ${org} AND m.created_at >= day.since
                AND m.message_from = 'LEAD')::int AS messages_in,
