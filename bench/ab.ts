@@ -2,7 +2,7 @@
  * Two checkouts side by side on the same machine, in the same run: A (say, the code before a
  * change) and B (after). This machine's speed moves by a factor of two within an hour, so a
  * change is judged by alternating rounds of both, never by figures from different runs. Each
- * side gets its own database and its own backlog, filled through its own intake
+ * side gets its own database (migrated by its own checkout: a change may be a migration) and its own backlog, filled through its own intake
  * (`INBOX_CONSUMERS=0`); then, round by round (A B, B A, …), a fresh service of each side runs its
  * consumers on its backlog for a while, and the deliveries it stored, its CPU and PostgreSQL's
  * (/proc) give the cost of one delivery. Modes: `storing` (the consumers alone: a debounce
@@ -24,14 +24,14 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import autocannon from "autocannon"
-import { Effect, Exit, ManagedRuntime, Scope } from "effect"
+import { Effect, Exit, ManagedRuntime, Redacted, Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import { pgClientLayer } from "../src/db/Database.ts"
 import { fakeGraph } from "../test/support/fakeGraph.ts"
 import { startFakeLlm } from "../test/support/fakeLlm.ts"
 import { goodDefaults } from "../test/support/htlFixtures.ts"
 import { freePort } from "../test/support/processes.ts"
-import { benchDatabaseOn, benchHistory, benchServer, benchServiceEnv, cpuMsBetween, cpuSnapshot, leadDelivery, seedBenchBusiness, writeResult } from "./support.ts"
+import { benchHistory, benchServer, benchServiceEnv, cpuMsBetween, cpuSnapshot, emptyBenchDatabaseOn, leadDelivery, seedBenchBusiness, writeResult } from "./support.ts"
 
 const smoke = process.argv.includes("--smoke")
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"))
@@ -53,6 +53,17 @@ const startArgs = (dir: string) => {
   const [node, ...rest] = pkg.scripts.start.split(/\s+/)
   if (node !== "node") throw new Error(`${dir}/package.json start does not run node: ${pkg.scripts.start}`)
   return rest
+}
+
+/** `npm run migrate` of the checkout in `dir`, on the database at `url`. */
+const migrateWith = async (dir: string, url: Redacted.Redacted) => {
+  const child = spawn(process.execPath, ["scripts/migrate.ts"], {
+    cwd: dir,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, DATABASE_URL: Redacted.value(url), APP_ENV: "test" }
+  })
+  const [code] = await once(child, "exit")
+  if (code !== 0) throw new Error(`${dir}: npm run migrate exited with ${code}`)
 }
 
 /** The services running now: stopped when the bench ends, however it ends. */
@@ -83,7 +94,9 @@ try {
   const server = await run(benchServer)
   const prepared = []
   for (const side of sides) {
-    const dbUrl = await run(benchDatabaseOn(server))
+    // each side's schema is its own checkout's (a change may be a migration)
+    const dbUrl = await run(emptyBenchDatabaseOn(server))
+    await migrateWith(side.dir, dbUrl)
     await Effect.runPromise(seedBenchBusiness(dbUrl))
     const db = ManagedRuntime.make(pgClientLayer(dbUrl))
     const inbox = () =>

@@ -33,7 +33,7 @@ import { pgClientLayer } from "../src/db/Database.ts"
 import { fakeGraph } from "../test/support/fakeGraph.ts"
 import { startFakeLlm } from "../test/support/fakeLlm.ts"
 import { goodDefaults } from "../test/support/htlFixtures.ts"
-import { startService } from "../test/support/processes.ts"
+import { freePort, startService } from "../test/support/processes.ts"
 import { signature } from "../test/support/webhooks.ts"
 import { BENCH_SECRET, benchDatabase, benchServiceEnv, cpuMsBetween, cpuSnapshot, leadDelivery, seedBenchBusiness, writeResult } from "./support.ts"
 
@@ -146,9 +146,17 @@ try {
       ...(profiled ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` } : {})
     }, [], { production: process.env.BENCH_SOURCES === undefined })
   }
-  const service = await startOurs({}, "loaded")
+  // the loaded service serves its metrics: how late its event loop ran callbacks, each 5 s of load
+  const metricsPort = await freePort()
+  const service = await startOurs({ METRICS_PORT: String(metricsPort) }, "loaded")
   await service.waitHealthy(60_000)
   const url = `http://127.0.0.1:${service.port}/webhooks/whatsapp`
+  /** The event loop's delay over the service's last 5 s sample, ms: its p99 and its worst. */
+  const loopDelay = async () => {
+    const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text())
+    const gauge = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, "m").exec(text)?.[1] ?? Number.NaN) * 1000
+    return { p99: gauge("nodejs_eventloop_delay_p99_seconds"), max: gauge("nodejs_eventloop_delay_max_seconds") }
+  }
 
   await load(rawUrl, "raw") // warm-up, both
   await load(url, "service")
@@ -188,6 +196,7 @@ try {
     rawServer: () => cpuOfPid(rawPid),
     postgres: () => cpuSnapshot((_, comm) => comm === "postgres")
   }
+  const loopDelays: Array<{ readonly p99: number; readonly max: number }> = []
   const before = await countInbox()
   for (let round = 0; round < rounds; round++) {
     const rawBefore = { server: cpuOf.rawServer(), load: ownCpuMs() }
@@ -201,8 +210,10 @@ try {
     const waits = process.env.BENCH_DEBUG === undefined ? undefined : setInterval(() => {
       void activity().then((rows) => console.log(JSON.stringify(rows)))
     }, 1000)
+    const delays = setInterval(() => void loopDelay().then((d) => loopDelays.push(d), () => undefined), 5_000)
     ours.push(await load(url, "service"))
     clearInterval(waits)
+    clearInterval(delays)
     const end = await sampleInbox()
     const loadMs = Date.now() - t0
     const drained = await drain(120_000)
@@ -319,6 +330,12 @@ try {
       ceilingPerSec: perDeliveryUs === 0 ? 0 : Math.round((cores * 1e6) / perDeliveryUs),
       neededForTargetPerSec: Math.round(0.4 * b.reqPerSec)
     },
+    // each 5 s sample of the loaded rounds: the loop's delay p99 and worst (a webhook waiting that long for the loop)
+    eventLoopDelayMs: {
+      p99: median(loopDelays.map((d) => d.p99).filter((x) => !Number.isNaN(x))),
+      max: Math.max(0, ...loopDelays.map((d) => d.max).filter((x) => !Number.isNaN(x))),
+      samples: loopDelays
+    },
     alone,
     targets: { ratio: 0.4, p99Ms: 50, consumerPerSec: 2000 },
     node: process.version
@@ -327,6 +344,7 @@ try {
   console.log(row("(a) node:http + HMAC only", b))
   console.log(row("(b) POST /webhooks/whatsapp", o))
   console.log(`    ratio ${result.ratio} (target ≥ 0.4); p99 ${o.latencyMs.p99} ms (target < 50); acked ${o.ok}, in inbox ${stored} (every ack stored: ${result.service.everyAckStored}); non-2xx ${o.non2xx}, errors ${o.errors}`)
+  console.log(`    the service's event loop under the load: delay p99 ${result.eventLoopDelayMs.p99.toFixed(1)} ms (median of ${loopDelays.length} samples of 5 s), worst ${result.eventLoopDelayMs.max.toFixed(1)} ms`)
   console.log(`inbox consumers: ${result.consumer.storedPerSecWhileLoaded} deliveries/s processed while loaded (target ≥ 2000), backlog after a round ${result.consumer.backlogAfterRound}, drained at ${result.consumer.drainPerSec}/s`)
   console.log(`CPU per delivery, request to consumer done: service ${cpuUs.service} µs, PostgreSQL ${cpuUs.postgres} µs, load and fakes ${cpuUs.load} µs; the bare server ${cpuUs.baseline.server} µs a request, its load ${cpuUs.baseline.load} µs`)
   console.log(`    the engine's turns meanwhile: ${cpu.map((c) => c.turns).join(", ")} (a round and its drain)`)

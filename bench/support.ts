@@ -27,15 +27,17 @@ export const benchServer = Effect.gen(function*() {
   return yield* startEmbeddedPostgres({ dataDir, persistent: false })
 })
 
-/** A fresh, migrated database on `server` (dropped when the scope closes). */
-export const benchDatabaseOn = (server: Redacted.Redacted) =>
+/** A fresh, empty database on `server` (dropped when the scope closes). */
+export const emptyBenchDatabaseOn = (server: Redacted.Redacted) =>
   Effect.gen(function*() {
     const name = `wa_bench_${randomBytes(4).toString("hex")}`
     yield* Effect.acquireRelease(ensureDatabase(server, name), () => dropDatabase(server, name).pipe(Effect.ignore))
-    const url = withDatabase(server, name)
-    yield* migrate.pipe(Effect.provide(pgClientLayer(url)))
-    return url
+    return withDatabase(server, name)
   })
+
+/** A fresh database on `server` with this checkout's migrations (dropped when the scope closes). */
+export const benchDatabaseOn = (server: Redacted.Redacted) =>
+  Effect.tap(emptyBenchDatabaseOn(server), (url) => migrate.pipe(Effect.provide(pgClientLayer(url))))
 
 export const benchDatabase = Effect.flatMap(benchServer, benchDatabaseOn)
 
