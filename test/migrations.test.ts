@@ -101,7 +101,7 @@ describe("migrations", () => {
         const rows = yield* sql<{ indexname: string }>`SELECT indexname FROM pg_indexes WHERE schemaname = 'public'`
         const names = new Set(rows.map((r) => r.indexname))
         for (const index of ["scheduled_actions_unclaimed_due", "scheduled_actions_claimed", "conversations_org_recent", "messages_conversation_time",
-          "webhook_inbox_claimable", "business_products_search", "messages_pending_sends", "conversations_unchecked_lead"]) assert.isTrue(names.has(index), index)
+          "webhook_inbox_claimable", "webhook_inbox_done", "business_products_search", "messages_pending_sends", "conversations_unchecked_lead"]) assert.isTrue(names.has(index), index)
       }))
 
     it.effect("0019 marks for recovery the conversations whose newest message is the lead's, and only those", () =>

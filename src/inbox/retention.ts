@@ -1,7 +1,8 @@
 /**
  * Raw webhook deliveries are personal data (names, numbers, message text): once processed, a
  * `webhook_inbox` row is kept for INBOX_RETENTION (default 7 days, for inspection and replays)
- * and then deleted, a bounded batch at a time so no long lock is held. Pending and parked rows
+ * and then deleted, a bounded batch at a time so no long lock is held, each batch found by its
+ * index (`webhook_inbox_done`, migrations/0021: not a scan of the table). Pending and parked rows
  * are never touched (parked ones wait for a person).
  */
 import { Duration, Effect, Layer, Schedule, Schema } from "effect"
