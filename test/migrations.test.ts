@@ -104,6 +104,27 @@ describe("migrations", () => {
           "webhook_inbox_claimable", "webhook_inbox_done", "business_products_search", "messages_pending_sends", "conversations_unchecked_lead"]) assert.isTrue(names.has(index), index)
       }))
 
+    it.effect("0022: the growing tables' new rows get time-ordered ids (UUID v7), in the order they were made", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const defaults = yield* sql<{ tableName: string; columnDefault: string }>`SELECT table_name, column_default
+          FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'id'
+            AND table_name IN ('leads', 'conversations', 'messages', 'scheduled_actions', 'conversation_events')`
+        assert.strictEqual(defaults.length, 5)
+        for (const d of defaults) assert.strictEqual(d.columnDefault, "uuid_v7()", d.tableName)
+        const ids: Array<string> = []
+        for (let i = 0; i < 3; i++) {
+          const [row] = yield* sql<{ id: string }>`SELECT uuid_v7()::text AS id`
+          ids.push(row?.id ?? "")
+          yield* sql`SELECT pg_sleep(0.002)`
+        }
+        for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+        assert.deepStrictEqual([...ids].sort(), ids)
+        // the first 48 bits are the time of creation, in milliseconds
+        const ms = Number.parseInt((ids[0] ?? "").replaceAll("-", "").slice(0, 12), 16)
+        assert.isBelow(Math.abs(ms - Date.now()), 60_000)
+      }))
+
     it.effect("0019 marks for recovery the conversations whose newest message is the lead's, and only those", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
