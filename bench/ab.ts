@@ -2,12 +2,13 @@
  * Two checkouts side by side on the same machine, in the same run: A (say, the code before a
  * change) and B (after). This machine's speed moves by a factor of two within an hour, so a
  * change is judged by alternating rounds of both, never by figures from different runs. Each
- * side gets its own database (migrated by its own checkout: a change may be a migration) and its own backlog, filled through its own intake
- * (`INBOX_CONSUMERS=0`); then, round by round (A B, B A, …), a fresh service of each side runs its
- * consumers on its backlog for a while, and the deliveries it stored, its CPU and PostgreSQL's
- * (/proc) give the cost of one delivery. Modes: `storing` (the consumers alone: a debounce
- * longer than the round, so no turn), `turns` (with the engine's turns: an instant fake model
- * and Graph API in this process) and `intake` (signed webhooks, 50 connections, no consumer).
+ * side gets its own database (migrated by its own checkout: a change may be a migration) and its
+ * own backlog, filled through its own intake (`INBOX_CONSUMERS=0`); then, round by round (A B,
+ * B A, …), a fresh service of each side runs its consumers on its backlog for a while, and the
+ * deliveries it stored, its CPU and PostgreSQL's (/proc) give the cost of one delivery. Modes:
+ * `storing` (the consumers alone: a debounce longer than the round, so no turn), `turns` (with
+ * the engine's turns: an instant fake model and Graph API in this process) and `intake` (signed
+ * webhooks, 50 connections, no consumer).
  * The services run as `npm start` runs them (each checkout's own start line and bundle).
  *   git worktree add /tmp/before <commit> && ln -s "$PWD/node_modules" /tmp/before/node_modules
  *   node bench/ab.ts /tmp/before . [storing|turns|intake] [rounds = 4] [seconds = 8]

@@ -334,7 +334,7 @@ try {
       offeredPerSec: offered,
       reqPerSec: open.reqPerSec,
       latencyMs: open.latencyMs,
-      storedPerSec: Math.round(((openEnd.done - openStart.done) * 1000) / (seconds * 1000)),
+      storedPerSec: Math.round((openEnd.done - openStart.done) / seconds),
       backlogAfter: openEnd.pending
     },
     ratio: Number((o.reqPerSec / b.reqPerSec).toFixed(3)),
