@@ -101,7 +101,27 @@ describe("migrations", () => {
         const rows = yield* sql<{ indexname: string }>`SELECT indexname FROM pg_indexes WHERE schemaname = 'public'`
         const names = new Set(rows.map((r) => r.indexname))
         for (const index of ["scheduled_actions_unclaimed_due", "scheduled_actions_claimed", "conversations_org_recent", "messages_conversation_time",
-          "webhook_inbox_claimable", "webhook_inbox_done", "business_products_search", "messages_pending_sends", "conversations_unchecked_lead"]) assert.isTrue(names.has(index), index)
+          "webhook_inbox_claimable", "webhook_inbox_done", "leads_search", "business_products_search", "messages_pending_sends", "conversations_unchecked_lead"]) assert.isTrue(names.has(index), index)
+      }))
+
+    it.effect("0023: a substring search of leads (the dashboard's) is answered by the trigram index, within the organization", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const [org] = yield* sql<{ id: string }>`INSERT INTO organizations (name, invite_code) VALUES ('S', 'inv-s') RETURNING id`
+        yield* sql`INSERT INTO leads (organization_id, wa_id, phone, name)
+          SELECT ${org?.id ?? ""}, (5511900000000 + g)::text, '+' || (5511900000000 + g)::text, 'Cliente ' || g
+          FROM generate_series(1, 5000) g`
+        yield* sql`ANALYZE leads`
+        const plan = yield* sql.withTransaction(Effect.gen(function*() {
+          // a test database is small: reading the table whole would be the planner's right choice
+          yield* sql`SET LOCAL enable_seqscan = off`
+          return yield* sql<Record<string, string>>`EXPLAIN SELECT id FROM leads
+            WHERE organization_id = ${org?.id ?? ""} AND deleted_at IS NULL
+              AND (name ILIKE ${"%maría%"} OR phone LIKE ${"%4321%"} OR wa_id LIKE ${"%4321%"} OR email ILIKE ${"%@acme%"})`
+        }))
+        const text = plan.map((r) => Object.values(r).join("")).join("\n")
+        assert.include(text, "Bitmap Index Scan on leads_search")
+        assert.match(text, /Index Cond: \(\(organization_id = /)
       }))
 
     it.effect("0022: the growing tables' new rows get time-ordered ids (UUID v7), in the order they were made", () =>
