@@ -1,6 +1,7 @@
 /**
  * `npm start`: the service as it runs in production. Bundles src/main.ts with the packages it
- * imports into dist/main.mjs (esbuild, ≈ 1.2 s, so only when something changed; comments and
+ * imports into dist/main.mjs, and the engine's thread (src/engineMain.ts, ENGINE_THREAD) into
+ * dist/engineMain.mjs (esbuild, ≈ 1.2 s, so only when something changed; comments and
  * whitespace dropped), then runs that bundle in this process. Plain JavaScript on purpose: running the TypeScript sources directly
  * loads Node's type stripper and compiles ~200 modules one by one at every start — ≈ 30 MB of
  * resident memory and ≈ 0.3 s of start-up the service never needs again (README "Benchmarks").
@@ -18,6 +19,8 @@ import { build, stop, version } from "esbuild"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const outfile = `${root}dist/main.mjs`
+/** The bundles, each rewritten to ASCII only (asciiOnly, below). */
+const bundles = new Set([outfile, `${root}dist/engineMain.mjs`])
 /** What the bundle was made from: esbuild's version, each source file's mtime, the installed packages. */
 const inputsFile = `${root}dist/main.inputs.json`
 
@@ -36,7 +39,7 @@ const upToDate = async () => {
   try {
     const made = JSON.parse(await readFile(inputsFile, "utf8"))
     if (made.esbuild !== version || made.packages !== (await installed())) return false
-    await stat(outfile)
+    await Promise.all([...bundles].map((file) => stat(file)))
     const now = await Promise.all(Object.entries(made.sources).map(([file, mtime]) => stat(`${root}${file}`).then((s) => s.mtimeMs === mtime)))
     return now.every(Boolean)
   } catch {
@@ -63,8 +66,9 @@ const bundle = async () => {
   const packages = await installed()
   const built = await build({
     absWorkingDir: root,
-    entryPoints: ["src/main.ts"],
-    outfile,
+    entryPoints: ["src/main.ts", "src/engineMain.ts"],
+    outdir: `${root}dist`,
+    outExtension: { ".js": ".mjs" },
     bundle: true,
     platform: "node",
     format: "esm",
@@ -81,7 +85,7 @@ const bundle = async () => {
     write: false
   })
   await mkdir(`${root}dist`, { recursive: true })
-  for (const file of built.outputFiles) await writeWhole(file.path, file.path === outfile ? asciiOnly(file.text) : file.contents)
+  for (const file of built.outputFiles) await writeWhole(file.path, bundles.has(file.path) ? asciiOnly(file.text) : file.contents)
   // our own sources (and the settings esbuild read) by mtime; packages change only by an install
   const ours = new Set([...Object.keys(built.metafile.inputs).filter((file) => !file.startsWith("node_modules/")), "tsconfig.json", "package.json"])
   const sources = Object.fromEntries(await Promise.all([...ours].map(async (file) => [file, (await stat(`${root}${file}`)).mtimeMs])))

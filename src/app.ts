@@ -2,7 +2,9 @@
  * The application as layers, per role. `all` (default): one process does everything.
  * `api`: HTTP, intake, dashboard and the internal API, no engine. `worker`: inbox consumers,
  * actors and the follow-up scheduler over the API's internal RPC, with no database
- * (src/internal/worker.ts). `main.ts` serves the chosen one; tests serve the same layers.
+ * (src/internal/worker.ts). `all` runs the engine on a thread of its own unless ENGINE_THREAD=false:
+ * the main thread has the `api` role's layers, the engine's thread the rest (src/lifecycle/engineThread.ts).
+ * `main.ts` serves the chosen one; tests serve the same layers.
  */
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
@@ -10,14 +12,12 @@ import { HttpRouter } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { AppConfig } from "./config/AppConfig.ts"
 import { DatabaseLive } from "./db/Database.ts"
+import { Backends } from "./engine.ts"
 import { DashboardHttpLive, DashboardRpcRoutes } from "./dashboard/layer.ts"
 import { Api } from "./domain/Api.ts"
 import { EngineCore } from "./conversations/Engine.ts"
 import { EngineInstance } from "./records/EngineInstance.ts"
-import { EngineStore } from "./records/EngineStore.ts"
-import { OutboundSenderLive } from "./conversations/whatsappSender.ts"
 import { EventBus } from "./events/EventBus.ts"
-import { FollowUps } from "./followups/FollowUps.ts"
 import { HealthLive } from "./health/Health.ts"
 import { BodyLimit, PROFILE_MAX_BODY_BYTES } from "./http/bodyLimit.ts"
 import { CorsLive } from "./http/cors.ts"
@@ -27,6 +27,7 @@ import { InboxRetentionLive } from "./inbox/retention.ts"
 import { InternalServerLive } from "./internal/server.ts"
 import { WorkerLive } from "./internal/worker.ts"
 import { DrainLive, drainOnStop } from "./lifecycle/Drain.ts"
+import { EngineThreadLive } from "./lifecycle/engineThread.ts"
 import { EngineLoadLive } from "./lifecycle/EngineLoad.ts"
 import { EventMetricsLive } from "./conversations/eventMetrics.ts"
 import { httpMetrics } from "./observability/httpMetrics.ts"
@@ -37,7 +38,6 @@ import { TelemetryLive } from "./observability/Telemetry.ts"
 import { SandboxLive } from "./sandbox/Sandbox.ts"
 import { DocsLive } from "./web/docs.ts"
 import { WebAppLive } from "./web/WebApp.ts"
-import { Ingest } from "./whatsapp/Ingest.ts"
 import { InboxConsumersLive, WhatsAppFastPathLive, WhatsAppHttpLive, WhatsAppLive } from "./whatsapp/layer.ts"
 
 /** One handler layer per HttpApi group of `Api`. */
@@ -62,9 +62,6 @@ const DataServices = Layer.mergeAll(EventMetricsLive, SandboxLive, InboxRetentio
   Layer.provideMerge(Layer.mergeAll(EventBus.layer, HtlLive, EngineInstance.layer)),
   Layer.provideMerge(DatabaseLive)
 )
-
-/** The engine's store, follow-ups, sender and intake on the database (also served to workers). */
-const Backends = Layer.mergeAll(EngineStore.sql, FollowUps.layer, OutboundSenderLive, Ingest.layer)
 
 /** `all`: the engine and the inbox consumers run here on the database (the consumers start after the engine). */
 export const Services = InboxConsumersLive.pipe(
@@ -94,6 +91,12 @@ export const ApiHttpApp = Layer.mergeAll(PublicServer, WhatsAppFastPathLive, Int
   Layer.provide(Observability)
 )
 
+/** Role `all` with the engine on its own thread: the `api` role's app, and the engine's thread once the database is ready. */
+export const ThreadedHttpApp = Layer.mergeAll(PublicServer, WhatsAppFastPathLive, InternalServerLive).pipe(
+  Layer.provide(EngineThreadLive.pipe(Layer.provideMerge(ApiServices))),
+  Layer.provide(Observability)
+)
+
 const ServerLive = Layer.unwrap(Effect.gen(function*() {
   const config = yield* AppConfig
   const fastPath = yield* FastPathSlot
@@ -109,15 +112,23 @@ const WorkerMain = WorkerLive.pipe(Layer.provide(Observability))
 // the webhook's fast path (HttpApp) and the server that offers it requests share one slot
 const ApiMain = ApiHttpApp.pipe(Layer.provide(ServerLive), Layer.provide(FastPathSlot.layer))
 const AllMain = HttpApp.pipe(Layer.provide(ServerLive), Layer.provide(FastPathSlot.layer))
+const ThreadedMain = ThreadedHttpApp.pipe(Layer.provide(ServerLive), Layer.provide(FastPathSlot.layer))
 
-type MainError = Layer.Error<typeof WorkerMain> | Layer.Error<typeof ApiMain> | Layer.Error<typeof AllMain>
+type MainError = Layer.Error<typeof WorkerMain> | Layer.Error<typeof ApiMain> | Layer.Error<typeof AllMain> | Layer.Error<typeof ThreadedMain>
+type MainNeeds = AppConfig | Layer.Services<typeof ThreadedMain>
 
 /**
  * The process for the configured role. Its outermost layer drains on SIGTERM (src/lifecycle/Drain.ts),
  * so everything else closes after that: HTTP, actors, the pool, last the embedded database.
  */
-export const MainLive = Layer.unwrap(Effect.map(AppConfig, (config): Layer.Layer<never, MainError, AppConfig> => {
-  const role: Layer.Layer<never, MainError, AppConfig> = config.role === "worker" ? WorkerMain : config.role === "api" ? ApiMain : AllMain
+export const MainLive = Layer.unwrap(Effect.map(AppConfig, (config): Layer.Layer<never, MainError, MainNeeds> => {
+  const role: Layer.Layer<never, MainError, MainNeeds> = config.role === "worker"
+    ? WorkerMain
+    : config.role === "api"
+    ? ApiMain
+    : config.engineThread
+    ? ThreadedMain
+    : AllMain
   // the same (memoized) Observability the role's layers are built under: the drain's lines are logged like theirs
   return drainOnStop(config.shutdownTimeout).pipe(Layer.provideMerge(role), Layer.provide(Observability))
 })).pipe(Layer.provide(Layer.mergeAll(DrainLive, EngineLoadLive)), Layer.provide(AppConfig.layer))

@@ -1,6 +1,7 @@
 import { NodeRuntime } from "@effect/platform-node"
-import { Cause, Exit, Layer } from "effect"
+import { Cause, Deferred, Effect, Exit, Layer } from "effect"
 import { MainLive } from "./app.ts"
+import { EngineThreadEntry, EngineThreadLost } from "./lifecycle/engineThread.ts"
 
 /** The error's message and what caused it ("PgConnection: Failed to connect: self-signed certificate"). */
 const describe = (error: Error): string => {
@@ -35,7 +36,19 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   })
 }
 
-Layer.launch(MainLive).pipe(NodeRuntime.runMain({
+/** The engine's thread's module beside this one: the bundle's (dist/engineMain.mjs), or the source's. */
+const engineEntry = new URL(import.meta.url.endsWith(".ts") ? "./engineMain.ts" : "./engineMain.mjs", import.meta.url)
+
+/**
+ * The service, until it is stopped or (src/lifecycle/engineThread.ts) its engine's thread is lost
+ * (`Layer.launch`, waiting on that instead of forever: the stop's own failures stay in its cause).
+ */
+const main = Effect.scoped(Effect.andThen(
+  Layer.build(MainLive.pipe(Layer.provide(Layer.succeed(EngineThreadEntry, engineEntry)))),
+  Effect.flatMap(EngineThreadLost, (lost) => Deferred.await(lost))
+))
+
+main.pipe(NodeRuntime.runMain({
   disableErrorReporting: true,
   teardown: (exit, onExit) => {
     if (Exit.isSuccess(exit)) return onExit(signalled ? 0 : 1)

@@ -22,7 +22,7 @@ const LAYERS: ReadonlyArray<ReadonlyArray<string>> = [
   ["conversations", "followups"], // engine
   ["auth", "dashboard", "health", "web", "client", "sandbox"], // api
   ["internal"],
-  ["app", "main"]
+  ["app", "main", "engine", "engineMain"]
 ]
 const HTL_MAY_IMPORT = new Set(["htl", "domain", "llm", "knowledge"])
 

@@ -54,7 +54,7 @@ describe("the service process", () => {
         const outcomes: Array<string> = []
         let healthy = false
         const hammer = async () => {
-          while (!healthy && outcomes.length < 2_000) {
+          while (!healthy && outcomes.length < 10_000) {
             const started = Date.now()
             const outcome = await fetch(`http://127.0.0.1:${service.port}/health`, { signal: AbortSignal.timeout(2_000) }).then(
               async (r) => {

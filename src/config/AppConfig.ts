@@ -45,6 +45,12 @@ export interface AppConfigShape {
   /** Why this environment (for messages): "NODE_ENV=production", "APP_ENV unset and DATABASE_URL set" … */
   readonly environmentBecause: string
   readonly role: ProcessRole
+  /**
+   * ENGINE_THREAD (role `all`): the engine, the inbox consumers and the follow-ups run on a thread
+   * of their own (src/lifecycle/engineThread.ts), so webhooks and the dashboard are answered on an
+   * event loop the turns never hold up.
+   */
+  readonly engineThread: boolean
   readonly port: number
   /** Reverse proxies in front of the app (TRUST_PROXY): 0 ignores X-Forwarded-For (src/http/clientAddress.ts). */
   readonly trustProxy: number
@@ -211,6 +217,7 @@ const load = (argv: ReadonlyArray<string>) =>
       environment,
       environmentBecause: because,
       role,
+      engineThread: yield* withDefault("ENGINE_THREAD", boolean, true),
       port: httpPort,
       trustProxy: yield* withDefault("TRUST_PROXY", proxyHops, 0),
       dataDir,

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs"
 import { PgClient } from "@effect/sql-pg"
-import { Duration, Effect, Layer, Option, Redacted, String } from "effect"
+import { Context, Duration, Effect, Layer, Option, Redacted, String } from "effect"
 import { SqlClient } from "effect/sql"
 import { AppConfig } from "../config/AppConfig.ts"
 import { InvalidConfig } from "../config/read.ts"
@@ -89,11 +89,17 @@ const databaseUrl = Effect.gen(function*() {
   return withDatabase(adminUrl, EMBEDDED_DATABASE)
 })
 
-/** PgClient + SqlClient on a migrated database: migrated now, or (MIGRATE_ON_START=false) checked to be. */
+/** Where this process's database is (the embedded cluster's URL once it runs): for the engine's thread. */
+export class DatabaseUrl extends Context.Service<DatabaseUrl, Redacted.Redacted>()("wa/db/DatabaseUrl") {}
+
+/**
+ * PgClient + SqlClient on a migrated database: migrated now, or (MIGRATE_ON_START=false) checked to
+ * be; and its DatabaseUrl.
+ */
 export const DatabaseLive = Layer.unwrap(Effect.gen(function*() {
   const url = yield* databaseUrl
   const config = yield* AppConfig
   const ready: Effect.Effect<unknown, Effect.Error<typeof migrate> | Effect.Error<typeof requireMigrated>, PgClient.PgClient | SqlClient.SqlClient> =
     config.migrateOnStart ? migrate : requireMigrated
-  return Layer.effectDiscard(ready).pipe(Layer.provideMerge(pgClientLayer(url, config.db)))
+  return Layer.effectDiscard(ready).pipe(Layer.provideMerge(pgClientLayer(url, config.db)), Layer.merge(Layer.succeed(DatabaseUrl, url)))
 }))

@@ -86,3 +86,13 @@ export class EventBus extends Context.Service<EventBus, {
 
   static readonly layer = Layer.effect(EventBus, EventBus.make())
 }
+
+/** What an engine elsewhere (a worker, the engine's thread) must hear: a person's actions and follow-ups scheduled anywhere. */
+const forEngine = (event: DomainEvent) =>
+  (event._tag === "ModeChanged" && event.kind !== "handoff") ||
+  (event._tag === "MessageStored" && event.from === "HUMAN") ||
+  (event._tag === "FollowUpChanged" && event.change === "scheduled")
+
+/** The events of `bus` an engine elsewhere must hear (`forEngine`). */
+export const engineEvents = (bus: EventBus["Service"]) =>
+  bus.only(["ModeChanged", "MessageStored", "FollowUpChanged"]).pipe(Stream.filter(forEngine))

@@ -16,7 +16,7 @@ import { OutboundSender, SendFailed } from "../conversations/sender.ts"
 import { EngineStore } from "../records/EngineStore.ts"
 import { StoreError } from "../records/StoreError.ts"
 import type { DomainEvent } from "../domain/events.ts"
-import { EventBus } from "../events/EventBus.ts"
+import { engineEvents, EventBus } from "../events/EventBus.ts"
 import { FollowUps } from "../followups/FollowUps.ts"
 import { HtlAudit } from "../records/HtlAudit.ts"
 import { BodyLimit } from "../http/bodyLimit.ts"
@@ -32,12 +32,6 @@ const digest = (text: string) => createHash("sha256").update(text).digest()
 /** Constant-time: both sides are hashed to the same length first. */
 export const secretMatches = (given: string | undefined, expected: Redacted.Redacted) =>
   given !== undefined && timingSafeEqual(digest(given), digest(Redacted.value(expected)))
-
-/** What workers must hear: a person's actions and follow-ups scheduled anywhere. */
-const forWorkers = (event: DomainEvent) =>
-  (event._tag === "ModeChanged" && event.kind !== "handoff") ||
-  (event._tag === "MessageStored" && event.from === "HUMAN") ||
-  (event._tag === "FollowUpChanged" && event.change === "scheduled")
 
 const orStoreError = Effect.mapError(StoreError.from)
 
@@ -133,7 +127,7 @@ const Handlers = InternalRpcs.toLayer(Effect.gen(function*() {
       ),
     "events.publish": ({ events }) =>
       Effect.filter(events, consistent).pipe(Effect.flatMap((kept) => bus.publishAll(kept))),
-    "events.follow": () => bus.only(["ModeChanged", "MessageStored", "FollowUpChanged"]).pipe(Stream.filter(forWorkers)),
+    "events.follow": () => engineEvents(bus),
     "store.followUpSignals": () => Stream.fromPubSub(signals)
   })
 }))

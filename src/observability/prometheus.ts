@@ -2,6 +2,7 @@
  * Prometheus: `GET /metrics` (text exposition format) on METRICS_PORT, an operator port of its
  * own, never the public one; unset, no listener. Every metric of src/observability/metrics.ts,
  * named as the OpenTelemetry collector would translate them (`.` → `_`, `_seconds`, `_total`).
+ * With the engine on a thread of its own, its metrics are served here too (./threadMetrics.ts).
  * Also `GET /health/live`, so one port serves an orchestrator's liveness probe and the scraper.
  */
 import { createServer } from "node:http"
@@ -11,12 +12,22 @@ import { HttpRouter, HttpServerResponse } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
 import { AppConfig } from "../config/AppConfig.ts"
 import { prometheusName } from "./metrics.ts"
+import { mergedContext, MetricSources } from "./threadMetrics.ts"
 
 /** A router of its own: built under the public server's memo map, the route would land on its router. */
 const OwnRouter = Layer.effect(Layer.CurrentMemoMap, Layer.makeMemoMap)
 
+/** This thread's metrics and every other source's, in the text exposition format. */
+const exposition = Effect.gen(function*() {
+  const entries = yield* (yield* MetricSources).collect
+  const context = mergedContext(yield* Effect.context<never>(), entries)
+  return HttpServerResponse.text(PrometheusMetrics.formatUnsafe(context, { metricNameMapper: prometheusName }), {
+    contentType: "text/plain; version=0.0.4; charset=utf-8"
+  })
+})
+
 const Routes = Layer.mergeAll(
-  PrometheusMetrics.layerHttp({ path: "/metrics", metricNameMapper: prometheusName }),
+  HttpRouter.add("GET", "/metrics", exposition),
   HttpRouter.add("GET", "/health/live", HttpServerResponse.jsonUnsafe({ status: "ok" }))
 )
 

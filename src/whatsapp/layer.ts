@@ -22,12 +22,13 @@ import { WhatsApp } from "./WhatsApp.ts"
 
 const ChannelsLive = Channels.layer.pipe(Layer.provide(SecretBox.layer))
 
-const Core = Layer.mergeAll(WebhookSecrets.layer, WhatsApp.layer, InboxLive, InboundStore.layer, NumberOwnership.layer).pipe(
+/** Channels, WhatsApp, Inbox, WebhookSecrets, InboundStore, NumberOwnership (the engine's thread: no quick-setup of its own). */
+export const WhatsAppCore = Layer.mergeAll(WebhookSecrets.layer, WhatsApp.layer, InboxLive, InboundStore.layer, NumberOwnership.layer).pipe(
   Layer.provideMerge(ChannelsLive)
 )
 
-/** Channels, WhatsApp, Inbox, WebhookSecrets, InboundStore, NumberOwnership — and the quick-setup run. */
-export const WhatsAppLive = QuickSetupLive.pipe(Layer.provideMerge(Core))
+/** WhatsAppCore and the quick-setup run. */
+export const WhatsAppLive = QuickSetupLive.pipe(Layer.provideMerge(WhatsAppCore))
 
 /** The inbox consumers and the inbox's gauges: roles `all` and `worker` (src/app.ts, src/internal/worker.ts). */
 export const InboxConsumersLive = Layer.merge(InboxConsumerLive.pipe(Layer.provide(Ingest.layer)), InboxMetricsLive)

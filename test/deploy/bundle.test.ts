@@ -32,9 +32,15 @@ describe("the production bundle", () => {
     assert.match(code, imports("fasttext\\.wasm"), "the pattern finds an import")
     assert.notMatch(code, imports("effect"), "Effect is bundled")
     assert.notMatch(code, imports("openai"), "the openai SDK is bundled")
+    // the engine's thread has a bundle of its own, ASCII only too, without the HTTP API and the web inbox
+    const engine = await readFile("dist/engineMain.mjs", "utf8")
+    assert.notMatch(engine, /[^\x00-\x7f]/)
+    assert.include(engine, "\\u2019")
+    assert.notInclude(engine, "/openapi.json")
+    assert.isBelow(engine.length, code.length)
 
     const inputs: Inputs = JSON.parse(await readFile("dist/main.inputs.json", "utf8"))
-    assert.includeMembers(Object.keys(inputs.sources), ["src/main.ts", "src/htl/policy/phrases.ts", "package.json", "tsconfig.json"])
+    assert.includeMembers(Object.keys(inputs.sources), ["src/main.ts", "src/engineMain.ts", "src/htl/policy/phrases.ts", "package.json", "tsconfig.json"])
     assert.isFalse(Object.keys(inputs.sources).some((file) => file.startsWith("node_modules/")))
     assert.notStrictEqual(inputs.packages, "none")
   }, 120_000)

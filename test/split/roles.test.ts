@@ -18,9 +18,9 @@ import { fakeGraph } from "../support/fakeGraph.ts"
 import { startFakeLlm } from "../support/fakeLlm.ts"
 import { fauxqsQueue } from "../support/fauxqs.ts"
 import { analysis, goodDefaults } from "../support/htlFixtures.ts"
-import { freePort, killAll, type Service, startService } from "../support/processes.ts"
+import { freePort, killAll, type Service, startService, until } from "../support/processes.ts"
 import { TestDatabase } from "../support/TestDatabase.ts"
-import { change, entry, envelope, signed, text, wamid } from "../support/webhooks.ts"
+import { postLeadText } from "../support/webhooks.ts"
 
 const PN = "109000000000888"
 const APP_SECRET = "split-roles-app-secret"
@@ -46,30 +46,8 @@ const connectionCounter = Effect.acquireRelease(
 const Env = Layer.mergeAll(TestDatabase.withClient)
 
 /** A lead's message, signed like Meta does, posted to the api process. */
-const post = (port: number, waId: string, body: string, id = wamid()) => {
-  const { body: bytes, signature } = signed(APP_SECRET, envelope(entry("waba", change({
-    phoneNumberId: PN,
-    contacts: [{ waId, name: `Lead ${waId}` }],
-    messages: [text(waId, body, { id })]
-  }))))
-  return fetch(`http://127.0.0.1:${port}/webhooks/whatsapp`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-hub-signature-256": signature },
-    body: bytes
-  }).then(async (r) => {
-    if (r.status !== 200) throw new Error(`webhook answered ${r.status}: ${await r.text()}`)
-    return id
-  })
-}
-
-const until = async (check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) => {
-  const started = Date.now()
-  while (Date.now() - started < timeoutMs) {
-    if (await check()) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-}
+const post = (port: number, waId: string, body: string, id?: string) =>
+  postLeadText({ port, appSecret: APP_SECRET, phoneNumberId: PN }, waId, body, id)
 
 describe("split roles: api + workers over the internal RPC and SQS", () => {
   afterAll(killAll)

@@ -87,3 +87,13 @@ export const startService = async (
     }
   }
 }
+
+/** Resolves once `check` holds (polled every 100 ms); rejects naming `what` after `timeoutMs`. */
+export const until = async (check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) => {
+  const started = Date.now()
+  while (Date.now() - started < timeoutMs) {
+    if (await check()) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+}

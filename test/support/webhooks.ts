@@ -107,3 +107,25 @@ export const deliver = (secret: string, payload: unknown, path?: string) => {
   const { body, signature: sig } = signed(secret, payload)
   return postWebhook(body, sig, path)
 }
+
+/** A lead's text message, signed like Meta does, posted to a service process on `port`; its wamid (fails unless 200). */
+export const postLeadText = (
+  to: { readonly port: number; readonly appSecret: string; readonly phoneNumberId: string },
+  waId: string,
+  body: string,
+  id = wamid()
+) => {
+  const { body: bytes, signature: sig } = signed(to.appSecret, envelope(entry("waba", change({
+    phoneNumberId: to.phoneNumberId,
+    contacts: [{ waId, name: `Lead ${waId}` }],
+    messages: [text(waId, body, { id })]
+  }))))
+  return fetch(`http://127.0.0.1:${to.port}/webhooks/whatsapp`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-hub-signature-256": sig },
+    body: bytes
+  }).then(async (r) => {
+    if (r.status !== 200) throw new Error(`webhook answered ${r.status}: ${await r.text()}`)
+    return id
+  })
+}
