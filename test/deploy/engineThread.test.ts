@@ -8,23 +8,33 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Layer, Redacted } from "effect"
-import { SqlClient } from "effect/sql"
 import { afterAll } from "vitest"
-import { hashPassword } from "../../src/auth/Passwords.ts"
 import { DatabaseUrl } from "../../src/db/Database.ts"
 import { EventBus } from "../../src/events/EventBus.ts"
 import { EngineThreadEntry, type EngineThreadFailed, EngineThreadLive, EngineThreadLost } from "../../src/lifecycle/engineThread.ts"
-import { ensureDefaultOrganization } from "../../src/whatsapp/QuickSetup.ts"
 import { seedCatalog } from "../conversations/support.ts"
 import { fakeGraph } from "../support/fakeGraph.ts"
+import { takeoverAndRelease } from "../support/takeover.ts"
 import { startFakeLlm } from "../support/fakeLlm.ts"
-import { analysis, goodDefaults } from "../support/htlFixtures.ts"
+import { goodDefaults } from "../support/htlFixtures.ts"
 import { freePort, killAll, startService, until } from "../support/processes.ts"
 import { TestDatabase } from "../support/TestDatabase.ts"
 import { postLeadText } from "../support/webhooks.ts"
 
 const PN = "109000000000977"
 const APP_SECRET = "engine-thread-app-secret"
+
+/** The service with the fakes: a lead's turn starts 200 ms after the message. */
+const withFakes = (llmUrl: string, graphUrl: string) => ({
+  LLM_API_KEY: "sk-fake",
+  LLM_BASE_URL: llmUrl,
+  WHATSAPP_API_BASE_URL: graphUrl,
+  WHATSAPP_PHONE_NUMBER_ID: PN,
+  WHATSAPP_ACCESS_TOKEN: "graph-token",
+  WHATSAPP_APP_SECRET: APP_SECRET,
+  DEBOUNCE_QUIET: "200 ms",
+  HTL_SPECULATIVE: "off"
+})
 
 /** One sample of a Prometheus text: the value of the first line of `name` (any labels), or 0. */
 const sample = (text: string, name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, "m").exec(text)?.[1] ?? 0)
@@ -36,7 +46,6 @@ describe("the engine on its own thread", () => {
     it.effect("answers leads from its thread; a takeover and a release on the dashboard reach it; its metrics are served with the API's; SIGTERM stops both", () =>
       Effect.gen(function*() {
         const db = yield* TestDatabase
-        const sql = yield* SqlClient.SqlClient
         yield* seedCatalog
         const graph = yield* fakeGraph
         const llm = yield* startFakeLlm(goodDefaults)
@@ -44,15 +53,8 @@ describe("the engine on its own thread", () => {
         const service = yield* Effect.promise(() =>
           startService({
             DATABASE_URL: Redacted.value(db.url),
-            LLM_API_KEY: "sk-fake",
-            LLM_BASE_URL: llm.url,
-            WHATSAPP_API_BASE_URL: graph.url,
-            WHATSAPP_PHONE_NUMBER_ID: PN,
-            WHATSAPP_ACCESS_TOKEN: "graph-token",
-            WHATSAPP_APP_SECRET: APP_SECRET,
             METRICS_PORT: String(metricsPort),
-            DEBOUNCE_QUIET: "200 ms",
-            HTL_SPECULATIVE: "off"
+            ...withFakes(llm.url, graph.url)
           })
         )
         yield* Effect.promise(() => service.waitHealthy(30_000))
@@ -72,46 +74,16 @@ describe("the engine on its own thread", () => {
         assert.match(metrics, /^# TYPE wa_inbox_depth gauge$/m)
         assert.lengthOf(metrics.match(/^# TYPE wa_turn_latency_ms histogram$/gm) ?? [], 1, "one family, merged")
 
-        // a person takes over while the engine's turn waits on the model: the engine hears it and stops
-        const organizationId = yield* ensureDefaultOrganization()
-        const hashedPassword = yield* hashPassword(Redacted.make("agent-password-1"))
-        yield* sql`INSERT INTO users ${sql.insert({ organizationId, name: "Agent", email: "agent@thread.test", hashedPassword, role: "agent" })}`
-        const login: unknown = yield* Effect.promise(() =>
-          fetch(`http://127.0.0.1:${service.port}/auth/login`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ email: "agent@thread.test", password: "agent-password-1" })
-          }).then((r) => r.json())
-        )
-        const token = typeof login === "object" && login !== null && "access_token" in login ? String(login.access_token) : ""
-        let held = false
-        llm.respond("analyze", (request) => {
-          if (request.user.includes("held-lane") && !held) {
-            held = true
-            return { kind: "hang" }
-          }
-          return { kind: "json", body: analysis() }
+        // a person takes over while the engine's turn waits on the model: the engine hears it and
+        // stops; released, it answers the message still unanswered
+        yield* takeoverAndRelease({
+          port: service.port,
+          llm,
+          post: (waId, body) => postLeadText(to, waId, body),
+          textsTo,
+          lead: "15550977002",
+          email: "agent@thread.test"
         })
-        const lead = "15550977002"
-        yield* Effect.promise(() => postLeadText(to, lead, "held-lane: can a person call me?"))
-        yield* Effect.promise(() => until(() => held, 20_000, "the held turn's model call"))
-        const [conversation] = yield* sql<{ id: string }>`
-          SELECT c.id FROM conversations c JOIN leads l ON l.id = c.lead_id WHERE l.wa_id = ${lead}`
-        const act = (what: "takeover" | "release") =>
-          Effect.promise(() =>
-            fetch(`http://127.0.0.1:${service.port}/conversations/${conversation?.id}/${what}`, {
-              method: "POST",
-              headers: { authorization: `Bearer ${token}` }
-            }).then((r) => r.status)
-          )
-        const abortedBefore = llm.aborted()
-        assert.strictEqual(yield* act("takeover"), 200)
-        yield* Effect.promise(() => until(() => llm.aborted() > abortedBefore, 15_000, "the turn to be interrupted"))
-        yield* Effect.sleep("1 second")
-        assert.lengthOf(textsTo(lead), 0)
-        // released: the engine takes the conversation back and answers the message still unanswered
-        assert.strictEqual(yield* act("release"), 200)
-        yield* Effect.promise(() => until(() => textsTo(lead).length === 1, 20_000, "the turn after the release"))
 
         const stopped = yield* Effect.promise(() => service.stop("SIGTERM"))
         assert.strictEqual(stopped.code, 0, service.output())
@@ -127,14 +99,7 @@ describe("the engine on its own thread", () => {
           startService({
             DATABASE_URL: Redacted.value(db.url),
             ENGINE_THREAD: "false",
-            LLM_API_KEY: "sk-fake",
-            LLM_BASE_URL: llm.url,
-            WHATSAPP_API_BASE_URL: graph.url,
-            WHATSAPP_PHONE_NUMBER_ID: PN,
-            WHATSAPP_ACCESS_TOKEN: "graph-token",
-            WHATSAPP_APP_SECRET: APP_SECRET,
-            DEBOUNCE_QUIET: "200 ms",
-            HTL_SPECULATIVE: "off"
+            ...withFakes(llm.url, graph.url)
           })
         )
         yield* Effect.promise(() => service.waitHealthy(30_000))

@@ -11,12 +11,11 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll } from "vitest"
-import { hashPassword } from "../../src/auth/Passwords.ts"
-import { ensureDefaultOrganization } from "../../src/whatsapp/QuickSetup.ts"
 import { seedCatalog } from "../conversations/support.ts"
 import { fakeGraph } from "../support/fakeGraph.ts"
 import { startFakeLlm } from "../support/fakeLlm.ts"
 import { fauxqsQueue } from "../support/fauxqs.ts"
+import { takeoverAndRelease } from "../support/takeover.ts"
 import { analysis, goodDefaults } from "../support/htlFixtures.ts"
 import { freePort, killAll, type Service, startService, until } from "../support/processes.ts"
 import { TestDatabase } from "../support/TestDatabase.ts"
@@ -167,50 +166,15 @@ describe("split roles: api + workers over the internal RPC and SQS", () => {
         const audited = yield* sql<{ n: number }>`SELECT count(DISTINCT conversation_id)::int AS n FROM conversation_events WHERE event_type = 'htl_step'`
         assert.strictEqual(audited[0]?.n, 200)
 
-        // ── a takeover on the API stops a worker's running turn ────────────────
-        const organizationId = yield* ensureDefaultOrganization()
-        const hashedPassword = yield* hashPassword(Redacted.make("agent-password-1"))
-        yield* sql`INSERT INTO users ${sql.insert({ organizationId, name: "Agent", email: "agent@split.test", hashedPassword, role: "agent" })}`
-        const login = yield* Effect.promise(() =>
-          fetch(`http://127.0.0.1:${api.port}/auth/login`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ email: "agent@split.test", password: "agent-password-1" })
-          }).then((r) => r.json())
-        )
-        const token = typeof login === "object" && login !== null && "access_token" in login ? String(login.access_token) : ""
-        let held = false
-        llm.respond("analyze", (request) => {
-          if (request.user.includes("held-lane") && !held) {
-            held = true
-            return { kind: "hang" }
-          }
-          return { kind: "json", body: analysis() }
+        // ── a takeover on the API stops a worker's running turn; a release re-arms it ──
+        yield* takeoverAndRelease({
+          port: api.port,
+          llm,
+          post: (waId, body) => post(api.port, waId, body),
+          textsTo,
+          lead: "15550288888",
+          email: "agent@split.test"
         })
-        const takenOver = "15550288888"
-        yield* Effect.promise(() => post(api.port, takenOver, "held-lane: can a person call me?"))
-        yield* Effect.promise(() => until(() => held, 30_000, "the held turn's model call"))
-        const [conversation] = yield* sql<{ id: string }>`
-          SELECT c.id FROM conversations c JOIN leads l ON l.id = c.lead_id WHERE l.wa_id = ${takenOver}`
-        const abortedBefore = llm.aborted()
-        const takeover = yield* Effect.promise(() =>
-          fetch(`http://127.0.0.1:${api.port}/conversations/${conversation?.id}/takeover`, {
-            method: "POST",
-            headers: { authorization: `Bearer ${token}` }
-          }))
-        assert.strictEqual(takeover.status, 200)
-        // the worker running the turn hears of it through the API's event stream and stops the model call
-        yield* Effect.promise(() => until(() => llm.aborted() > abortedBefore, 15_000, "the turn to be interrupted"))
-        yield* Effect.sleep("1 second")
-        assert.strictEqual(textsTo(takenOver).length, 0)
-        // a release on the API re-arms the conversation on a worker: the unanswered message gets its turn
-        const release = yield* Effect.promise(() =>
-          fetch(`http://127.0.0.1:${api.port}/conversations/${conversation?.id}/release`, {
-            method: "POST",
-            headers: { authorization: `Bearer ${token}` }
-          }))
-        assert.strictEqual(release.status, 200)
-        yield* Effect.promise(() => until(() => textsTo(takenOver).length >= 1, 25_000, "the turn after the release"))
 
         // ── a worker killed mid-turn ───────────────────────────────────────────
         // the model call of this lead's turn never answers; the worker holding its lease is killed
