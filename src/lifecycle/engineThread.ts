@@ -108,6 +108,8 @@ export const EngineThreadLive = Layer.effectDiscard(Effect.gen(function*() {
   const metricsAsked = new Map<number, Deferred.Deferred<ReadonlyArray<MetricEntry>>>()
   let ready = false
   let stopping = false
+  /** What the thread threw, if it did: the reason its exit gives. */
+  let thrown: string | undefined
 
   const onMessage = (message: FromEngine) => {
     switch (message._tag) {
@@ -128,11 +130,12 @@ export const EngineThreadLive = Layer.effectDiscard(Effect.gen(function*() {
     }
   }
   const onExit = (code: number) => {
-    const gone = new EngineThreadFailed({ message: `the engine's thread exited (code ${code}) before it was ready` })
+    const why = thrown === undefined ? "" : `: ${thrown}`
+    const gone = new EngineThreadFailed({ message: `the engine's thread exited (code ${code}) before it was ready${why}` })
     Deferred.doneUnsafe(started, Exit.fail(gone))
     Deferred.doneUnsafe(drained, Exit.succeed(0))
     Deferred.doneUnsafe(exited, Exit.succeed(code))
-    if (ready && !stopping) Deferred.doneUnsafe(lost, Exit.fail(new EngineThreadFailed({ message: `the engine's thread stopped unexpectedly (code ${code})` })))
+    if (ready && !stopping) Deferred.doneUnsafe(lost, Exit.fail(new EngineThreadFailed({ message: `the engine's thread stopped unexpectedly (code ${code})${why}` })))
   }
 
   const worker = yield* Effect.acquireRelease(
@@ -145,7 +148,10 @@ export const EngineThreadLive = Layer.effectDiscard(Effect.gen(function*() {
         env: { ...process.env, OTEL_RESOURCE_ATTRIBUTES: [process.env.OTEL_RESOURCE_ATTRIBUTES ?? "", "thread.name=engine"].filter((a) => a !== "").join(",") }
       })
       thread.on("message", onMessage)
-      thread.on("error", (e) => onMessage({ _tag: "failed", message: e.message }))
+      thread.on("error", (e) => {
+        thrown = e.message
+        onMessage({ _tag: "failed", message: e.message })
+      })
       thread.on("exit", onExit)
       return thread
     }),

@@ -114,7 +114,7 @@ describe("the engine on its own thread", () => {
 })
 
 /** The main thread's side with a thread that does what `behaviour` says (the fixture reads it from the URL it is given). */
-const withThread = (behaviour: "exit" | "fail" | "lost") =>
+const withThread = (behaviour: "exit" | "fail" | "lost" | "throws") =>
   EngineThreadLive.pipe(
     Layer.provide(EventBus.layer),
     Layer.provide(Layer.succeed(EngineThreadEntry, new URL("../support/threads/failingEngine.mjs", import.meta.url))),
@@ -131,13 +131,16 @@ describe("the engine's thread fails", () => {
       assert.include(String(Exit.isFailure(exited) ? exited.cause : ""), "exited (code 3) before it was ready")
     }), { timeout: 20_000 })
 
-  it.effect("one lost after it started fails EngineThreadLost: src/main.ts stops the process", () =>
+  it.effect("one lost after it started fails EngineThreadLost, with what it threw: src/main.ts stops the process", () =>
     Effect.gen(function*() {
-      const lost = Deferred.makeUnsafe<never, EngineThreadFailed>()
-      const exit = yield* Effect.scoped(Effect.gen(function*() {
-        yield* Layer.build(withThread("lost"))
-        return yield* Effect.exit(Deferred.await(lost))
-      })).pipe(Effect.provideService(EngineThreadLost, lost))
-      assert.include(String(Exit.isFailure(exit) ? exit.cause : ""), "stopped unexpectedly (code 4)")
+      const lostWith = (behaviour: "lost" | "throws") => {
+        const lost = Deferred.makeUnsafe<never, EngineThreadFailed>()
+        return Effect.scoped(Effect.gen(function*() {
+          yield* Layer.build(withThread(behaviour))
+          return yield* Effect.exit(Deferred.await(lost))
+        })).pipe(Effect.provideService(EngineThreadLost, lost), Effect.map((exit) => String(Exit.isFailure(exit) ? exit.cause : "")))
+      }
+      assert.include(yield* lostWith("lost"), "stopped unexpectedly (code 4)")
+      assert.include(yield* lostWith("throws"), "stopped unexpectedly (code 1): an actor's loop blew up (fixture)")
     }), { timeout: 20_000 })
 })

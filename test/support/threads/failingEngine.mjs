@@ -11,3 +11,9 @@ if (behaviour === "lost") {
   parentPort.postMessage({ _tag: "ready" })
   setTimeout(() => process.exit(4), 200)
 }
+if (behaviour === "throws") {
+  parentPort.postMessage({ _tag: "ready" })
+  setTimeout(() => {
+    throw new Error("an actor's loop blew up (fixture)")
+  }, 200)
+}
