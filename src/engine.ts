@@ -37,15 +37,26 @@ const EngineThreadServices = InboxConsumersLive.pipe(
 )
 
 /**
- * All of the engine's thread: its logs and traces of its own (its metrics are served by the main
- * thread), the database the main thread found, and no migration.
+ * The configuration as the engine's thread reads it: the database the main thread found, no
+ * migration, and an OpenTelemetry resource of its own (`thread.name=engine`: the two threads'
+ * metrics are two series, not one overwritten).
  */
+const EngineThreadConfig = (databaseUrl: string) =>
+  Layer.effect(
+    AppConfig,
+    Effect.map(AppConfig, (config) =>
+      AppConfig.of({
+        ...config,
+        databaseUrl: Option.some(Redacted.make(databaseUrl)),
+        migrateOnStart: false,
+        otel: { ...config.otel, resourceAttributes: { ...config.otel.resourceAttributes, "thread.name": "engine" } }
+      }))
+  ).pipe(Layer.provide(AppConfig.layer))
+
+/** All of the engine's thread: its logs and traces of its own (its metrics are served by the main thread). */
 export const EngineThreadMain = (databaseUrl: string) =>
   EngineThreadServices.pipe(
     Layer.provide(TelemetryLive.pipe(Layer.provideMerge(LoggingLive))),
     Layer.provideMerge(Layer.mergeAll(DrainLive, EngineLoadLive)),
-    Layer.provideMerge(Layer.effect(
-      AppConfig,
-      Effect.map(AppConfig, (config) => AppConfig.of({ ...config, databaseUrl: Option.some(Redacted.make(databaseUrl)), migrateOnStart: false }))
-    ).pipe(Layer.provide(AppConfig.layer)))
+    Layer.provideMerge(EngineThreadConfig(databaseUrl))
   )

@@ -143,9 +143,7 @@ export const EngineThreadLive = Layer.effectDiscard(Effect.gen(function*() {
       const data: EngineThreadData = { engineThread: { databaseUrl: Redacted.value(databaseUrl) } }
       const thread = new Worker(entry, {
         name: "engine",
-        workerData: data,
-        // its own OpenTelemetry resource: the two threads' metrics are two series, not one overwritten
-        env: { ...process.env, OTEL_RESOURCE_ATTRIBUTES: [process.env.OTEL_RESOURCE_ATTRIBUTES ?? "", "thread.name=engine"].filter((a) => a !== "").join(",") }
+        workerData: data
       })
       thread.on("message", onMessage)
       thread.on("error", (e) => {

@@ -17,6 +17,8 @@ import { fakeGraph } from "../support/fakeGraph.ts"
 import { takeoverAndRelease } from "../support/takeover.ts"
 import { startFakeLlm } from "../support/fakeLlm.ts"
 import { goodDefaults } from "../support/htlFixtures.ts"
+import { otlpReceiver } from "../support/otlpReceiver.ts"
+import { resourcesOf } from "../support/otlpSpans.ts"
 import { freePort, killAll, startService, until } from "../support/processes.ts"
 import { TestDatabase } from "../support/TestDatabase.ts"
 import { postLeadText } from "../support/webhooks.ts"
@@ -43,17 +45,21 @@ describe("the engine on its own thread", () => {
   afterAll(killAll)
 
   it.layer(TestDatabase.withClient, { excludeTestServices: true, timeout: "120 seconds" })((it) => {
-    it.effect("answers leads from its thread; a takeover and a release on the dashboard reach it; its metrics are served with the API's; SIGTERM stops both", () =>
+    it.effect("answers leads from its thread; a takeover and a release on the dashboard reach it; its metrics are served with the API's, its traces exported as its own resource; SIGTERM stops both", () =>
       Effect.gen(function*() {
         const db = yield* TestDatabase
         yield* seedCatalog
         const graph = yield* fakeGraph
         const llm = yield* startFakeLlm(goodDefaults)
         const metricsPort = yield* Effect.promise(freePort)
+        const receiver = yield* otlpReceiver
         const service = yield* Effect.promise(() =>
           startService({
             DATABASE_URL: Redacted.value(db.url),
             METRICS_PORT: String(metricsPort),
+            OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+            OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+            OTEL_LOGS_EXPORTER: "none",
             ...withFakes(llm.url, graph.url)
           })
         )
@@ -88,6 +94,10 @@ describe("the engine on its own thread", () => {
         const stopped = yield* Effect.promise(() => service.stop("SIGTERM"))
         assert.strictEqual(stopped.code, 0, service.output())
         assert.include(service.output(), `"message":"drained"`)
+        // each thread exported its traces, the engine's under a resource of its own
+        const resources = resourcesOf(receiver.exports, "/v1/traces")
+        assert.isTrue(resources.some((r) => r["thread.name"] === "engine"), JSON.stringify(resources))
+        assert.isTrue(resources.some((r) => !("thread.name" in r) && r["service.name"] === "wa-sales-agent"), JSON.stringify(resources))
       }).pipe(Effect.scoped))
 
     it.effect("ENGINE_THREAD=false: one event loop answers the lead, as before", () =>
