@@ -185,7 +185,8 @@ try {
         measured.push(row)
       } else {
         const service = await startService(side, mode === "storing" ? { DEBOUNCE_QUIET: "10 min", DEBOUNCE_MAX_WAIT: "10 min" } : {})
-        await new Promise((r) => setTimeout(r, smoke ? 300 : 2_500)) // a fresh process's first batches run cold code
+        // a fresh process's first batches run cold code (the engine's thread compiles its own, after the service is healthy)
+        await new Promise((r) => setTimeout(r, smoke ? 1_000 : 2_500))
         const before = { done: (await side.inbox()).done, service: cpuSnapshot((p) => p === service.pid), postgres: postgresCpu(), at: Date.now(), turns: llm.stepRequests("analyze").length }
         await new Promise((r) => setTimeout(r, seconds * 1000))
         const after = { inbox: await side.inbox(), service: cpuSnapshot((p) => p === service.pid), postgres: postgresCpu(), at: Date.now(), turns: llm.stepRequests("analyze").length }
