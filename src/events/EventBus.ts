@@ -96,3 +96,15 @@ const forEngine = (event: DomainEvent) =>
 /** The events of `bus` an engine elsewhere must hear (`forEngine`). */
 export const engineEvents = (bus: EventBus["Service"]) =>
   bus.only(["ModeChanged", "MessageStored", "FollowUpChanged"]).pipe(Stream.filter(forEngine))
+
+/**
+ * A publisher for another process or thread (a worker's API, the engine's other thread): what it
+ * is given goes to `send` in order, at most 256 at a time, from a fiber of the scope — the
+ * publisher never waits for the other side.
+ */
+export const inBatches = <A, E, R>(send: (batch: ReadonlyArray<A>) => Effect.Effect<void, E, R>) =>
+  Effect.gen(function*() {
+    const outbox = yield* Queue.unbounded<A>()
+    yield* Queue.takeBetween(outbox, 1, 256).pipe(Effect.flatMap(send), Effect.forever, Effect.forkScoped)
+    return (item: A): Effect.Effect<void> => Queue.offer(outbox, item).pipe(Effect.asVoid)
+  })

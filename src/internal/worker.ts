@@ -5,7 +5,7 @@
  * the API's takeovers, releases, human messages and scheduled follow-ups come back to it.
  */
 import { NodeHttpServer } from "@effect/platform-node"
-import { Effect, Layer, Queue, Schedule, Schema, Stream } from "effect"
+import { Effect, Layer, Schedule, Schema, Stream } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import type { RpcClientError } from "effect/rpc"
 import { createGatedServer } from "../http/gatedServer.ts"
@@ -13,7 +13,7 @@ import { AppConfig } from "../config/AppConfig.ts"
 import { EngineCore } from "../conversations/Engine.ts"
 import { EngineInstance } from "../records/EngineInstance.ts"
 import type { DomainEvent } from "../domain/events.ts"
-import { EventBus } from "../events/EventBus.ts"
+import { EventBus, inBatches } from "../events/EventBus.ts"
 import { HtlFromConfig } from "../conversations/htlLive.ts"
 import { reachable, readiness } from "../health/readiness.ts"
 import { Inbox } from "../inbox/Inbox.ts"
@@ -40,18 +40,13 @@ const backoff = Schedule.min([Schedule.exponential("200 millis"), Schedule.space
 /** The worker's bus: what it publishes also goes to the API, in order; the API's people's actions come back. */
 export const BridgedEventBus = Layer.effect(EventBus, Effect.gen(function*() {
   const rpc = yield* InternalClient
-  const outbox = yield* Queue.unbounded<DomainEvent>()
-  const bus = yield* EventBus.make((event) => Queue.offer(outbox, event).pipe(Effect.asVoid))
-  yield* Queue.takeBetween(outbox, 1, 256).pipe(
-    Effect.flatMap((events) =>
-      rpc["events.publish"]({ events }).pipe(
-        Effect.tapError((e) => Effect.logWarning("events not forwarded to the API yet; retrying", e)),
-        Effect.retry(backoff)
-      )
-    ),
-    Effect.forever,
-    Effect.forkScoped
+  const toApi = yield* inBatches((events: ReadonlyArray<DomainEvent>) =>
+    rpc["events.publish"]({ events }).pipe(
+      Effect.tapError((e) => Effect.logWarning("events not forwarded to the API yet; retrying", e)),
+      Effect.retry(backoff)
+    )
   )
+  const bus = yield* EventBus.make(toApi)
   yield* rpc["events.follow"]().pipe(
     Stream.runForEach(bus.publishLocal),
     Effect.andThen(Effect.logWarning("the API's event stream ended; reconnecting")),

@@ -18,7 +18,7 @@ import { Cause, Context, Deferred, Duration, Effect, Exit, Layer, Queue, Redacte
 import { AppConfig } from "../config/AppConfig.ts"
 import { DatabaseUrl } from "../db/Database.ts"
 import { DomainEvent } from "../domain/events.ts"
-import { engineEvents, EventBus } from "../events/EventBus.ts"
+import { engineEvents, EventBus, inBatches } from "../events/EventBus.ts"
 import { type MetricEntry, MetricSources, registryEntries } from "../observability/threadMetrics.ts"
 import { Drain } from "./Drain.ts"
 
@@ -69,18 +69,6 @@ export const decodeEvents = (events: ReadonlyArray<unknown>) =>
     return decoded
   })
 
-/** Batches of what `stream` carries, at most 256 at a time, each sent with `send`. */
-export const forwardBatches = <A>(stream: Stream.Stream<A>, send: (batch: ReadonlyArray<A>) => void) =>
-  Effect.gen(function*() {
-    const outbox = yield* Queue.unbounded<A>()
-    yield* stream.pipe(Stream.runForEach((a) => Queue.offer(outbox, a)), Effect.forkScoped)
-    yield* Queue.takeBetween(outbox, 1, 256).pipe(
-      Effect.flatMap((batch) => Effect.sync(() => send(batch))),
-      Effect.forever,
-      Effect.forkScoped
-    )
-  })
-
 /** Fails once the engine's thread is lost after it started: src/main.ts stops the process then. */
 export const EngineThreadLost = Context.Reference<Deferred.Deferred<never, EngineThreadFailed>>("wa/lifecycle/EngineThreadLost", {
   defaultValue: () => Deferred.makeUnsafe()
@@ -123,8 +111,8 @@ export const EngineThreadLive = Layer.effectDiscard(Effect.gen(function*() {
       case "drained":
         return void Deferred.doneUnsafe(drained, Exit.succeed(message.left))
       case "metrics": {
+        // the asker forgets it (answered or timed out)
         const asked = metricsAsked.get(message.id)
-        metricsAsked.delete(message.id)
         if (asked !== undefined) Deferred.doneUnsafe(asked, Exit.succeed(message.entries))
       }
     }
@@ -178,9 +166,11 @@ export const EngineThreadLive = Layer.effectDiscard(Effect.gen(function*() {
     Effect.forkScoped
   )
   // the people's actions (and follow-ups scheduled), for the engine: not its own events back
-  yield* forwardBatches(
-    engineEvents(bus).pipe(Stream.filter((event) => !fromEngine.has(event))),
-    (events) => worker.postMessage({ _tag: "events", events: encodeEvents(events) } satisfies ToEngine)
+  const toEngine = yield* inBatches((events: ReadonlyArray<DomainEvent>) => send({ _tag: "events", events: encodeEvents(events) }))
+  yield* engineEvents(bus).pipe(
+    Stream.filter((event) => !fromEngine.has(event)),
+    Stream.runForEach(toEngine),
+    Effect.forkScoped
   )
 
   // the stop waits for the engine's drain: in flight here until the engine's thread has drained
@@ -212,13 +202,8 @@ export class EngineThreadPort extends Context.Service<EngineThreadPort, {
 /** The engine thread's bus: what it publishes goes to the main thread too; what comes from there is published here. */
 export const EngineThreadBus = Layer.effect(EventBus, Effect.gen(function*() {
   const port = yield* EngineThreadPort
-  const outbox = yield* Queue.unbounded<DomainEvent>()
-  const bus = yield* EventBus.make((event) => Queue.offer(outbox, event).pipe(Effect.asVoid))
-  yield* Queue.takeBetween(outbox, 1, 256).pipe(
-    Effect.flatMap((events) => Effect.sync(() => port.send({ _tag: "events", events: encodeEvents(events) }))),
-    Effect.forever,
-    Effect.forkScoped
-  )
+  const toMain = yield* inBatches((events: ReadonlyArray<DomainEvent>) => Effect.sync(() => port.send({ _tag: "events", events: encodeEvents(events) })))
+  const bus = yield* EventBus.make(toMain)
   yield* Queue.take(port.events).pipe(
     Effect.flatMap(decodeEvents),
     Effect.flatMap((events) => Effect.forEach(events, bus.publishLocal, { discard: true })),

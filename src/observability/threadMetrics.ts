@@ -82,7 +82,7 @@ export const mergedContext = (context: Context.Context<never>, entries: Readonly
   for (const { key, snapshot } of entries) {
     const own = registry.get(key)
     const { state: theirState, ...meta } = snapshot
-    const state = own === undefined ? theirState : combine({ ...own, state: own.hooks.get(context) } as Metric.Metric.Snapshot, snapshot)
+    const state = own === undefined ? theirState : combine({ ...own, state: own.hooks.get(context) }, snapshot)
     registry.set(key, { ...meta, hooks: { get: () => state, update: ignore, modify: ignore } })
   }
   return Context.add(context, Metric.MetricRegistry, registry)

@@ -17,7 +17,7 @@ import { seedCatalog } from "../conversations/support.ts"
 import { fakeGraph } from "../support/fakeGraph.ts"
 import { type FakeReply, startFakeLlm } from "../support/fakeLlm.ts"
 import { draft, GOOD_REPLY, goodDefaults } from "../support/htlFixtures.ts"
-import { killAll, type Service, startService } from "../support/processes.ts"
+import { killAll, type Service, startService, until } from "../support/processes.ts"
 import { TestDatabase } from "../support/TestDatabase.ts"
 import { change, entry, envelope, signed, text } from "../support/webhooks.ts"
 
@@ -38,15 +38,6 @@ const post = (service: Service, body: string) => {
       body: bytes
     }).then((r) => r.status))
 }
-
-const until = (check: () => boolean, what: string, timeoutMs = 20_000) =>
-  Effect.promise(async () => {
-    const started = Date.now()
-    while (!check()) {
-      if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-      await new Promise((r) => setTimeout(r, 25))
-    }
-  })
 
 /** A service with the fakes, a lead's message, and SIGTERM while the turn waits on Generate. */
 const stopMidTurn = (generate: FakeReply, env: Record<string, string | undefined>, seed: (service: Service) => Effect.Effect<void>) =>
@@ -69,7 +60,7 @@ const stopMidTurn = (generate: FakeReply, env: Record<string, string | undefined
     yield* Effect.promise(() => service.waitHealthy(30_000))
     yield* seed(service)
     assert.strictEqual(yield* post(service, "hello, how much is the premium plan?"), 200)
-    yield* until(() => llm.stepRequests("generate").length > 0, "the turn to reach Generate")
+    yield* Effect.promise(() => until(() => llm.stepRequests("generate").length > 0, 20_000, "the turn to reach Generate"))
     const stopped = yield* Effect.promise(() => service.stop("SIGTERM"))
     const sent = graph.requests.filter((r) => typeof r.body === "object" && r.body !== null && "to" in r.body && r.body.to === LEAD && "text" in r.body)
     return { stopped, sent, output: service.output(), aborted: llm.aborted() }
