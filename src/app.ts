@@ -23,6 +23,8 @@ import { BodyLimit, PROFILE_MAX_BODY_BYTES } from "./http/bodyLimit.ts"
 import { CorsLive } from "./http/cors.ts"
 import { CLOSE_TIMEOUT, createGatedServer, FastPathSlot } from "./http/gatedServer.ts"
 import { HtlLive } from "./conversations/htlLive.ts"
+import { Knowledge } from "./knowledge/Knowledge.ts"
+import { HtlAudit } from "./records/HtlAudit.ts"
 import { InboxRetentionLive } from "./inbox/retention.ts"
 import { InternalServerLive } from "./internal/server.ts"
 import { WorkerLive } from "./internal/worker.ts"
@@ -56,16 +58,21 @@ export const Routes = Layer.mergeAll(ApiRoutes, DocsLive, DashboardRpcRoutes, We
 /** The public server: the routes (CORS for CORS_ORIGINS), `http.server.request.duration` for every answer. */
 export const PublicServer = HttpRouter.serve(Routes, { middleware: httpMetrics })
 
-/** What every database-holding process has: WhatsApp, events, the HTL's services, the database. */
+/**
+ * What every database-holding process has: WhatsApp, events, business knowledge and the HTL's
+ * audit (the dashboard reads both), the database. The HTL itself (the model's client, the
+ * language detector's 17 MB) only where turns run: `Services` here, src/engine.ts on the thread.
+ */
 const DataServices = Layer.mergeAll(EventMetricsLive, SandboxLive, InboxRetentionLive).pipe(
   Layer.provideMerge(WhatsAppLive),
-  Layer.provideMerge(Layer.mergeAll(EventBus.layer, HtlLive, EngineInstance.layer)),
+  Layer.provideMerge(Layer.mergeAll(EventBus.layer, Knowledge.layer, HtlAudit.layer, EngineInstance.layer)),
   Layer.provideMerge(DatabaseLive)
 )
 
-/** `all`: the engine and the inbox consumers run here on the database (the consumers start after the engine). */
+/** `all` on one event loop: the engine, its HTL and the inbox consumers run here on the database (the consumers start after the engine). */
 export const Services = InboxConsumersLive.pipe(
   Layer.provideMerge(EngineCore),
+  Layer.provideMerge(HtlLive),
   Layer.provideMerge(Backends),
   Layer.provideMerge(DataServices)
 )
