@@ -78,6 +78,8 @@ export interface AppConfigShape {
   readonly whatsapp: {
     readonly apiBaseUrl: string
     readonly quickSetup: Option.Option<WhatsAppQuickSetup>
+    /** Graph API calls per second per business number (Meta's default throughput is 80; upgraded numbers 1,000). */
+    readonly sendRate: number
     /** Bad webhook signatures one client address may send to one route per window (0: no limit). */
     readonly badSignatures: { readonly limit: number; readonly window: Duration.Duration }
   }
@@ -160,6 +162,7 @@ const load = (argv: ReadonlyArray<string>) =>
     const whatsapp = {
       apiBaseUrl: yield* withDefault("WHATSAPP_API_BASE_URL", httpUrl, DEFAULT_GRAPH_API_BASE_URL),
       quickSetup: Option.map(phoneNumberId, (id) => ({ phoneNumberId: id, accessToken, appSecret, verifyToken })),
+      sendRate: yield* withDefault("WHATSAPP_SEND_RATE", integer(1, 10_000), 80),
       badSignatures: {
         limit: yield* withDefault("WEBHOOK_BAD_SIGNATURE_LIMIT", integer(0, 1_000_000), 20),
         window: yield* withDefault("WEBHOOK_BAD_SIGNATURE_WINDOW", duration, Duration.minutes(1))

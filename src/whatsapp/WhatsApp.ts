@@ -18,7 +18,7 @@ import { type GraphResult, postMessages } from "./send/GraphApi.ts"
 import { makePacer } from "./send/Pacer.ts"
 
 export interface SenderOptions {
-  /** Graph calls per second per number (Meta's default is 80). */
+  /** Graph calls per second per number (Meta's default is 80; WHATSAPP_SEND_RATE). */
   readonly perNumberPerSecond: number
   /** Minimum spacing of messages to one recipient. */
   readonly perRecipientInterval: Duration.Duration
@@ -191,5 +191,6 @@ export class WhatsApp extends Context.Service<WhatsApp, {
   readonly channel: (id: ChannelId) => Effect.Effect<Channel, E.ChannelNotFound | ChannelStoreError>
 }>()("wa/WhatsApp") {
   static readonly layerWith = (options: SenderOptions) => Layer.effect(WhatsApp, makeWhatsApp(options)).pipe(Layer.provide(NodeHttpClient.layerNodeHttpOptions({ keepAlive: true })))
-  static readonly layer = WhatsApp.layerWith(defaultSenderOptions)
+  /** The default options, paced at `WHATSAPP_SEND_RATE` calls a second per number. */
+  static readonly layer = Layer.unwrap(Effect.map(AppConfig, (config) => WhatsApp.layerWith({ ...defaultSenderOptions, perNumberPerSecond: config.whatsapp.sendRate })))
 }

@@ -19,12 +19,12 @@ const fast = {
   timeout: Duration.millis(500)
 }
 
-const senderLayer = (baseUrl: (fake: FakeGraphServer["Service"]) => string) =>
+const senderLayer = (baseUrl: (fake: FakeGraphServer["Service"]) => string, whatsapp = WhatsApp.layerWith(fast), env: Record<string, string> = {}) =>
   Layer.unwrap(Effect.map(FakeGraphServer, (fake) =>
-    WhatsApp.layerWith(fast).pipe(
+    whatsapp.pipe(
       Layer.provideMerge(Channels.layer),
       Layer.provideMerge(SecretBox.layer),
-      Layer.provideMerge(testConfig({ WHATSAPP_API_BASE_URL: baseUrl(fake) }))
+      Layer.provideMerge(testConfig({ WHATSAPP_API_BASE_URL: baseUrl(fake), ...env }))
     ))).pipe(Layer.provideMerge(FakeGraphServer.layer), Layer.provideMerge(TestDatabase.withClient))
 
 let n = 0
@@ -167,6 +167,24 @@ describe("WhatsApp sender", () => {
         const c = yield* channel("cloud")
         const r = yield* (yield* WhatsApp).sendText(c, "15550001111", "hi").pipe(Effect.flip)
         assert.deepStrictEqual([r._tag, r._tag === "GraphUnavailable" ? r.attempts : 0], ["GraphUnavailable", 4])
+      }))
+  })
+
+  // a number upgraded by Meta (1,000 a second) is not held to the default 80; a shared one (20) is held to its own
+  it.layer(senderLayer((fake) => fake.url, WhatsApp.layer, { WHATSAPP_SEND_RATE: "10" }), { excludeTestServices: true, timeout: "60 seconds" })((it) => {
+    it.effect("WHATSAPP_SEND_RATE paces each number's Graph calls: 10 a second here", () =>
+      Effect.gen(function*() {
+        const fake = yield* FakeGraphServer
+        const wa = yield* WhatsApp
+        const c = yield* channel("cloud")
+        fake.reset()
+        const started = Date.now()
+        // six recipients: only the number's pace applies (each recipient has its own)
+        yield* Effect.forEach([1, 2, 3, 4, 5, 6], (i) => wa.sendText(c, `1555000200${i}`, "hello"), { concurrency: "unbounded" })
+        const elapsed = Date.now() - started
+        assert.strictEqual(fake.requests.length, 6)
+        // the sixth call waits for its slot, five tenths of a second after the first
+        assert.isAtLeast(elapsed, 490)
       }))
   })
 })
