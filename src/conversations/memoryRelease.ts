@@ -4,13 +4,14 @@
  * running service seldom falls to: after 10,000 new conversations the process stayed at its peak
  * RSS (≈ 390–440 MB) with 40–90 MB of heap in use (README "Benchmarks", memory). One full
  * collection that gives the pages back (measured: 286 → 163 MB) costs a pause of tens of
- * milliseconds — so it runs only after a wave: when at least `WAVE` actors were passivated since
+ * milliseconds (src/lifecycle/memory.ts) — so it runs only after a wave: when at least `WAVE` actors were passivated since
  * the most this process held, and at most a quarter of that many are left.
  *
  * Needs `--expose-gc` on Node's command line (package.json `start`, the deployment's `node …`
  * line); without it this does nothing.
  */
-import { Effect, Layer, Schedule } from "effect"
+import { Effect, Layer, Option, Schedule } from "effect"
+import { giveMemoryBack } from "../lifecycle/memory.ts"
 import { Conversations } from "./Conversations.ts"
 import { memoryReleasePause, memoryReleases, record } from "../observability/metrics.ts"
 
@@ -22,19 +23,14 @@ const CHECK_EVERY = "10 seconds"
 export const releaseDue = (highWater: number, active: number) => highWater - active >= WAVE && active * 4 <= highWater
 
 export const MemoryReleaseLive = Layer.effectDiscard(Effect.gen(function*() {
-  const collect = globalThis.gc
-  if (collect === undefined) return
+  if (globalThis.gc === undefined) return
   const conversations = yield* Conversations
   let highWater = 0
   const check = Effect.gen(function*() {
     const active = yield* conversations.active
     highWater = Math.max(highWater, active)
     if (!releaseDue(highWater, active)) return
-    const started = performance.now()
-    // "last-resort": collect everything and give the pages back to the system; a regular major
-    // collection frees the same memory but V8 keeps the pages for itself (RSS stays)
-    collect({ type: "major", execution: "sync", flavor: "last-resort" })
-    const ms = performance.now() - started
+    const ms = Option.getOrElse(yield* giveMemoryBack, () => 0)
     highWater = active
     yield* record(memoryReleases, 1)
     yield* record(memoryReleasePause, ms)

@@ -11,6 +11,7 @@ import { gunzip } from "node:zlib"
 import { Context, Effect, Layer, Option, Ref, Semaphore } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { AppConfig } from "../config/AppConfig.ts"
+import { giveMemoryBack } from "../lifecycle/memory.ts"
 import { type Asset, ASSETS_PATH, build, type Built, type Bundle, isStale, type WebBuildError } from "./bundle.ts"
 import { pageHtml } from "./page.ts"
 
@@ -37,9 +38,15 @@ export class WebBundle extends Context.Service<WebBundle, {
         }))
         return fresh.bundle
       }))
-      // tests build on their first visit; a service builds at once, without holding up its start
+      // tests build on their first visit; a service builds at once, without holding up its start,
+      // then gives back what the build left: esbuild's answers and the files before compression
+      // are ≈ 35 MB of ArrayBuffers that no young collection frees (measured: idle RSS −22 MB)
       if (config.environment !== "test") {
-        yield* current.pipe(Effect.catchCause((cause) => Effect.logError("web inbox not built", cause)), Effect.forkScoped)
+        yield* current.pipe(
+          Effect.andThen(giveMemoryBack),
+          Effect.catchCause((cause) => Effect.logError("web inbox not built", cause)),
+          Effect.forkScoped
+        )
       }
       return WebBundle.of({ current })
     })
