@@ -14,6 +14,7 @@ import { DrainLive } from "./lifecycle/Drain.ts"
 import { EngineLoadLive } from "./lifecycle/EngineLoad.ts"
 import { EngineThreadBus } from "./lifecycle/engineThread.ts"
 import { LoggingLive } from "./observability/Logging.ts"
+import { ThreadMetricsLive } from "./observability/processMetrics.ts"
 import { TelemetryLive } from "./observability/Telemetry.ts"
 import { EngineInstance } from "./records/EngineInstance.ts"
 import { EngineStore } from "./records/EngineStore.ts"
@@ -56,6 +57,7 @@ const EngineThreadConfig = (databaseUrl: string) =>
 /** All of the engine's thread: its logs and traces of its own (its metrics are served by the main thread). */
 export const EngineThreadMain = (databaseUrl: string) =>
   EngineThreadServices.pipe(
+    Layer.provideMerge(ThreadMetricsLive("engine")),
     Layer.provide(TelemetryLive.pipe(Layer.provideMerge(LoggingLive))),
     Layer.provideMerge(Layer.mergeAll(DrainLive, EngineLoadLive)),
     Layer.provideMerge(EngineThreadConfig(databaseUrl))

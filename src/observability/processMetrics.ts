@@ -1,7 +1,8 @@
 /**
  * The process's own health, sampled every 5 seconds while metrics are exported or served: its
  * resident memory, the V8 heap in use, and how late the event loop ran its callbacks (the p99
- * and the worst of the last interval). A turn's engine time that grows with the event loop's
+ * and the worst of the last interval), the engine's thread's heap and loop beside the main
+ * thread's (`thread="engine"`). A turn's engine time that grows with the event loop's
  * delay is CPU contention in this process, not a slow database (README "Benchmarks").
  */
 import { monitorEventLoopDelay } from "node:perf_hooks"
@@ -14,22 +15,35 @@ export const heapUsed = bytesGauge("v8js.memory.heap.used", "V8 heap in use")
 export const eventLoopDelayP99 = secondsGauge("nodejs.eventloop.delay.p99", "event loop delay, 99th percentile of the last interval")
 export const eventLoopDelayMax = secondsGauge("nodejs.eventloop.delay.max", "event loop delay, worst of the last interval")
 
-export const ProcessMetricsLive = sampledEvery("5 seconds", Effect.gen(function*() {
-  const delay = yield* Effect.acquireRelease(
-    Effect.sync(() => {
-      const histogram = monitorEventLoopDelay({ resolution: 10 })
-      histogram.enable()
-      return histogram
-    }),
-    (histogram) => Effect.sync(() => histogram.disable())
+/** The V8 heap and the event loop's delay of this thread, each sample tagged with `attributes`. */
+const heapAndLoop = (attributes: Record<string, string>) =>
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.sync(() => {
+        const histogram = monitorEventLoopDelay({ resolution: 10 })
+        histogram.enable()
+        return histogram
+      }),
+      (histogram) => Effect.sync(() => histogram.disable())
+    ),
+    (delay) =>
+      Effect.gen(function*() {
+        yield* record(heapUsed, process.memoryUsage().heapUsed, attributes)
+        // nanoseconds; the histogram starts over each interval
+        yield* record(eventLoopDelayP99, delay.percentile(99) / 1e6, attributes)
+        yield* record(eventLoopDelayMax, delay.max / 1e6, attributes)
+        delay.reset()
+      })
   )
-  return Effect.gen(function*() {
-    const memory = process.memoryUsage()
-    yield* record(residentMemory, memory.rss)
-    yield* record(heapUsed, memory.heapUsed)
-    // nanoseconds; the histogram starts over each interval
-    yield* record(eventLoopDelayP99, delay.percentile(99) / 1e6)
-    yield* record(eventLoopDelayMax, delay.max / 1e6)
-    delay.reset()
-  })
-}))
+
+export const ProcessMetricsLive = sampledEvery("5 seconds", Effect.map(heapAndLoop({}), (heapAndLoop) =>
+  Effect.gen(function*() {
+    yield* record(residentMemory, process.memoryUsage().rss)
+    yield* heapAndLoop
+  })))
+
+/**
+ * Another thread's own heap and event loop (the engine's: src/engine.ts), as series of the same
+ * metrics tagged `thread`; the process's resident memory is the main thread's to report.
+ */
+export const ThreadMetricsLive = (thread: string) => sampledEvery("5 seconds", heapAndLoop({ thread }))

@@ -79,6 +79,11 @@ describe("the engine on its own thread", () => {
         assert.isAtLeast(sample(metrics, "wa_webhook_deliveries_total"), 1, metrics)
         assert.match(metrics, /^# TYPE wa_inbox_depth gauge$/m)
         assert.lengthOf(metrics.match(/^# TYPE wa_turn_latency_ms histogram$/gm) ?? [], 1, "one family, merged")
+        // each thread's own heap and event loop, the engine's tagged; one family each
+        assert.match(metrics, /^v8js_memory_heap_used_bytes \d/m)
+        assert.match(metrics, /^v8js_memory_heap_used_bytes\{thread="engine"\} \d/m)
+        assert.match(metrics, /^nodejs_eventloop_delay_p99_seconds\{thread="engine"\} /m)
+        assert.lengthOf(metrics.match(/^# TYPE v8js_memory_heap_used_bytes gauge$/gm) ?? [], 1, metrics)
 
         // a person takes over while the engine's turn waits on the model: the engine hears it and
         // stops; released, it answers the message still unanswered
