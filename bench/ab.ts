@@ -20,7 +20,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { once } from "node:events"
-import { readFileSync } from "node:fs"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -31,7 +30,7 @@ import { pgClientLayer } from "../src/db/Database.ts"
 import { fakeGraph } from "../test/support/fakeGraph.ts"
 import { startFakeLlm } from "../test/support/fakeLlm.ts"
 import { goodDefaults } from "../test/support/htlFixtures.ts"
-import { freePort } from "../test/support/processes.ts"
+import { freePort, startLine } from "../test/support/processes.ts"
 import { benchHistory, benchServer, benchServiceEnv, cpuMsBetween, cpuSnapshot, emptyBenchDatabaseOn, leadDelivery, seedBenchBusiness, writeResult } from "./support.ts"
 
 const smoke = process.argv.includes("--smoke")
@@ -47,14 +46,6 @@ const seconds = smoke ? 1 : Number(secondsArg ?? 8)
 const connections = smoke ? 4 : 50
 if (!(rounds >= 1 && seconds >= 1)) throw new Error("rounds and seconds must be at least 1")
 const sides = [{ name: "A", dir: resolve(dirA ?? ".") }, { name: "B", dir: resolve(dirB ?? ".") }]
-
-/** A checkout's `npm start` line, less its `node`. */
-const startArgs = (dir: string) => {
-  const pkg: { scripts: { start: string } } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"))
-  const [node, ...rest] = pkg.scripts.start.split(/\s+/)
-  if (node !== "node") throw new Error(`${dir}/package.json start does not run node: ${pkg.scripts.start}`)
-  return rest
-}
 
 /** `npm run migrate` of the checkout in `dir`, on the database at `url`. */
 const migrateWith = async (dir: string, url: Redacted.Redacted) => {
@@ -107,16 +98,16 @@ try {
           Effect.map((rows) => ({ done: rows[0]?.done ?? 0, pending: rows[0]?.pending ?? 0 }))
         ))
     const dataDir = await mkdtemp(join(tmpdir(), "wa-bench-ab-"))
-    prepared.push({ ...side, args: startArgs(side.dir), dbUrl, db, inbox, dataDir })
+    prepared.push({ ...side, start: startLine(side.dir), dbUrl, db, inbox, dataDir })
   }
   type Side = (typeof prepared)[number]
 
   const startService = async (side: Side, extra: Record<string, string>) => {
     const port = await freePort()
-    const child = spawn(process.execPath, side.args, {
+    const child = spawn(process.execPath, side.start.args, {
       cwd: side.dir,
       stdio: ["ignore", "ignore", "inherit"],
-      env: { ...process.env, PORT: String(port), ...benchServiceEnv({ dbUrl: side.dbUrl, dataDir: side.dataDir, graphUrl: graph.url, llmUrl: llm.url }), ...extra }
+      env: { ...side.start.env, ...process.env, PORT: String(port), ...benchServiceEnv({ dbUrl: side.dbUrl, dataDir: side.dataDir, graphUrl: graph.url, llmUrl: llm.url }), ...extra }
     })
     running.add(child)
     child.once("exit", () => running.delete(child))

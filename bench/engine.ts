@@ -15,7 +15,10 @@
  *    first, on a fresh heap: phase 2's flood leaves the heap full of garbage to collect.
  * 2. Memory: the service's RSS (/proc/<pid>/status) idle after the warm-up and phase 1 (the
  *    baseline), at the peak while `touch` new conversations are touched at once (one lead message
- *    each, each answered), and once every actor was passivated (ACTOR_IDLE_TTL).
+ *    each, each answered), and once every actor was passivated (ACTOR_IDLE_TTL). They all write to
+ *    one business number, so their replies go out at that number's pace (WHATSAPP_SEND_RATE, 80
+ *    Graph API calls a second, Meta's default; a turn makes two, its read receipt and its reply):
+ *    10,000 take ≈ 250 s however fast the engine is.
  * 3. Throughput: every lead of a second set bursting at once; turns/s (debounce included).
  *
  * Writes bench/results/engine.json (engine-smoke.json with --smoke).
@@ -23,19 +26,20 @@
  *   node bench/engine.ts --smoke          (seconds, small sizes: CI runs it so the bench keeps working)
  * BENCH_HISTORY=N: the database starts with N earlier conversations (bench/support.ts).
  * BENCH_NODE_OPTIONS is passed to the service as NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=prof"
- * or "--heap-prof"); BENCH_HEAP_MB sets the service's heap limit (default 512, as in a 2 GB
+ * or "--heap-prof"); BENCH_SERVICE_LOG=file keeps the service's output there (with the leads left
+ * unanswered, printed by the bench, to follow them); BENCH_HEAP_MB sets the service's heap limit (default 512, as in a 2 GB
  * container; 0: V8's own); BENCH_DEBUG=1 prints the service's log lines by message and its last output.
  */
 import { spawn } from "node:child_process"
 import { once } from "node:events"
-import { mkdtemp, readFile, rm } from "node:fs/promises"
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Exit, Redacted, Scope } from "effect"
 import { fakeGraph } from "../test/support/fakeGraph.ts"
 import { startFakeLlm } from "../test/support/fakeLlm.ts"
 import { goodDefaults } from "../test/support/htlFixtures.ts"
-import { freePort, productionStart, startService } from "../test/support/processes.ts"
+import { freePort, productionStart, startLine, startService } from "../test/support/processes.ts"
 import { change, entry, envelope, signed, text } from "../test/support/webhooks.ts"
 import { benchDatabase, seedBenchBusiness, writeResult } from "./support.ts"
 
@@ -96,9 +100,14 @@ try {
 
   /** Replies (text messages) the fake Graph API received; its request log is emptied as it is read. */
   let replies = 0
+  /** Who got a reply (the `to` of each text message). */
+  const answered = new Set<string>()
   const countReplies = () => {
     for (const r of graph.requests.splice(0)) {
-      if (typeof r.body === "object" && r.body !== null && "type" in r.body && r.body.type === "text") replies++
+      if (typeof r.body === "object" && r.body !== null && "type" in r.body && r.body.type === "text") {
+        replies++
+        if ("to" in r.body && typeof r.body.to === "string") answered.add(r.body.to)
+      }
     }
     llm.requests.splice(0) // the fake keeps every prompt otherwise (this process's memory, not the service's)
     return replies
@@ -156,8 +165,12 @@ try {
       return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN)
     }
     const activeActors = () => gauge("wa_engine_active_actors")
-    /** The V8 heap in use, MB (sampled by the service every 5 s). */
-    const heapUsedMb = async () => Math.round((await gauge("v8js_memory_heap_used_bytes")) / 104857.6) / 10
+    /** The V8 heaps in use, MB, of every thread (sampled by the service every 5 s: the main thread's and the engine's, `thread="engine"`). */
+    const heapUsedMb = async () => {
+      const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text())
+      const bytes = [...text.matchAll(/^v8js_memory_heap_used_bytes(?:\{[^}]*\})? (\S+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0)
+      return Math.round(bytes / 104857.6) / 10
+    }
     /** The event loop's worst delay in the service's last 5 s interval, ms. */
     const loopDelayMaxMs = async () => Math.round((await gauge("nodejs_eventloop_delay_max_seconds")) * 10_000) / 10
     /** "turn timing" lines written so far, from `offset` in the service's output. */
@@ -233,7 +246,7 @@ try {
     await sleep(smoke ? 500 : 3_000)
     const baseline = await memoryOf(pid)
     const baselineHeap = await heapUsedMb()
-    console.log(`service RSS idle after ${warm.length} warm-up turns: ${mb(baseline.rss)} MB, V8 heap in use ${baselineHeap} MB (${productionStart().join(" ")}; NODE_OPTIONS "${SERVICE_NODE_OPTIONS}")`)
+    console.log(`service RSS idle after ${warm.length} warm-up turns: ${mb(baseline.rss)} MB, V8 heap in use ${baselineHeap} MB (${[...Object.entries(startLine().env).map(([k, v]) => `${k}=${v}`), ...productionStart()].join(" ")}; NODE_OPTIONS "${SERVICE_NODE_OPTIONS}")`)
 
     // 2. memory: `touch` conversations, one lead message each (each answered), then passivated
     let peakRss = baseline.rss
@@ -258,12 +271,14 @@ try {
     await pool(touched, 32, (i) => post(i, `Hello from lead ${i}, what do you sell?`))
     const allAnswered = await waitForReplies(before + touch, 600_000)
     const touchSeconds = (Date.now() - touchStarted) / 1000
+    const unanswered = touched.filter((i) => !answered.has(waId(i)))
+    if (unanswered.length > 0) console.log(`NOT answered: ${unanswered.length} of ${touch} leads, e.g. ${unanswered.slice(0, 10).map(waId).join(" ")}`)
     await sleep(400)
     sampling = false
     await sampler
     const atPeak = await memoryOf(pid)
     console.log(`${touch} conversations touched in ${touchSeconds.toFixed(1)} s (${allAnswered ? "all" : "NOT all"} answered): ` +
-      `${peakActors} actors alive at most, RSS peak ${mb(Math.max(peakRss, atPeak.rss))} MB (VmHWM ${mb(atPeak.hwm)} MB), V8 heap in use at most ${peakHeap} MB`)
+      `${peakActors} actors alive at most, RSS peak ${mb(Math.max(peakRss, atPeak.rss))} MB (VmHWM ${mb(atPeak.hwm)} MB), V8 heaps in use (every thread) at most ${peakHeap} MB`)
     const idleStarted = Date.now()
     while ((await activeActors()) > 0 && Date.now() - idleStarted < (IDLE_TTL_S + 60) * 1000) await sleep(1_000)
     const passivatedAfter = (Date.now() - idleStarted) / 1000
@@ -293,6 +308,8 @@ try {
       `(debounce and model time included${rushAnswered ? "" : "; NOT every lead answered"}); engine time to the reply under saturation ${show(rushToReply)}`)
 
     const stopped = await service.stop("SIGTERM")
+    // BENCH_SERVICE_LOG=file: the service's whole output, to follow a lead the bench saw unanswered
+    if (process.env.BENCH_SERVICE_LOG !== undefined) await writeFile(process.env.BENCH_SERVICE_LOG, service.output())
     if (process.env.BENCH_DEBUG !== undefined) {
       const lines = new Map<string, number>()
       for (const m of service.output().matchAll(/"message":"([^"]*)"/g)) lines.set(m[1] ?? "", (lines.get(m[1] ?? "") ?? 0) + 1)
@@ -305,6 +322,7 @@ try {
       node: process.version,
       memory: {
         serviceStart: productionStart(),
+        serviceEnv: startLine().env,
         serviceNodeOptions: SERVICE_NODE_OPTIONS,
         baselineHeapUsedMb: baselineHeap,
         peakHeapUsedMb: peakHeap,

@@ -14,7 +14,7 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { freePort, productionStart } from "../test/support/processes.ts"
+import { freePort, productionStart, startLine } from "../test/support/processes.ts"
 import { writeResult } from "./support.ts"
 
 const smoke = process.argv.includes("--smoke")
@@ -23,11 +23,11 @@ const runs = Number(runsArg ?? (smoke ? 1 : 5))
 const TARGET_MS = 5_000
 
 /** Spawns `node …args` and returns the ms until GET /health answers 200, then stops it (SIGTERM). */
-const timeToHealthy = async (args: ReadonlyArray<string>, dataDir: string) => {
+const timeToHealthy = async (args: ReadonlyArray<string>, startEnv: Record<string, string>, dataDir: string) => {
   const script = args.join(" ")
   const port = await freePort()
   const { DATABASE_URL: _external, ...inherited } = process.env
-  const env = { ...inherited, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn", APP_ENV: "development" }
+  const env = { ...startEnv, ...inherited, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn", APP_ENV: "development" }
   const started = performance.now()
   const child = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] })
   let errors = ""
@@ -50,12 +50,12 @@ const timeToHealthy = async (args: ReadonlyArray<string>, dataDir: string) => {
   }
 }
 
-/** Cold then warm start of `node …args` on a fresh data directory. */
-const coldAndWarm = async (args: ReadonlyArray<string>) => {
+/** Cold then warm start of `node …args` (with the start line's environment) on a fresh data directory. */
+const coldAndWarm = async (args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
   const dataDir = await mkdtemp(join(tmpdir(), "wa-bench-start-"))
   try {
-    const cold = await timeToHealthy(args, dataDir)
-    const warm = await timeToHealthy(args, dataDir)
+    const cold = await timeToHealthy(args, env, dataDir)
+    const warm = await timeToHealthy(args, env, dataDir)
     return { cold, warm }
   } finally {
     await rm(dataDir, { recursive: true, force: true })
@@ -74,7 +74,7 @@ for (let i = 0; i < runs; i++) {
   const f = await coldAndWarm(["bench/startup/floor.ts"])
   floor.cold.push(f.cold)
   floor.warm.push(f.warm)
-  const s = await coldAndWarm(productionStart())
+  const s = await coldAndWarm(productionStart(), startLine().env)
   service.cold.push(s.cold)
   service.warm.push(s.warm)
 }
@@ -83,7 +83,7 @@ const figure = (kind: "cold" | "warm") => {
   const base = median(floor[kind])
   return { serviceMedianMs: ms, floorMedianMs: base, overheadMs: ms - base, ratio: Math.round((ms / base) * 100) / 100, serviceMs: service[kind], floorMs: floor[kind] }
 }
-const result = { smoke, runs, node: process.version, service: productionStart(), cold: figure("cold"), warm: figure("warm"), targetColdMs: TARGET_MS }
+const result = { smoke, runs, node: process.version, service: productionStart(), serviceEnv: startLine().env, cold: figure("cold"), warm: figure("warm"), targetColdMs: TARGET_MS }
 for (const kind of ["cold", "warm"] as const) {
   const f = result[kind]
   console.log(`${kind.padEnd(4)} start → healthy: service ${f.serviceMedianMs} ms, floor (embedded PostgreSQL + bare HTTP) ${f.floorMedianMs} ms, ` +

@@ -11,7 +11,7 @@
  * fastText's model and WebAssembly, esbuild's binary).
  * The V8 flags are on package.json's `start` line (they must be given before the heap exists).
  * `npm run dev` runs the sources directly, with --watch. `npm run build` (`--build-only`) writes the
- * bundle and exits: an image built that way runs `node --max-semi-space-size=16 --expose-gc dist/main.mjs`.
+ * bundle and exits: an image built that way runs `MALLOC_ARENA_MAX=2 node --max-semi-space-size=8 --expose-gc dist/main.mjs`.
  */
 import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises"
 import { fileURLToPath, pathToFileURL } from "node:url"

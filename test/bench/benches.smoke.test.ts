@@ -33,6 +33,8 @@ describe("benchmarks (smoke)", () => {
     assert.isAbove(result.memory.baselineRssMb, 0)
     // the service ran as `npm start` runs it (the bundle), and reported its heap on /metrics
     assert.include(result.memory.serviceStart.join(" "), "scripts/start.mjs")
+    // with the environment the start line sets (README "Build and run")
+    assert.deepStrictEqual(result.memory.serviceEnv, { MALLOC_ARENA_MAX: "2" })
     assert.isAbove(result.memory.baselineHeapUsedMb, 0)
     assert.isTrue(result.engineTime.load.allAnswered)
     assert.isNumber(result.engineTime.toReplyMs.p99)

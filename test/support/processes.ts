@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { once } from "node:events"
 import { readFileSync } from "node:fs"
+import { join } from "node:path"
 import { Effect } from "effect"
 import { freePort as freePortEffect } from "../../src/db/embedded.ts"
 
@@ -30,13 +31,25 @@ export interface Service {
   readonly stop: (signal: NodeJS.Signals) => Promise<{ code: number | null; ms: number }>
 }
 
-/** Node's arguments for what `npm start` runs (package.json's `start` line without its `node`). */
-export const productionStart = (): Array<string> => {
-  const pkg: { scripts: { start: string } } = JSON.parse(readFileSync("package.json", "utf8"))
-  const [node, ...args] = pkg.scripts.start.split(/\s+/)
-  if (node !== "node") throw new Error(`package.json start does not run node: ${pkg.scripts.start}`)
-  return args
+/**
+ * What a checkout's `npm start` runs (package.json's `start` line): the environment it sets
+ * (`NAME=value` words before `node`) and Node's arguments (without `node`).
+ */
+export const startLine = (dir = "."): { readonly env: Record<string, string>; readonly args: Array<string> } => {
+  const pkg: { scripts: { start: string } } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"))
+  const words = pkg.scripts.start.split(/\s+/)
+  const env: Record<string, string> = {}
+  while (/^[A-Z_]+=/.test(words[0] ?? "")) {
+    const [name = "", ...value] = (words.shift() ?? "").split("=")
+    env[name] = value.join("=")
+  }
+  const [node, ...args] = words
+  if (node !== "node") throw new Error(`${dir}/package.json start does not run node: ${pkg.scripts.start}`)
+  return { env, args }
 }
+
+/** Node's arguments for what `npm start` runs (package.json's `start` line without its environment and `node`). */
+export const productionStart = (): Array<string> => startLine().args
 
 /** `args` go to the service; `production`: start it as `npm start` does, else from the sources. */
 export const startService = async (
@@ -46,10 +59,11 @@ export const startService = async (
 ): Promise<Service> => {
   const port = await freePort()
   const childEnv: Record<string, string> = {}
-  for (const [k, v] of Object.entries({ ...process.env, LOG_LEVEL: "info", PORT: String(port), ...env })) {
+  const production = options.production === true ? startLine() : { env: {}, args: ["src/main.ts"] }
+  for (const [k, v] of Object.entries({ ...production.env, ...process.env, LOG_LEVEL: "info", PORT: String(port), ...env })) {
     if (v !== undefined) childEnv[k] = v
   }
-  const child = spawn(process.execPath, [...(options.production === true ? productionStart() : ["src/main.ts"]), ...args], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn(process.execPath, [...production.args, ...args], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] })
   running.add(child)
   child.on("exit", () => running.delete(child))
   let output = ""
