@@ -60,8 +60,8 @@ export const PublicServer = HttpRouter.serve(Routes, { middleware: httpMetrics }
 
 /**
  * What every database-holding process has: WhatsApp, events, business knowledge and the HTL's
- * audit (the dashboard reads both), the database. The HTL itself (the model's client, the
- * language detector's 17 MB) only where turns run: `Services` here, src/engine.ts on the thread.
+ * audit (the dashboard reads both), the database. The HTL itself (the model's client, fastText's
+ * language detector) only where turns run: `Services` here, src/engine.ts on the thread.
  */
 const DataServices = Layer.mergeAll(EventMetricsLive, SandboxLive, InboxRetentionLive).pipe(
   Layer.provideMerge(WhatsAppLive),

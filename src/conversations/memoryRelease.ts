@@ -3,9 +3,9 @@
  * take and returns them only through its memory reducer, which waits for an allocation rate a
  * running service seldom falls to: after 10,000 new conversations the process stayed at its peak
  * RSS (≈ 390–440 MB) with 40–90 MB of heap in use (README "Benchmarks", memory). One full
- * collection that gives the pages back (measured: 286 → 163 MB) costs a pause of tens of
- * milliseconds (src/lifecycle/memory.ts) — so it runs only after a wave: when at least `WAVE` actors were passivated since
- * the most this process held, and at most a quarter of that many are left.
+ * collection that gives the pages back (measured: 286 → 163 MB; src/lifecycle/memory.ts) costs a
+ * pause of tens of milliseconds — so it runs only after a wave: when at least `WAVE` actors were
+ * passivated since the most this process held, and at most a quarter of that many are left.
  *
  * Needs `--expose-gc` on Node's command line (package.json `start`, the deployment's `node …`
  * line); without it this does nothing.
