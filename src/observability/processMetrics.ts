@@ -6,6 +6,7 @@
  * delay is CPU contention in this process, not a slow database (README "Benchmarks").
  */
 import { monitorEventLoopDelay } from "node:perf_hooks"
+import { getHeapStatistics } from "node:v8"
 import { Effect } from "effect"
 import { bytesGauge, record, secondsGauge } from "./metrics.ts"
 import { sampledEvery } from "./sampled.ts"
@@ -28,7 +29,7 @@ const heapAndLoop = (attributes: Record<string, string>) =>
     ),
     (delay) =>
       Effect.gen(function*() {
-        yield* record(heapUsed, process.memoryUsage().heapUsed, attributes)
+        yield* record(heapUsed, getHeapStatistics().used_heap_size, attributes)
         // nanoseconds; the histogram starts over each interval
         yield* record(eventLoopDelayP99, delay.percentile(99) / 1e6, attributes)
         yield* record(eventLoopDelayMax, delay.max / 1e6, attributes)
@@ -36,10 +37,10 @@ const heapAndLoop = (attributes: Record<string, string>) =>
       })
   )
 
-export const ProcessMetricsLive = sampledEvery("5 seconds", Effect.map(heapAndLoop({}), (heapAndLoop) =>
+export const ProcessMetricsLive = sampledEvery("5 seconds", Effect.map(heapAndLoop({}), (threadSample) =>
   Effect.gen(function*() {
-    yield* record(residentMemory, process.memoryUsage().rss)
-    yield* heapAndLoop
+    yield* record(residentMemory, process.memoryUsage.rss())
+    yield* threadSample
   })))
 
 /**
