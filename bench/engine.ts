@@ -159,20 +159,16 @@ try {
         while (next < items.length) await f(items[next++] ?? 0)
       }))
     }
-    /** A gauge's value from the service's /metrics (NaN when absent). */
-    const gauge = async (name: string) => {
+    /** Every series of a gauge from the service's /metrics (one per thread for the heap and the event loop: the engine's is `thread="engine"`). */
+    const series = async (name: string) => {
       const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text())
-      return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN)
+      return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "gm"))].map((m) => Number(m[1]))
     }
-    const activeActors = () => gauge("wa_engine_active_actors")
-    /** The V8 heaps in use, MB, of every thread (sampled by the service every 5 s: the main thread's and the engine's, `thread="engine"`). */
-    const heapUsedMb = async () => {
-      const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text())
-      const bytes = [...text.matchAll(/^v8js_memory_heap_used_bytes(?:\{[^}]*\})? (\S+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0)
-      return Math.round(bytes / 104857.6) / 10
-    }
-    /** The event loop's worst delay in the service's last 5 s interval, ms. */
-    const loopDelayMaxMs = async () => Math.round((await gauge("nodejs_eventloop_delay_max_seconds")) * 10_000) / 10
+    const activeActors = async () => (await series("wa_engine_active_actors"))[0] ?? Number.NaN
+    /** The V8 heaps in use, MB, of every thread (sampled by the service every 5 s). */
+    const heapUsedMb = async () => Math.round((await series("v8js_memory_heap_used_bytes")).reduce((sum, b) => sum + b, 0) / 104857.6) / 10
+    /** The worst event-loop delay of any of the service's threads in its last 5 s interval, ms. */
+    const loopDelayMaxMs = async () => Math.round(Math.max(0, ...(await series("nodejs_eventloop_delay_max_seconds"))) * 10_000) / 10
     /** "turn timing" lines written so far, from `offset` in the service's output. */
     const turnLines = (offset: number) =>
       service.output().slice(offset).split("\n").filter((l) => l.includes("\"turn timing\"")).map((l) => {
@@ -223,7 +219,7 @@ try {
     console.log(`  engine time, whole turn       ${show(whole)}`)
     console.log(`  (model ${show(llmPerTurn)}; Graph API ${show(sendPerTurn)}; turn wall ${show(turnWall)})`)
     console.log(`  of the engine's time, waiting on PostgreSQL: to the reply ${show(dbToReply)}; whole turn ${show(dbPerTurn)}`)
-    console.log(`  the service's event loop: worst delay ${loopDelayMax} ms (per 5 s interval, monitorEventLoopDelay)`)
+    console.log(`  the service's event loops (each thread's): worst delay ${loopDelayMax} ms (per 5 s interval, monitorEventLoopDelay)`)
     if (process.env.BENCH_DEBUG !== undefined) {
       console.log("  the slowest turns (s after the load began: to the reply, db, model, send, wall ms):")
       for (const t of [...turns].sort((a, b) => b.toReply - a.toReply).slice(0, 12)) {
