@@ -28,6 +28,11 @@ export interface SenderOptions {
   readonly retryBase: Duration.Duration
   readonly maxRetries: number
   readonly timeout: Duration.Duration
+  /**
+   * How long a connection to the Graph API may idle before it is closed rather than used again
+   * (a server's shorter `Keep-Alive: timeout=N`, less 1 s, wins). See `graphAgent`.
+   */
+  readonly idleConnection: Duration.Duration
 }
 
 export const defaultSenderOptions: SenderOptions = {
@@ -36,8 +41,23 @@ export const defaultSenderOptions: SenderOptions = {
   pairRateBackoff: Duration.seconds(6),
   retryBase: Duration.millis(500),
   maxRetries: 3,
-  timeout: Duration.seconds(20)
+  timeout: Duration.seconds(20),
+  // undici's default, under the 5 s of Node's own servers (and most proxies' longer ones)
+  idleConnection: Duration.seconds(4)
 }
+
+/**
+ * The Graph API's connections: kept alive between calls, but never past `idleConnection`. Left
+ * to itself Node's agent keeps an idle connection until the server closes it, and reads the
+ * server's keep-alive hint only to shorten a timeout it was given: a call that takes a connection
+ * just as the server closes it is reset ("socket hang up") with its request sent, so its outcome
+ * is unknown, never resent, and the lead goes to a person (bench/engine.ts met it: one lead of
+ * 10,000, after the connections idled between its phases). The agent's `timeout` closes idle
+ * connections; during a call it only emits an event nobody acts on (the call's limit is
+ * `timeout` above).
+ */
+const graphAgent = (options: SenderOptions) =>
+  NodeHttpClient.layerNodeHttpOptions({ keepAlive: true, timeout: Duration.toMillis(options.idleConnection) })
 
 const SendAccepted = Schema.Struct({ messages: Schema.NonEmptyArray(Schema.Struct({ id: Schema.String })) })
 const decodeAccepted = Schema.decodeUnknownOption(SendAccepted)
@@ -190,7 +210,7 @@ export class WhatsApp extends Context.Service<WhatsApp, {
   readonly markRead: (channel: Channel, wamid: string, options?: { readonly typing?: boolean }) => Effect.Effect<void, E.SendError>
   readonly channel: (id: ChannelId) => Effect.Effect<Channel, E.ChannelNotFound | ChannelStoreError>
 }>()("wa/WhatsApp") {
-  static readonly layerWith = (options: SenderOptions) => Layer.effect(WhatsApp, makeWhatsApp(options)).pipe(Layer.provide(NodeHttpClient.layerNodeHttpOptions({ keepAlive: true })))
+  static readonly layerWith = (options: SenderOptions) => Layer.effect(WhatsApp, makeWhatsApp(options)).pipe(Layer.provide(graphAgent(options)))
   /** The default options, paced at `WHATSAPP_SEND_RATE` calls a second per number. */
   static readonly layer = Layer.unwrap(Effect.map(AppConfig, (config) => WhatsApp.layerWith({ ...defaultSenderOptions, perNumberPerSecond: config.whatsapp.sendRate })))
 }

@@ -18,6 +18,8 @@ export interface RecordedRequest {
   readonly body: unknown
   /** Date.now() when it arrived. */
   readonly at: number
+  /** which connection it came on (1, 2, …: a reused connection keeps its number) */
+  readonly connection: number
 }
 
 export type ScriptedResponse =
@@ -53,6 +55,11 @@ export interface FakeGraph {
   readonly own: (token: string, phoneNumberId: string, display?: string) => void
   /** Clears requests and scripts (not what `own` granted). */
   readonly reset: () => void
+  /**
+   * How long the server keeps an idle connection (node:http's `keepAliveTimeout`, 5 s unless set;
+   * it answers with `Keep-Alive: timeout=<seconds>`), from the next answer on.
+   */
+  readonly keepAlive: (ms: number) => void
 }
 
 const readBody = (req: IncomingMessage) =>
@@ -86,9 +93,12 @@ export const fakeGraph = Effect.gen(function*() {
       : { status: 200, body: { id: decodeURIComponent(id), display_phone_number: display } }
   }
   const hanging = new Set<ServerResponse>()
+  const connections = new WeakMap<object, number>()
+  let connected = 0
   const server = createServer(async (req, res) => {
     const body = parse(await readBody(req))
-    requests.push({ method: req.method ?? "", path: req.url ?? "", authorization: req.headers.authorization, body, at: Date.now() })
+    const connection = connections.get(req.socket) ?? 0
+    requests.push({ method: req.method ?? "", path: req.url ?? "", authorization: req.headers.authorization, body, at: Date.now(), connection })
     const next = scripted.shift() ?? numberLookup(req) ?? (typeof body === "object" && body !== null && "status" in body ? { status: 200, body: { success: true } } : accepted())
     if ("hang" in next) {
       hanging.add(res)
@@ -101,6 +111,7 @@ export const fakeGraph = Effect.gen(function*() {
     res.writeHead(next.status, { "content-type": "application/json" })
     res.end(JSON.stringify(next.body))
   })
+  server.on("connection", (socket) => void connections.set(socket, ++connected))
   const port = yield* Effect.acquireRelease(
     Effect.callback<number>((resume) => {
       server.listen(0, "127.0.0.1", () => {
@@ -123,7 +134,8 @@ export const fakeGraph = Effect.gen(function*() {
     reset: () => {
       requests.length = 0
       scripted = []
-    }
+    },
+    keepAlive: (ms) => void (server.keepAliveTimeout = ms)
   }
   return fake
 })
