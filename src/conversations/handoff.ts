@@ -58,6 +58,9 @@ export const makeHandoff = Effect.gen(function*() {
     }
     const outcome = yield* store.handoff(key, reason)
     if (!outcome.handedOff) return
+    yield* Effect.logInfo("conversation handed to a person").pipe(
+      Effect.annotateLogs({ conversationId: key.conversationId, reason, assignedTo: outcome.assignedTo ?? "nobody online" })
+    )
     yield* followUps.cancelPending(key, "handed to a human")
     yield* bus.publish(new ModeChanged({
       ...key,

@@ -114,6 +114,9 @@ export const makeDeliver = Effect.gen(function*() {
     if (Result.isFailure(sent)) {
       const { code, details, title } = sent.failure
       yield* count(sendErrors, { code: String(code ?? "network") })
+      yield* Effect.logWarning(status === "unknown" ? "message not confirmed: it may have reached Meta, so it is not resent" : "message not sent").pipe(
+        Effect.annotateLogs({ conversationId: key.conversationId, messageId, from, code: code ?? "network", title, details })
+      )
       yield* store.markNotSent(key, messageId, { status: status === "unknown" ? "unknown" : "failed", code, title, details })
       return { _tag: "Failed", messageId, error: sent.failure } satisfies OutboundOutcome
     }
