@@ -85,10 +85,10 @@ export const makeDeliver = Effect.gen(function*() {
   const sender = yield* OutboundSender
   const bus = yield* EventBus
 
-  const send = (target: SendTarget, body: OutboundBody) =>
+  const send = (target: SendTarget, body: OutboundBody, reference: MessageId) =>
     target.waId === null && target.userId === null
       ? Effect.succeed(Result.fail(noRecipient))
-      : Effect.result(sender.send(target, body))
+      : Effect.result(sender.send(target, body, reference))
 
   return Effect.fn("Engine.deliver")(function*(request: OutboundRequest) {
     const { body, from, key } = request
@@ -107,7 +107,7 @@ export const makeDeliver = Effect.gen(function*() {
     yield* bus.publish(new MessageStored({ ...event, at: yield* DateTime.now, leadId: request.to.leadId, from, type: body._tag, content }))
     if (request.beforeSend !== undefined) yield* Effect.orDie(request.beforeSend)
     const sendStarted = yield* Clock.currentTimeMillis
-    const sent = yield* send(request.to.target, body)
+    const sent = yield* send(request.to.target, body, messageId)
     const sendMs = (yield* Clock.currentTimeMillis) - sendStarted
     const status = Result.isSuccess(sent) ? "sent" : sent.failure.unknown ? "unknown" : "failed"
     yield* record(sendDuration, sendMs, { outcome: status === "sent" ? "sent" : "failed", type: body._tag })

@@ -3,7 +3,7 @@
  * sandbox transport per channel). Failures carry WhatsApp's error code.
  */
 import { Context, type Effect, Schema } from "effect"
-import { ChannelId, OrganizationId } from "../domain/ids.ts"
+import { ChannelId, type MessageId, OrganizationId } from "../domain/ids.ts"
 import type { OutboundBody } from "../domain/outbound.ts"
 
 export const SendTarget = Schema.Struct({
@@ -25,7 +25,11 @@ export class SendFailed extends Schema.TaggedError<SendFailed>()("SendFailed", {
 }) {}
 
 export class OutboundSender extends Context.Service<OutboundSender, {
-  readonly send: (target: SendTarget, body: OutboundBody) => Effect.Effect<{ readonly wamid: string }, SendFailed>
+  /**
+   * `reference`: the message's own id, which Meta echoes in the message's statuses
+   * (`biz_opaque_callback_data`): a send whose outcome was unknown is confirmed by its first status.
+   */
+  readonly send: (target: SendTarget, body: OutboundBody, reference?: MessageId) => Effect.Effect<{ readonly wamid: string }, SendFailed>
   /** best effort: marks the lead's message (and the earlier ones) read */
   readonly markRead: (target: SendTarget, wamid: string) => Effect.Effect<void>
 }>()("wa/OutboundSender") {}

@@ -21,10 +21,10 @@ export const OutboundSenderLive = Layer.effect(
   Effect.gen(function*() {
     const whatsapp = yield* WhatsApp
     return OutboundSender.of({
-      send: (target, body) =>
+      send: (target, body, reference) =>
         whatsapp.channel(target.channelId).pipe(
           Effect.flatMap((channel) =>
-            waitingOn("send")(whatsapp.send(channel, recipient(target), body))
+            waitingOn("send")(whatsapp.send(channel, recipient(target), body, reference))
           ),
           Effect.mapError(failure)
         ),

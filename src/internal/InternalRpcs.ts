@@ -98,7 +98,7 @@ export class InternalRpcs extends RpcGroup.make(
    * organization, to the lead of a conversation there that has a pending bot reply under a live lease.
    */
   Rpc.make("sender.send", {
-    payload: { target: SendTarget, body: OutboundBody },
+    payload: { target: SendTarget, body: OutboundBody, reference: Schema.optionalKey(MessageId) },
     success: Schema.Struct({ wamid: Schema.String }),
     error: Schema.Union([SendFailed, Refused])
   }),

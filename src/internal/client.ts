@@ -137,8 +137,8 @@ export const RemoteKnowledge = Layer.effect(Knowledge, Effect.map(InternalClient
 
 export const RemoteSender = Layer.effect(OutboundSender, Effect.map(InternalClient, (rpc) =>
   OutboundSender.of({
-    send: (target, body) =>
-      rpc["sender.send"]({ target, body }).pipe(
+    send: (target, body, reference) =>
+      rpc["sender.send"]({ target, body, ...(reference === undefined ? {} : { reference }) }).pipe(
         // a lost answer does not say whether the API sent it: a defect, so the message stays pending
         Effect.catchTag("RpcClientError", Effect.die),
         // refused by the API: certainly not sent

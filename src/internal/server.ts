@@ -109,8 +109,8 @@ const Handlers = InternalRpcs.toLayer(Effect.gen(function*() {
     // reads of one organization's business knowledge, named by the call
     "knowledge.profile": ({ organizationId, revision }) => knowledge.profile(organizationId, revision),
     "knowledge.search": ({ limit, organizationId, query }) => knowledge.search(organizationId, query, limit),
-    "sender.send": ({ body, target }) =>
-      guard.send(target).pipe(Effect.catchTag("StoreError", (e) => Effect.fail(unverified(e))), Effect.andThen(sender.send(target, body))),
+    "sender.send": ({ body, reference, target }) =>
+      guard.send(target).pipe(Effect.catchTag("StoreError", (e) => Effect.fail(unverified(e))), Effect.andThen(sender.send(target, body, reference))),
     "sender.markRead": ({ target, wamid }) => Effect.andThen(guard.read(target, wamid), sender.markRead(target, wamid)),
     "inbox.ingest": ({ attempts, body, channelId, id, lessee, signature, traceparent }) =>
       guard.delivery(body, signature, channelId).pipe(

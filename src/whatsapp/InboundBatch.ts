@@ -33,6 +33,34 @@ const InsertedMessage = Schema.Array(Schema.Struct({ id: MessageId, wamid: Schem
 const CancelledRow = Schema.Array(Schema.Struct({ id: ScheduledActionId, conversationId: ConversationId, scheduledAt: Schema.Date }))
 const AppliedStatus = Schema.Array(Schema.Struct({ k: Schema.Int, id: MessageId, conversationId: ConversationId }))
 const Taken = Schema.Array(Schema.Struct({ conversationId: ConversationId }))
+const LockedStatusTarget = Schema.Array(Schema.Struct({ id: MessageId, unconfirmed: Schema.Boolean }))
+
+/** Our messages' ids (uuid_v7): only such a reference can name one. */
+const MESSAGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** The statuses that name one of our messages by reference, as rows for `adoptConfirmedSends`. */
+export const referencesOf = (inputs: ReadonlyArray<StatusInput>) =>
+  inputs.flatMap((s) =>
+    s.reference !== undefined && MESSAGE_ID.test(s.reference) && s.recipient !== undefined
+      ? [{ org: s.organizationId, wamid: s.wamid, ref: s.reference.toLowerCase(), recipient: s.recipient }]
+      : []
+  )
+
+/**
+ * A send whose outcome was unknown (a timeout or a reset after the request left) has no wamid,
+ * so its statuses would find nothing; they name it by the reference it was sent with
+ * (`biz_opaque_callback_data`: its id). Such a message takes the status's wamid, and the status
+ * then applies as to any other: Meta had it, and the dashboard shows it sent, delivered or read
+ * rather than unknown. Only a message still `unknown` without a wamid, of the status's
+ * organization, written to the status's recipient; the caller holds the rows' locks.
+ */
+export const adoptConfirmedSends = (pg: PgClient.PgClient, rows: ReturnType<typeof referencesOf>) =>
+  pg`UPDATE messages m SET wamid = i.wamid, updated_at = now()
+      FROM jsonb_to_recordset(${jsonDocument(rows)}::jsonb) AS i(org uuid, wamid text, ref uuid, recipient text), leads l
+      WHERE m.id = i.ref AND m.organization_id = i.org AND m.status = 'unknown' AND m.wamid IS NULL
+        AND l.id = m.lead_id AND (l.wa_id = i.recipient OR l.user_id = i.recipient)
+        AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.wamid = i.wamid)
+      RETURNING m.id`
 
 /** A message of the batch, by its position in the input. */
 export type StoredMessages = ReadonlyMap<number, StoredInbound>
@@ -278,7 +306,18 @@ export const makeInboundBatch = Effect.gen(function*() {
       const error = s.error._tag === "Some" ? s.error.value : null
       return { k, org: s.organizationId, wamid: s.wamid, status: s.status, code: error?.code ?? null, title: error?.title ?? null, details: error?.details ?? null }
     })
-    yield* pg`SELECT id FROM messages WHERE wamid IN ${pg.in([...new Set(rows.map((r) => r.wamid))])} ORDER BY id FOR UPDATE`
+    // the rows the statuses name, by wamid or by reference, locked in id order (one round trip:
+    // every status of ours carries its reference, and nearly always the wamid finds the same row)
+    const references = referencesOf(inputs)
+    const wamids = pg.in([...new Set(rows.map((r) => r.wamid))])
+    const locked = yield* (references.length === 0
+      ? pg`SELECT id, false AS unconfirmed FROM messages WHERE wamid IN ${wamids} ORDER BY id FOR UPDATE`
+      : pg`SELECT id, (wamid IS NULL AND status = 'unknown') AS unconfirmed FROM messages
+          WHERE wamid IN ${wamids} OR id IN ${pg.in([...new Set(references.map((r) => r.ref))])} ORDER BY id FOR UPDATE`).pipe(decode(LockedStatusTarget))
+    if (locked.some((r) => r.unconfirmed)) {
+      const adopted = yield* adoptConfirmedSends(pg, references)
+      if (adopted.length > 0) yield* Effect.logInfo("a send of unknown outcome was confirmed by its status").pipe(Effect.annotateLogs({ messages: adopted.length }))
+    }
     const done = yield* pg`UPDATE messages m SET status = b.status,
           error_code = coalesce(b.code, m.error_code), error_title = coalesce(b.title, m.error_title),
           error_details = coalesce(b.details, m.error_details), updated_at = now()

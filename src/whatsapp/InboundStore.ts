@@ -1,6 +1,7 @@
 /**
  * Storing what a webhook says, idempotently: the lead, the conversation, each message once
- * (`messages.wamid` unique), monotonic statuses, reactions as state. Everything a lead
+ * (`messages.wamid` unique), reactions as state (statuses, and messages in batches:
+ * src/whatsapp/InboundBatch.ts). Everything a lead
  * message changes commits in one transaction; events are published after the commit.
  */
 import { PgClient } from "@effect/sql-pg"
@@ -53,6 +54,13 @@ export interface StatusInput {
   readonly wamid: string
   readonly status: "sent" | "delivered" | "read" | "played" | "failed"
   readonly error: Option.Option<{ readonly code: number; readonly title: string | null; readonly details: string | null }>
+  /**
+   * What our send put in `biz_opaque_callback_data` (the message's id), and whom the status is
+   * for (`recipient_id`, else `recipient_user_id`): how a send of unknown outcome, which has no
+   * wamid, is recognised (`adoptConfirmedSends` in src/whatsapp/InboundBatch.ts)
+   */
+  readonly reference?: string | undefined
+  readonly recipient?: string | undefined
 }
 
 export interface StatusApplied {
@@ -61,12 +69,8 @@ export interface StatusApplied {
 }
 
 const IdRow = Schema.Array(Schema.Struct({ id: Schema.String }))
-const StatusRow = Schema.Array(Schema.Struct({ id: MessageId, conversationId: ConversationId }))
 const CancelledRow = Schema.Array(Schema.Struct({ id: ScheduledActionId, scheduledAt: Schema.Date }))
 const decode = <S extends Schema.Constraint & { readonly DecodingServices: never }>(schema: S) => Schema.decodeUnknownEffect(schema)
-
-/** pending/unknown < sent < failed < delivered < read < played: a status never moves left. */
-const RANK = "ARRAY['pending','unknown','sent','failed','delivered','read','played']::text[]"
 
 const phoneOf = (waId: string | undefined) => waId !== undefined && /^[1-9][0-9]{6,14}$/.test(waId) ? `+${waId}` : null
 
@@ -80,8 +84,6 @@ export const toStoreError = (e: SqlError.SqlError | Schema.SchemaError | StoreEr
 export class InboundStore extends Context.Service<InboundStore, {
   /** None when the wamid was stored before (a redelivery). */
   readonly storeMessage: (input: InboundMessageInput) => Effect.Effect<Option.Option<StoredInbound>, StoreError>
-  /** None when the message is unknown or the status would not move it forward. */
-  readonly applyStatus: (input: StatusInput) => Effect.Effect<Option.Option<StatusApplied>, StoreError>
   /** The lead's reaction on a message (`undefined` removes it); false when no such message. */
   readonly setReaction: (organizationId: OrganizationId, wamid: string, emoji: string | undefined) => Effect.Effect<boolean, StoreError>
 }>()("wa/InboundStore") {
@@ -168,25 +170,12 @@ export class InboundStore extends Context.Service<InboundStore, {
       })
     }, (self) => pg.withTransaction(self), Effect.mapError(toStoreError))
 
-    const applyStatus = Effect.fn("InboundStore.applyStatus")(function*(input: StatusInput) {
-      const error = Option.getOrNull(input.error)
-      const rows = yield* pg`UPDATE messages SET status = ${input.status},
-          error_code = coalesce(${error?.code ?? null}::int, error_code),
-          error_title = coalesce(${error?.title ?? null}, error_title),
-          error_details = coalesce(${error?.details ?? null}, error_details),
-          updated_at = now()
-        WHERE wamid = ${input.wamid} AND organization_id = ${input.organizationId}
-          AND array_position(${pg.unsafe(RANK)}, status) < array_position(${pg.unsafe(RANK)}, ${input.status}::text)
-        RETURNING id, conversation_id`.pipe(Effect.flatMap(decode(StatusRow)))
-      return Option.map(Option.fromNullishOr(rows[0]), (r): StatusApplied => ({ messageId: r.id, conversationId: r.conversationId }))
-    }, Effect.mapError(toStoreError))
-
     const setReaction = Effect.fn("InboundStore.setReaction")(function*(org: OrganizationId, wamid: string, emoji: string | undefined) {
       const rows = yield* pg`UPDATE messages SET reaction = ${emoji === undefined || emoji === "" ? null : emoji}, updated_at = now()
         WHERE wamid = ${wamid} AND organization_id = ${org} RETURNING id`.pipe(Effect.flatMap(decode(IdRow)))
       return rows.length > 0
     }, Effect.mapError(toStoreError))
 
-    return InboundStore.of({ storeMessage, applyStatus, setReaction })
+    return InboundStore.of({ storeMessage, setReaction })
   }))
 }

@@ -160,7 +160,9 @@ export class Ingest extends Context.Service<Ingest, {
           organizationId: channel.organizationId,
           wamid: st.id,
           status: value,
-          error: Option.fromNullishOr(e).pipe(Option.map((x) => ({ code: x.code, title: x.title ?? x.message ?? null, details: x.error_data?.details ?? null })))
+          error: Option.fromNullishOr(e).pipe(Option.map((x) => ({ code: x.code, title: x.title ?? x.message ?? null, details: x.error_data?.details ?? null }))),
+          reference: st.biz_opaque_callback_data,
+          recipient: st.recipient_id ?? st.recipient_user_id
         }
       })
     }, Effect.withSpan("Ingest.status", {}, { captureStackTrace: false }))

@@ -73,20 +73,26 @@ const graphAttributes = (r: GraphResult, attempt: number): Record<string, unknow
 /** A BSUID (`US.1349…`) is addressed with `recipient`, a number with `to`. */
 const addressOf = (to: string) => /^[A-Z]{2}\.[A-Za-z0-9]+$/.test(to) ? { recipient: to } : { to }
 
-export const messageBody = (to: string, body: OutboundBody) =>
-  body._tag === "text"
+/** Meta's limit for `biz_opaque_callback_data`. */
+const OPAQUE_MAX = 512
+
+/** Meta's body for a message; `reference` (our id for it) comes back in its statuses. */
+export const messageBody = (to: string, body: OutboundBody, reference?: string) => {
+  const common = {
+    messaging_product: "whatsapp",
+    recipient_type: "individual",
+    ...addressOf(to),
+    ...(reference === undefined || reference.length > OPAQUE_MAX ? {} : { biz_opaque_callback_data: reference })
+  }
+  return body._tag === "text"
     ? {
-      messaging_product: "whatsapp",
-      recipient_type: "individual",
-      ...addressOf(to),
+      ...common,
       type: "text",
       text: { preview_url: false, body: body.text },
       ...(body.replyTo === null ? {} : { context: { message_id: body.replyTo } })
     }
     : {
-      messaging_product: "whatsapp",
-      recipient_type: "individual",
-      ...addressOf(to),
+      ...common,
       type: "template",
       template: {
         name: body.name,
@@ -96,6 +102,7 @@ export const messageBody = (to: string, body: OutboundBody) =>
         })
       }
     }
+}
 
 const makeWhatsApp = (options: SenderOptions) =>
   Effect.gen(function*() {
@@ -176,10 +183,10 @@ const makeWhatsApp = (options: SenderOptions) =>
         return yield* new E.GraphUnavailable({ status: 0, reason: last._tag === "NotSent" ? last.reason : "unavailable", attempts: options.maxRetries + 1 })
       })
 
-    const send = Effect.fn("WhatsApp.send")(function*(channel: Channel, to: string, body: OutboundBody) {
+    const send = Effect.fn("WhatsApp.send")(function*(channel: Channel, to: string, body: OutboundBody, reference?: string) {
       yield* Effect.annotateCurrentSpan({ "wa.phone_number_id": channel.phoneNumberId, "wa.transport": channel.transport, "wa.type": body._tag })
       if (channel.transport === "sandbox") return { wamid: Wamid.make(`wamid.sandbox.${randomUUID()}`) }
-      const json = yield* call(channel, Option.some(to), messageBody(to, body))
+      const json = yield* call(channel, Option.some(to), messageBody(to, body, reference))
       const accepted = decodeAccepted(json)
       if (Option.isNone(accepted)) return yield* new E.SendOutcomeUnknown({ reason: "accepted without messages[0].id" })
       return { wamid: Wamid.make(accepted.value.messages[0].id) }
@@ -203,7 +210,8 @@ const makeWhatsApp = (options: SenderOptions) =>
   })
 
 export class WhatsApp extends Context.Service<WhatsApp, {
-  readonly send: (channel: Channel, to: string, body: OutboundBody) => Effect.Effect<{ readonly wamid: Wamid }, E.SendError>
+  /** `reference`: our id for the message, echoed in its statuses (`biz_opaque_callback_data`) */
+  readonly send: (channel: Channel, to: string, body: OutboundBody, reference?: string) => Effect.Effect<{ readonly wamid: Wamid }, E.SendError>
   readonly sendText: (channel: Channel, to: string, text: string, options?: { readonly replyTo?: string }) => Effect.Effect<{ readonly wamid: Wamid }, E.SendError>
   readonly sendTemplate: (channel: Channel, to: string, template: { readonly name: string; readonly language: string; readonly parameters?: ReadonlyArray<string> }) => Effect.Effect<{ readonly wamid: Wamid }, E.SendError>
   /** Marks `wamid` (and earlier messages) read; `typing` also shows the typing indicator. */

@@ -10,7 +10,8 @@ import { HumanSend } from "../../src/dashboard/conversations/HumanSend.ts"
 import { OrganizationId, UserId } from "../../src/domain/ids.ts"
 import { EngineStore } from "../../src/records/EngineStore.ts"
 import { FakeGraphServer } from "../support/fakeGraph.ts"
-import { type ConversationRef, conversationOf, engineApp, poll, rowsOf, say, sentTo } from "./support.ts"
+import { change, deliver, entry, envelope, status } from "../support/webhooks.ts"
+import { type ConversationRef, PN, SECRET, conversationOf, engineApp, poll, rowsOf, say, sentTo } from "./support.ts"
 
 const statusesOf = (ref: ConversationRef, from: "BOT" | "HUMAN") =>
   rowsOf<{ status: string; errorTitle: string | null }>((sql) =>
@@ -36,6 +37,37 @@ describe("one outbound path", () => {
         assert.match(mode?.modeReason ?? "", /^send_failed: network SendOutcomeUnknown/)
         assert.deepStrictEqual(yield* statusesOf(ref, "BOT"), [{ status: "unknown", errorTitle: "SendOutcomeUnknown" }])
         assert.lengthOf((yield* sentTo("15550007001")).filter((s) => s.type === "text"), 1, "never resent")
+      }))
+
+    // Meta had it after all: its statuses name the message by the reference it was sent with
+    it.effect("a send of unknown outcome takes the wamid and status of the first status that names it, from its recipient only", () =>
+      Effect.gen(function*() {
+        const graph = yield* FakeGraphServer
+        graph.script({ drop: true })
+        yield* say("15550007004", "hello, what plans do you have?")
+        const ref = yield* conversationOf("15550007004")
+        yield* poll(statusesOf(ref, "BOT"), (rows) => rows[0]?.status === "unknown")
+        const [sent] = yield* rowsOf<{ id: string }>((sql) => sql`SELECT id FROM messages WHERE conversation_id = ${ref.conversationId} AND message_from = 'BOT'`)
+        const id = sent?.id ?? ""
+        const request = graph.requests.find((r) => JSON.stringify(r.body).includes("15550007004") && JSON.stringify(r.body).includes("\"text\""))
+        assert.include(JSON.stringify(request?.body), `"biz_opaque_callback_data":"${id}"`)
+        const statuses = (...s: ReadonlyArray<unknown>) =>
+          deliver(SECRET, envelope(entry("waba", change({ phoneNumberId: PN, statuses: s })))).pipe(
+            Effect.tap((r) => r.status === 200 ? Effect.void : Effect.die(`webhook answered ${r.status}`))
+          )
+        const bot = rowsOf<{ status: string; wamid: string | null }>((sql) => sql`SELECT status, wamid FROM messages WHERE id = ${id}`)
+        // another recipient's status, and references that name nothing of ours: ignored, the delivery accepted
+        yield* statuses(
+          status("wamid.elsewhere.1", "delivered", { recipientId: "15550009999", callbackData: id }),
+          status("wamid.elsewhere.2", "delivered", { recipientId: "15550007004", callbackData: "not-one-of-ours" }),
+          status("wamid.elsewhere.3", "delivered", { recipientId: "15550007004", callbackData: "00000000-0000-7000-8000-000000000000" })
+        )
+        yield* poll(rowsOf<{ n: number }>((sql) => sql`SELECT count(*)::int AS n FROM webhook_inbox WHERE status <> 'done'`), (rows) => rows[0]?.n === 0)
+        assert.deepStrictEqual(yield* bot, [{ status: "unknown", wamid: null }])
+        yield* statuses(status("wamid.confirmed.1", "delivered", { recipientId: "15550007004", callbackData: id }))
+        yield* poll(bot, (rows) => rows[0]?.status === "delivered")
+        yield* statuses(status("wamid.confirmed.1", "read", { recipientId: "15550007004", callbackData: id }))
+        assert.deepStrictEqual(yield* poll(bot, (rows) => rows[0]?.status === "read"), [{ status: "read", wamid: "wamid.confirmed.1" }])
       }))
 
     it.effect("a person's message whose connection dropped: unknown too, the answer says so", () =>

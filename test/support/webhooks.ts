@@ -74,13 +74,20 @@ export const text = (from: string, body: string, meta: { readonly id?: string; r
 export const status = (
   id: string,
   value: string,
-  meta: { readonly recipientId?: string; readonly timestamp?: string; readonly errors?: ReadonlyArray<unknown> } = {}
+  meta: {
+    readonly recipientId?: string
+    readonly timestamp?: string
+    readonly errors?: ReadonlyArray<unknown>
+    /** what the send carried in `biz_opaque_callback_data` */
+    readonly callbackData?: string
+  } = {}
 ) => ({
   id,
   status: value,
   timestamp: meta.timestamp ?? unixNow(),
   recipient_id: meta.recipientId ?? "15550001111",
-  ...(meta.errors === undefined ? {} : { errors: meta.errors })
+  ...(meta.errors === undefined ? {} : { errors: meta.errors }),
+  ...(meta.callbackData === undefined ? {} : { biz_opaque_callback_data: meta.callbackData })
 })
 
 /** Serializes (Meta-style) and returns the exact bytes plus their signature. */
