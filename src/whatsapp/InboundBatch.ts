@@ -34,6 +34,13 @@ const CancelledRow = Schema.Array(Schema.Struct({ id: ScheduledActionId, convers
 const AppliedStatus = Schema.Array(Schema.Struct({ k: Schema.Int, id: MessageId, conversationId: ConversationId }))
 const Taken = Schema.Array(Schema.Struct({ conversationId: ConversationId }))
 const LockedStatusTarget = Schema.Array(Schema.Struct({ id: MessageId, unconfirmed: Schema.Boolean }))
+const MessageIds = Schema.Array(Schema.Struct({ id: MessageId }))
+const Released = Schema.Array(Schema.Struct({ messageId: MessageId }))
+
+/** How a lead turn hands off after a send of unknown outcome (src/conversations/leadTurn.ts, followUpTurn.ts). */
+const HANDED_OFF_UNCONFIRMED = "send_failed: network SendOutcomeUnknown"
+/** The mode reason, and the release's audit reason, when a confirmed send undoes its handoff. */
+export const SEND_CONFIRMED = "send_confirmed"
 
 /** Our messages' ids (uuid_v7): only such a reference can name one. */
 const MESSAGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -60,7 +67,30 @@ export const adoptConfirmedSends = (pg: PgClient.PgClient, rows: ReturnType<type
       WHERE m.id = i.ref AND m.organization_id = i.org AND m.status = 'unknown' AND m.wamid IS NULL
         AND l.id = m.lead_id AND (l.wa_id = i.recipient OR l.user_id = i.recipient)
         AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.wamid = i.wamid)
-      RETURNING m.id`
+      RETURNING m.id`.pipe(Effect.flatMap(Schema.decodeUnknownEffect(MessageIds)))
+
+/**
+ * The handoffs those sends caused, undone: the conversation goes back to the bot when the bot
+ * handed it off for that send and nobody has touched it since (no takeover, release or other
+ * handoff, no message of ours after it) and Meta did not fail it. The lead had the reply; a
+ * person would otherwise answer a conversation that needed nobody. Audited as a release.
+ */
+const releaseConfirmed = (pg: PgClient.PgClient, messageIds: ReadonlyArray<MessageId>) =>
+  pg`WITH released AS (
+      UPDATE conversations c SET mode = 'bot', mode_reason = ${SEND_CONFIRMED}, mode_changed_by = NULL, mode_changed_at = now(),
+             assigned_to = NULL, decided_message_id = NULL, updated_at = now()
+      FROM messages m
+      WHERE m.id IN ${pg.in(messageIds)} AND m.status <> 'failed' AND m.message_from = 'BOT'
+        AND c.id = m.conversation_id AND c.organization_id = m.organization_id
+        AND c.mode = 'human' AND c.mode_changed_by IS NULL AND starts_with(c.mode_reason, ${HANDED_OFF_UNCONFIRMED})
+        AND c.mode_changed_at >= m.created_at
+        AND NOT EXISTS (SELECT 1 FROM messages n WHERE n.conversation_id = m.conversation_id
+                          AND n.message_from IN ('BOT', 'HUMAN') AND (n.created_at, n.id) > (m.created_at, m.id))
+      RETURNING c.id, c.organization_id, m.id AS message_id),
+    audited AS (
+      INSERT INTO conversation_events (organization_id, conversation_id, event_type, outcome, details)
+      SELECT organization_id, id, 'release', 'bot', jsonb_build_object('reason', ${SEND_CONFIRMED}::text) FROM released)
+    SELECT message_id FROM released`.pipe(Effect.flatMap(Schema.decodeUnknownEffect(Released)))
 
 /** A message of the batch, by its position in the input. */
 export type StoredMessages = ReadonlyMap<number, StoredInbound>
@@ -314,10 +344,7 @@ export const makeInboundBatch = Effect.gen(function*() {
       ? pg`SELECT id, false AS unconfirmed FROM messages WHERE wamid IN ${wamids} ORDER BY id FOR UPDATE`
       : pg`SELECT id, (wamid IS NULL AND status = 'unknown') AS unconfirmed FROM messages
           WHERE wamid IN ${wamids} OR id IN ${pg.in([...new Set(references.map((r) => r.ref))])} ORDER BY id FOR UPDATE`).pipe(decode(LockedStatusTarget))
-    if (locked.some((r) => r.unconfirmed)) {
-      const adopted = yield* adoptConfirmedSends(pg, references)
-      if (adopted.length > 0) yield* Effect.logInfo("a send of unknown outcome was confirmed by its status").pipe(Effect.annotateLogs({ messages: adopted.length }))
-    }
+    const adopted = locked.some((r) => r.unconfirmed) ? yield* adoptConfirmedSends(pg, references) : []
     const done = yield* pg`UPDATE messages m SET status = b.status,
           error_code = coalesce(b.code, m.error_code), error_title = coalesce(b.title, m.error_title),
           error_details = coalesce(b.details, m.error_details), updated_at = now()
@@ -327,7 +354,14 @@ export const makeInboundBatch = Effect.gen(function*() {
         WHERE m.wamid = b.wamid AND m.organization_id = b.org
           AND array_position(${pg.unsafe(RANK)}, m.status) < array_position(${pg.unsafe(RANK)}, b.status)
         RETURNING b.k, m.id, m.conversation_id`.pipe(decode(AppliedStatus))
-    for (const d of done) applied.set(d.k, { messageId: d.id, conversationId: d.conversationId })
+    const released = new Set<string>()
+    if (adopted.length > 0) {
+      for (const r of yield* releaseConfirmed(pg, adopted.map((a) => a.id))) released.add(r.messageId)
+      yield* Effect.logInfo("sends of unknown outcome confirmed by their statuses").pipe(
+        Effect.annotateLogs({ messages: adopted.map((a) => a.id).join(","), handoffsUndone: released.size })
+      )
+    }
+    for (const d of done) applied.set(d.k, { messageId: d.id, conversationId: d.conversationId, released: released.has(d.id) })
     return applied as ReadonlyMap<number, StatusApplied>
   })
 

@@ -66,6 +66,8 @@ export interface StatusInput {
 export interface StatusApplied {
   readonly messageId: MessageId
   readonly conversationId: ConversationId
+  /** the conversation went back to the bot: this status confirmed the send whose unknown outcome had handed it off */
+  readonly released: boolean
 }
 
 const IdRow = Schema.Array(Schema.Struct({ id: Schema.String }))

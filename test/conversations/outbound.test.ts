@@ -40,7 +40,7 @@ describe("one outbound path", () => {
       }))
 
     // Meta had it after all: its statuses name the message by the reference it was sent with
-    it.effect("a send of unknown outcome takes the wamid and status of the first status that names it, from its recipient only", () =>
+    it.effect("a send of unknown outcome takes the wamid and status of the first status that names it (from its recipient only), and its handoff is undone", () =>
       Effect.gen(function*() {
         const graph = yield* FakeGraphServer
         graph.script({ drop: true })
@@ -68,6 +68,35 @@ describe("one outbound path", () => {
         yield* poll(bot, (rows) => rows[0]?.status === "delivered")
         yield* statuses(status("wamid.confirmed.1", "read", { recipientId: "15550007004", callbackData: id }))
         assert.deepStrictEqual(yield* poll(bot, (rows) => rows[0]?.status === "read"), [{ status: "read", wamid: "wamid.confirmed.1" }])
+        // the handoff that send caused is undone (nobody had touched the conversation): the bot answers the lead's next message
+        assert.deepStrictEqual(yield* modeOf(ref), { mode: "bot", modeReason: "send_confirmed" })
+        const audit = yield* rowsOf<{ eventType: string; reason: string }>((sql) =>
+          sql`SELECT event_type, details->>'reason' AS reason FROM conversation_events
+              WHERE conversation_id = ${ref.conversationId} AND event_type IN ('handoff', 'release') ORDER BY created_at, id`)
+        assert.deepStrictEqual(audit.map((a) => a.eventType), ["handoff", "release"])
+        yield* say("15550007004", "great, how do I sign up?")
+        yield* poll(sentTo("15550007004"), (s) => s.filter((m) => m.type === "text").length === 2)
+      }))
+
+    it.effect("a confirmed send does not undo a handoff a person has acted on", () =>
+      Effect.gen(function*() {
+        const graph = yield* FakeGraphServer
+        graph.script({ drop: true })
+        yield* say("15550007006", "hello, what plans do you have?")
+        const ref = yield* conversationOf("15550007006")
+        yield* poll(modeOf(ref), (m) => m?.mode === "human")
+        const [sent] = yield* rowsOf<{ id: string }>((sql) => sql`SELECT id FROM messages WHERE conversation_id = ${ref.conversationId} AND message_from = 'BOT'`)
+        const [user] = yield* rowsOf<{ id: string }>((sql) =>
+          sql`INSERT INTO users (organization_id, name, email, hashed_password, role)
+              VALUES (${ref.organizationId}, 'Agent', 'confirmed@example.com', 'not-a-hash', 'agent') RETURNING id`)
+        const caller = { id: UserId.make(user?.id ?? ""), organizationId: ref.organizationId, role: "agent" as const }
+        yield* Effect.flatMap(ConversationsView, (view) => view.setMode(caller, ref.conversationId, "human")).pipe(Effect.provide(ConversationsView.layer))
+        yield* deliver(SECRET, envelope(entry("waba", change({
+          phoneNumberId: PN,
+          statuses: [status("wamid.confirmed.2", "delivered", { recipientId: "15550007006", callbackData: sent?.id ?? "" })]
+        }))))
+        yield* poll(rowsOf<{ status: string }>((sql) => sql`SELECT status FROM messages WHERE id = ${sent?.id ?? ""}`), (rows) => rows[0]?.status === "delivered")
+        assert.deepStrictEqual(yield* modeOf(ref), { mode: "human", modeReason: "takeover" })
       }))
 
     it.effect("a person's message whose connection dropped: unknown too, the answer says so", () =>

@@ -58,7 +58,8 @@ const REASONS: Record<string, string> = {
   model_decision: "Bot chose a person",
   complex_query: "Complex question",
   internal_error: "Internal error",
-  send_failed: "Send failed"
+  send_failed: "Send failed",
+  send_confirmed: "Send confirmed after all"
 }
 
 /** The part of a reason before ":" is its code (`low_confidence: 0.3`), the rest its detail. */
