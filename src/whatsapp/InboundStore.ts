@@ -1,8 +1,8 @@
 /**
- * Storing what a webhook says, idempotently: the lead, the conversation, each message once
- * (`messages.wamid` unique), reactions as state (statuses, and messages in batches:
- * src/whatsapp/InboundBatch.ts). Everything a lead
- * message changes commits in one transaction; events are published after the commit.
+ * Storing what a webhook says, one message at a time and idempotently: the lead, the
+ * conversation, each message once (`messages.wamid` unique), reactions as state. Statuses, and
+ * messages in batches: src/whatsapp/InboundBatch.ts. Everything a lead message changes commits
+ * in one transaction; events are published after the commit.
  */
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Option, Schema } from "effect"
