@@ -77,6 +77,7 @@ const OrganizationRow = Schema.Struct({
   products: Schema.Array(ProductRow)
 })
 const SearchRequest = Schema.Struct({ organizationId: OrganizationId, tsquery: Schema.String, limit: Schema.Int })
+const SearchRow = Schema.Struct({ products: Schema.Array(ProductRow), faqs: Schema.Array(FaqRow) })
 
 /**
  * The text of the profiles kept in memory, at most (characters: a catalog of 200 long product
@@ -158,24 +159,25 @@ export const makeSqlKnowledge = Effect.gen(function*() {
                ORDER BY created_at, id LIMIT ${MAX_ITEMS}) b) AS products
       FROM organizations o WHERE o.id = ${organizationId}`
   })
-  const products = SqlSchema.findAll({
+  /**
+   * The best products and FAQs for a query, in one statement (one connection and one round trip
+   * a turn's lookup, where two queries side by side took two of the pool's connections).
+   */
+  const matches = SqlSchema.findOne({
     Request: SearchRequest,
-    Result: ProductRow,
+    Result: SearchRow,
     execute: ({ organizationId, tsquery, limit }) => sql`
-      SELECT name, description, price::text AS price, currency
-      FROM business_products
-      WHERE organization_id = ${organizationId} AND search @@ to_tsquery('simple', ${tsquery})
-      ORDER BY ts_rank(search, to_tsquery('simple', ${tsquery})) DESC, name
-      LIMIT ${limit}`
-  })
-  const faqs = SqlSchema.findAll({
-    Request: SearchRequest,
-    Result: FaqRow,
-    execute: ({ organizationId, tsquery, limit }) => sql`
-      SELECT question, answer FROM business_faqs
-      WHERE organization_id = ${organizationId} AND search @@ to_tsquery('simple', ${tsquery})
-      ORDER BY ts_rank(search, to_tsquery('simple', ${tsquery})) DESC, question
-      LIMIT ${limit}`
+      SELECT
+        (SELECT coalesce(json_agg(json_build_object('name', p.name, 'description', p.description,
+                                                    'price', p.price::text, 'currency', p.currency)), '[]')
+         FROM (SELECT name, description, price, currency FROM business_products
+               WHERE organization_id = ${organizationId} AND search @@ q
+               ORDER BY ts_rank(search, q) DESC, name LIMIT ${limit}) p) AS products,
+        (SELECT coalesce(json_agg(json_build_object('question', f.question, 'answer', f.answer)), '[]')
+         FROM (SELECT question, answer FROM business_faqs
+               WHERE organization_id = ${organizationId} AND search @@ q
+               ORDER BY ts_rank(search, q) DESC, question LIMIT ${limit}) f) AS faqs
+      FROM to_tsquery('simple', ${tsquery}) AS q`
   })
 
   const read = Effect.fnUntraced(function*(organizationId: OrganizationId) {
@@ -206,9 +208,7 @@ export const makeSqlKnowledge = Effect.gen(function*() {
   const search = Effect.fn("Knowledge.search")(function*(organizationId: OrganizationId, query: string, limit = 3) {
     const tsquery = toTsQuery(query)
     if (tsquery === null) return emptyExcerpt
-    const request = { organizationId, tsquery, limit }
-    const [p, f] = yield* Effect.all([products(request), faqs(request)], { concurrency: 2 })
-    return { products: p, faqs: f }
+    return yield* matches({ organizationId, tsquery, limit })
   }, Effect.mapError(unavailable))
 
   return { profile, search } satisfies KnowledgeShape
