@@ -74,8 +74,10 @@ describe("one outbound path", () => {
           sql`SELECT event_type, details->>'reason' AS reason FROM conversation_events
               WHERE conversation_id = ${ref.conversationId} AND event_type IN ('handoff', 'release') ORDER BY created_at, id`)
         assert.deepStrictEqual(audit.map((a) => a.eventType), ["handoff", "release"])
+        const before = yield* receipts
         yield* say("15550007004", "great, how do I sign up?")
         yield* poll(sentTo("15550007004"), (s) => s.filter((m) => m.type === "text").length === 2)
+        yield* poll(receipts, (n) => n > before) // its read receipt too, before the next test scripts an answer
       }))
 
     it.effect("a confirmed send does not undo a handoff a person has acted on", () =>
