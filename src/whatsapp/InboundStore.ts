@@ -57,7 +57,7 @@ export interface StatusInput {
   /**
    * What our send put in `biz_opaque_callback_data` (the message's id), and whom the status is
    * for (`recipient_id`, else `recipient_user_id`): how a send of unknown outcome, which has no
-   * wamid, is recognised (`adoptConfirmedSends` in src/whatsapp/InboundBatch.ts)
+   * wamid, is recognised (src/whatsapp/InboundStatuses.ts)
    */
   readonly reference?: string | undefined
   readonly recipient?: string | undefined

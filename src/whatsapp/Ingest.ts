@@ -13,8 +13,8 @@
 import { Cache, Context, DateTime, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import type { Lessee } from "../records/leases.ts"
-import { type DomainEvent, FollowUpChanged, MessageStatusChanged, MessageStored, ModeChanged } from "../domain/events.ts"
-import { type OrganizationId, Wamid } from "../domain/ids.ts"
+import { type DomainEvent, FollowUpChanged, MessageStored } from "../domain/events.ts"
+import type { OrganizationId } from "../domain/ids.ts"
 import { EventBus } from "../events/EventBus.ts"
 import type { InboxItem } from "../inbox/Inbox.ts"
 import { count, webhookDeliveries } from "../observability/metrics.ts"
@@ -22,7 +22,7 @@ import { tagWithSpan } from "../observability/traceContext.ts"
 import { makeGroupCommit } from "../db/groupCommit.ts"
 import { type Channel, Channels, ChannelStoreError, keptBriefly } from "./Channels.ts"
 import type { StoreError } from "./InboundStore.ts"
-import { SEND_CONFIRMED } from "./InboundBatch.ts"
+import { statusEvents } from "./InboundStatuses.ts"
 import { makeIngestWrites, type Part, type PartResult } from "./ingestWrites.ts"
 import type { Contact } from "./payload/common.ts"
 import { decodeChangeValue, decodeMessage, decodeStatus, EnvelopeFromJson, StatusValue } from "./payload/envelope.ts"
@@ -225,28 +225,7 @@ export class Ingest extends Context.Service<Ingest, {
             yield* Effect.logDebug("status ignored (unknown message or not newer)")
             continue
           }
-          const e = Option.getOrNull(part.input.error)
-          events.push(new MessageStatusChanged({
-            organizationId: part.input.organizationId,
-            conversationId: result.applied.value.conversationId,
-            at: DateTime.fromDateUnsafe(part.at),
-            messageId: result.applied.value.messageId,
-            wamid: Wamid.make(part.input.wamid),
-            status: part.input.status,
-            errorCode: e?.code ?? null
-          }))
-          if (result.applied.value.released) {
-            events.push(new ModeChanged({
-              organizationId: part.input.organizationId,
-              conversationId: result.applied.value.conversationId,
-              at: DateTime.fromDateUnsafe(part.at),
-              mode: "bot",
-              kind: "release",
-              reason: SEND_CONFIRMED,
-              byUserId: null,
-              assignedTo: null
-            }))
-          }
+          events.push(...statusEvents(part.input, part.at, result.applied.value))
         } else {
           const input = part.input
           if (result?._tag !== "Message" || Option.isNone(result.stored)) {

@@ -1,6 +1,7 @@
 /**
  * The write side of intake: the parts of many deliveries stored in one transaction (messages and
- * statuses set-based, src/whatsapp/InboundBatch.ts; a number change and reactions one by one).
+ * statuses set-based, src/whatsapp/InboundBatch.ts and InboundStatuses.ts; a number change and
+ * reactions one by one).
  * If the batch fails, each delivery is tried alone, so one that cannot be stored fails only itself
  * (its inbox item is retried, then parked) and the others go through.
  */
@@ -9,6 +10,7 @@ import { Effect, Exit, Option, type Tracer } from "effect"
 import type { Lessee } from "../records/leases.ts"
 import type { OrganizationId } from "../domain/ids.ts"
 import { makeInboundBatch } from "./InboundBatch.ts"
+import { makeInboundStatuses } from "./InboundStatuses.ts"
 import {
   type InboundMessageInput,
   InboundStore,
@@ -43,6 +45,7 @@ export const makeIngestWrites = Effect.gen(function*() {
   const pg = yield* PgClient.PgClient
   const one = yield* InboundStore
   const batch = yield* makeInboundBatch
+  const statusBatch = yield* makeInboundStatuses
 
   const writeAll = (submissions: ReadonlyArray<Submission>) =>
     pg.withTransaction(Effect.gen(function*() {
@@ -80,7 +83,7 @@ export const makeIngestWrites = Effect.gen(function*() {
       }
       // a number change moves the lead's identity: one at a time, after the batch's messages
       for (const [ref, input] of numberChanges) set(ref, { _tag: "Message", stored: yield* one.storeMessage(input) })
-      const applied = yield* batch.applyStatuses(statuses.inputs)
+      const applied = yield* statusBatch.applyStatuses(statuses.inputs)
       statuses.refs.forEach((ref, k) => set(ref, { _tag: "Status", applied: Option.fromNullishOr(applied.get(k)) }))
       for (const [ref, r] of reactions) set(ref, { _tag: "Reaction", found: yield* one.setReaction(r.organizationId, r.wamid, r.emoji) })
       return results.map((row) => row.flatMap((r) => r === undefined ? [] : [r]))
