@@ -21,7 +21,7 @@ export interface AnchorRow {
   readonly eventType: "turn" | "handoff" | "takeover" | "release"
   readonly createdAt: Date
   readonly outcome: string | null
-  /** details.why (a turn), details.reason (a handoff), details.by_user_id (a takeover or release) */
+  /** details.why (a turn), details.reason (a handoff; a release nobody made: `send_confirmed`), details.by_user_id (a takeover or release) */
   readonly why: string | null
   readonly reason: string | null
   readonly byUserId: string | null

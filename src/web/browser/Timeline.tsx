@@ -73,6 +73,8 @@ const Activity = (props: { readonly a: ActivityItem; readonly me: string }) => {
     ? <>Handed to a person — {reasonLabel(a.reason)}</>
     : a.kind === "takeover"
     ? <>Taken over by {a.by_user_id === props.me ? "you" : "a colleague"}</>
+    : a.by_user_id === null
+    ? <>Released to the bot — {reasonLabel(a.reason)}</>
     : <>Released to the bot by {a.by_user_id === props.me ? "you" : "a colleague"}</>
   return (
     <li class={`activity activity-${a.kind}`}>

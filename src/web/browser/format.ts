@@ -42,7 +42,7 @@ export const actionLabel: Record<Action, string> = {
   HANDOFF_HUMAN: "Hand to a person"
 }
 
-/** Why the bot hands a conversation over (src/htl/types.ts HandoffCode, and the engine's own). */
+/** Why the bot hands a conversation over (src/htl/types.ts HandoffCode, and the engine's own), or gave it back. */
 const REASONS: Record<string, string> = {
   lead_asked_for_human: "Lead asked for a person",
   llm_not_configured: "AI not configured",
@@ -59,7 +59,7 @@ const REASONS: Record<string, string> = {
   complex_query: "Complex question",
   internal_error: "Internal error",
   send_failed: "Send failed",
-  send_confirmed: "Send confirmed after all"
+  send_confirmed: "WhatsApp confirmed the reply"
 }
 
 /** The part of a reason before ":" is its code (`low_confidence: 0.3`), the rest its detail. */
