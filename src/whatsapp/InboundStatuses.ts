@@ -80,7 +80,7 @@ export const makeInboundStatuses = Effect.gen(function*() {
   const decode = <S extends Schema.Constraint & { readonly DecodingServices: never }>(schema: S) => Effect.flatMap(Schema.decodeUnknownEffect(schema))
 
   /** Applies the statuses; for one wamid several times in the batch, the furthest status wins. By input position. */
-  const applyStatuses = Effect.fn("InboundBatch.applyStatuses")(function*(inputs: ReadonlyArray<StatusInput>) {
+  const applyStatuses = Effect.fn("InboundStatuses.applyStatuses")(function*(inputs: ReadonlyArray<StatusInput>) {
     const applied = new Map<number, StatusApplied>()
     if (inputs.length === 0) return applied as ReadonlyMap<number, StatusApplied>
     const rows = inputs.map((s, k) => {
