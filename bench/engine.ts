@@ -41,7 +41,7 @@ import { startFakeLlm } from "../test/support/fakeLlm.ts"
 import { goodDefaults } from "../test/support/htlFixtures.ts"
 import { freePort, productionStart, startLine, startService } from "../test/support/processes.ts"
 import { change, entry, envelope, signed, text } from "../test/support/webhooks.ts"
-import { benchDatabase, seedBenchBusiness, writeResult } from "./support.ts"
+import { benchDatabase, seedBenchBusiness, whyUnanswered, writeResult } from "./support.ts"
 
 const smoke = process.argv.includes("--smoke")
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--")).map(Number)
@@ -268,7 +268,10 @@ try {
     const allAnswered = await waitForReplies(before + touch, 600_000)
     const touchSeconds = (Date.now() - touchStarted) / 1000
     const unanswered = touched.filter((i) => !answered.has(waId(i)))
-    if (unanswered.length > 0) console.log(`NOT answered: ${unanswered.length} of ${touch} leads, e.g. ${unanswered.slice(0, 10).map(waId).join(" ")}`)
+    if (unanswered.length > 0) {
+      console.log(`NOT answered: ${unanswered.length} of ${touch} leads, e.g. ${unanswered.slice(0, 10).map(waId).join(" ")}; where they stand:`)
+      for (const line of await Effect.runPromise(whyUnanswered(dbUrl, unanswered.map(waId)))) console.log(`  ${line}`)
+    }
     await sleep(400)
     sampling = false
     await sampler

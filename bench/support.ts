@@ -53,6 +53,32 @@ export const benchHistory = (() => {
 })()
 
 /**
+ * Where leads the bench saw unanswered stand, from the service's database, grouped: each one's
+ * conversation (mode and reason) and its newest bot message (status and error). A lead handed to
+ * a person after a send of unknown outcome reads "human (send_failed: …), unknown — SendOutcomeUnknown …";
+ * one that is not there at all was never stored (its delivery still in the inbox, or parked).
+ */
+export const whyUnanswered = (dbUrl: Redacted.Redacted, waIds: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* sql<{ mode: string | null; reason: string | null; status: string | null; error: string | null; n: number }>`
+      SELECT c.mode, c.mode_reason AS reason, m.status, nullif(concat_ws(' ', m.error_title, m.error_details), '') AS error, count(*)::int AS n
+      FROM leads l
+      LEFT JOIN conversations c ON c.lead_id = l.id
+      LEFT JOIN LATERAL (SELECT status, error_title, error_details FROM messages
+                         WHERE conversation_id = c.id AND message_from = 'BOT' ORDER BY created_at DESC, id DESC LIMIT 1) m ON true
+      WHERE l.wa_id IN ${sql.in(waIds)}
+      GROUP BY 1, 2, 3, 4 ORDER BY n DESC`
+    const found = rows.reduce((sum, r) => sum + r.n, 0)
+    return [
+      ...rows.map((r) =>
+        `${r.n}: conversation ${r.mode ?? "none"}${r.reason === null ? "" : ` (${r.reason})`}, newest bot message ${r.status ?? "none"}${r.error === null ? "" : ` — ${r.error}`}`
+      ),
+      ...(found < waIds.length ? [`${waIds.length - found}: no lead stored (its delivery still in the inbox, or parked)`] : [])
+    ]
+  }).pipe(Effect.provide(pgClientLayer(dbUrl)))
+
+/**
  * The default organization with the fixtures' products (the knowledge lookup and the price
  * guardrail read them) and `history` earlier conversations of its own: a lead each, on a number
  * of the organization's that the bench does not write to, ten messages each (the lead's and the
