@@ -15,6 +15,9 @@ import type { StatusApplied, StatusInput } from "./InboundStore.ts"
 /** pending/unknown < sent < failed < delivered < read < played: a status never moves left. */
 const RANK = "ARRAY['pending','unknown','sent','failed','delivered','read','played']::text[]"
 
+/** Decodes a statement's rows (a mismatch fails the batch, which is then stored one delivery at a time). */
+const decode = <S extends Schema.Constraint & { readonly DecodingServices: never }>(schema: S) => Effect.flatMap(Schema.decodeUnknownEffect(schema))
+
 const AppliedStatus = Schema.Array(Schema.Struct({ k: Schema.Int, id: MessageId, conversationId: ConversationId }))
 const LockedStatusTarget = Schema.Array(Schema.Struct({ id: MessageId, unconfirmed: Schema.Boolean }))
 const MessageIds = Schema.Array(Schema.Struct({ id: MessageId }))
@@ -50,7 +53,7 @@ const adoptConfirmedSends = (pg: PgClient.PgClient, rows: ReturnType<typeof refe
       WHERE m.id = i.ref AND m.organization_id = i.org AND m.status = 'unknown' AND m.wamid IS NULL
         AND l.id = m.lead_id AND (l.wa_id = i.recipient OR l.user_id = i.recipient)
         AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.wamid = i.wamid)
-      RETURNING m.id`.pipe(Effect.flatMap(Schema.decodeUnknownEffect(MessageIds)))
+      RETURNING m.id`.pipe(decode(MessageIds))
 
 /**
  * The handoffs those sends caused, undone: the conversation goes back to the bot when the bot
@@ -73,11 +76,10 @@ const releaseConfirmed = (pg: PgClient.PgClient, messageIds: ReadonlyArray<Messa
     audited AS (
       INSERT INTO conversation_events (organization_id, conversation_id, event_type, outcome, details)
       SELECT organization_id, id, 'release', 'bot', jsonb_build_object('reason', ${SEND_CONFIRMED}::text) FROM released)
-    SELECT message_id FROM released`.pipe(Effect.flatMap(Schema.decodeUnknownEffect(Released)))
+    SELECT message_id FROM released`.pipe(decode(Released))
 
 export const makeInboundStatuses = Effect.gen(function*() {
   const pg = yield* PgClient.PgClient
-  const decode = <S extends Schema.Constraint & { readonly DecodingServices: never }>(schema: S) => Effect.flatMap(Schema.decodeUnknownEffect(schema))
 
   /** Applies the statuses; for one wamid several times in the batch, the furthest status wins. By input position. */
   const applyStatuses = Effect.fn("InboundStatuses.applyStatuses")(function*(inputs: ReadonlyArray<StatusInput>) {
