@@ -22,6 +22,18 @@ const modeOf = (ref: ConversationRef) =>
   rowsOf<{ mode: string; modeReason: string | null }>((sql) =>
     sql`SELECT mode, mode_reason FROM conversations WHERE id = ${ref.conversationId}`).pipe(Effect.map((rows) => rows[0]))
 
+/** The conversation's one bot message. */
+const botMessageId = (ref: ConversationRef) =>
+  rowsOf<{ id: string }>((sql) => sql`SELECT id FROM messages WHERE conversation_id = ${ref.conversationId} AND message_from = 'BOT'`).pipe(
+    Effect.map((rows) => rows[0]?.id ?? "")
+  )
+
+/** Statuses from Meta, signed, in one delivery (accepted: 200). */
+const statuses = (...s: ReadonlyArray<unknown>) =>
+  deliver(SECRET, envelope(entry("waba", change({ phoneNumberId: PN, statuses: s })))).pipe(
+    Effect.tap((r) => r.status === 200 ? Effect.void : Effect.die(`webhook answered ${r.status}`))
+  )
+
 /** Read receipts go to the Graph API after a reply: a scripted answer must not be spent on one. */
 const receipts = Effect.map(FakeGraphServer, (graph) => graph.requests.filter((r) => JSON.stringify(r.body).includes("\"read\"")).length)
 
@@ -47,14 +59,9 @@ describe("one outbound path", () => {
         yield* say("15550007004", "hello, what plans do you have?")
         const ref = yield* conversationOf("15550007004")
         yield* poll(statusesOf(ref, "BOT"), (rows) => rows[0]?.status === "unknown")
-        const [sent] = yield* rowsOf<{ id: string }>((sql) => sql`SELECT id FROM messages WHERE conversation_id = ${ref.conversationId} AND message_from = 'BOT'`)
-        const id = sent?.id ?? ""
+        const id = yield* botMessageId(ref)
         const request = graph.requests.find((r) => JSON.stringify(r.body).includes("15550007004") && JSON.stringify(r.body).includes("\"text\""))
         assert.include(JSON.stringify(request?.body), `"biz_opaque_callback_data":"${id}"`)
-        const statuses = (...s: ReadonlyArray<unknown>) =>
-          deliver(SECRET, envelope(entry("waba", change({ phoneNumberId: PN, statuses: s })))).pipe(
-            Effect.tap((r) => r.status === 200 ? Effect.void : Effect.die(`webhook answered ${r.status}`))
-          )
         const bot = rowsOf<{ status: string; wamid: string | null }>((sql) => sql`SELECT status, wamid FROM messages WHERE id = ${id}`)
         // another recipient's status, and references that name nothing of ours: ignored, the delivery accepted
         yield* statuses(
@@ -87,17 +94,14 @@ describe("one outbound path", () => {
         yield* say("15550007006", "hello, what plans do you have?")
         const ref = yield* conversationOf("15550007006")
         yield* poll(modeOf(ref), (m) => m?.mode === "human")
-        const [sent] = yield* rowsOf<{ id: string }>((sql) => sql`SELECT id FROM messages WHERE conversation_id = ${ref.conversationId} AND message_from = 'BOT'`)
+        const id = yield* botMessageId(ref)
         const [user] = yield* rowsOf<{ id: string }>((sql) =>
           sql`INSERT INTO users (organization_id, name, email, hashed_password, role)
               VALUES (${ref.organizationId}, 'Agent', 'confirmed@example.com', 'not-a-hash', 'agent') RETURNING id`)
         const caller = { id: UserId.make(user?.id ?? ""), organizationId: ref.organizationId, role: "agent" as const }
         yield* Effect.flatMap(ConversationsView, (view) => view.setMode(caller, ref.conversationId, "human")).pipe(Effect.provide(ConversationsView.layer))
-        yield* deliver(SECRET, envelope(entry("waba", change({
-          phoneNumberId: PN,
-          statuses: [status("wamid.confirmed.2", "delivered", { recipientId: "15550007006", callbackData: sent?.id ?? "" })]
-        }))))
-        yield* poll(rowsOf<{ status: string }>((sql) => sql`SELECT status FROM messages WHERE id = ${sent?.id ?? ""}`), (rows) => rows[0]?.status === "delivered")
+        yield* statuses(status("wamid.confirmed.2", "delivered", { recipientId: "15550007006", callbackData: id }))
+        yield* poll(rowsOf<{ status: string }>((sql) => sql`SELECT status FROM messages WHERE id = ${id}`), (rows) => rows[0]?.status === "delivered")
         assert.deepStrictEqual(yield* modeOf(ref), { mode: "human", modeReason: "takeover" })
       }))
 
