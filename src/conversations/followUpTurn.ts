@@ -21,6 +21,7 @@ import { windowOpen, within24h } from "../domain/window.ts"
 import { buildTurnContext } from "./context.ts"
 import { makeDeliver, recipientOf } from "./outbound.ts"
 import { makeHandoff } from "./handoff.ts"
+import { sendFailedReason } from "../domain/outbound.ts"
 import { makeRemember } from "./remember.ts"
 import type { Snapshot } from "../records/snapshot.ts"
 import type { SendFailed } from "./sender.ts"
@@ -53,7 +54,7 @@ export const makeFollowUpTurn = Effect.gen(function*() {
 
   /** The send failed after the follow-up was marked EXECUTED: its record is corrected, and a person takes over. */
   const sendFailed = Effect.fn("Engine.followUpSendFailed")(function*(key: ConversationKey, id: ScheduledActionId, error: SendFailed) {
-    const reason = `send_failed: ${error.code ?? "network"} ${error.title} (follow-up)`
+    const reason = `${sendFailedReason(error)} (follow-up)`
     yield* followUps.amend({ ...key, id }, `failed: ${reason}; handed to a human`)
     yield* handoff(key, reason, { notify: false })
   })

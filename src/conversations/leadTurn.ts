@@ -19,6 +19,7 @@ import { count, engineOverheadMs, overtakenTurns, record, turnLatencyMs } from "
 import { CurrentWaitClock, makeWaitClock, type WaitClock } from "../observability/remoteWaits.ts"
 import { buildTurnContext } from "./context.ts"
 import { type OutboundOutcome, makeDeliver, recipientOf, sendTargetOf } from "./outbound.ts"
+import { sendFailedReason } from "../domain/outbound.ts"
 import { makeHandoff } from "./handoff.ts"
 import { makeRemember } from "./remember.ts"
 import { OutboundSender } from "./sender.ts"
@@ -140,7 +141,7 @@ export const makeLeadTurn = Effect.gen(function*() {
               const templated = yield* windowClosed(key, snapshot, last.id)
               return yield* remember(key, context, result, templated)
             }
-            return yield* handoff(key, `send_failed: ${delivery.error.code ?? "network"} ${delivery.error.title}`)
+            return yield* handoff(key, sendFailedReason(delivery.error))
           }
           yield* record(turnLatencyMs, performance.now() - timer.started)
           if (timer.toReply !== undefined) yield* record(engineOverheadMs, timer.toReply)

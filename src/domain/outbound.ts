@@ -15,3 +15,11 @@ export const OutboundBody = Schema.Union([
   })
 ])
 export type OutboundBody = typeof OutboundBody.Type
+
+/**
+ * The reason a send that failed hands its conversation to a person with: `send_failed: <Graph
+ * code, or network> <title>` (a follow-up's adds " (follow-up)"). A send of unknown outcome reads
+ * `send_failed: network SendOutcomeUnknown`, which its confirmation looks for (src/whatsapp/InboundStatuses.ts).
+ */
+export const sendFailedReason = (error: { readonly code: number | null; readonly title: string }) =>
+  `send_failed: ${error.code ?? "network"} ${error.title}`

@@ -10,6 +10,7 @@ import { DateTime, Effect, Schema } from "effect"
 import { jsonDocument } from "../db/jsonDocument.ts"
 import { type DomainEvent, MessageStatusChanged, ModeChanged } from "../domain/events.ts"
 import { ConversationId, MessageId, Wamid } from "../domain/ids.ts"
+import { sendFailedReason } from "../domain/outbound.ts"
 import type { StatusApplied, StatusInput } from "./InboundStore.ts"
 
 /** pending/unknown < sent < failed < delivered < read < played: a status never moves left. */
@@ -23,8 +24,8 @@ const LockedStatusTarget = Schema.Array(Schema.Struct({ id: MessageId, unconfirm
 const MessageIds = Schema.Array(Schema.Struct({ id: MessageId }))
 const Released = Schema.Array(Schema.Struct({ messageId: MessageId }))
 
-/** How a lead turn hands off after a send of unknown outcome (src/conversations/leadTurn.ts, followUpTurn.ts). */
-const HANDED_OFF_UNCONFIRMED = "send_failed: network SendOutcomeUnknown"
+/** How a lead turn (or a follow-up) hands off after a send of unknown outcome. */
+const HANDED_OFF_UNCONFIRMED = sendFailedReason({ code: null, title: "SendOutcomeUnknown" })
 /** The mode reason, and the release's audit reason, when a confirmed send undoes its handoff. */
 export const SEND_CONFIRMED = "send_confirmed"
 
