@@ -266,11 +266,19 @@ try {
   const intakeUrl = `http://127.0.0.1:${intakeOnly.port}/webhooks/whatsapp`
   await load(intakeUrl, "service") // warm-up
   const intakePid = intakeOnly.child.pid ?? -1
-  const i0 = { service: cpuOfPid(intakePid), postgres: cpuOf.postgres(), inbox: await countInbox() }
+  const i0 = { service: cpuOfPid(intakePid), postgres: cpuOf.postgres(), load: ownCpuMs(), inbox: await countInbox(), t: Date.now() }
   const intakeRun = await load(intakeUrl, "service")
+  const intakeMs = {
+    service: cpuMsBetween(i0.service, cpuOfPid(intakePid)),
+    postgres: cpuMsBetween(i0.postgres, cpuOf.postgres()),
+    load: ownCpuMs() - i0.load
+  }
   const intakeCpu = {
-    service: usEach(cpuMsBetween(i0.service, cpuOfPid(intakePid)), intakeRun.ok),
-    postgres: usEach(cpuMsBetween(i0.postgres, cpuOf.postgres()), intakeRun.ok)
+    service: usEach(intakeMs.service, intakeRun.ok),
+    postgres: usEach(intakeMs.postgres, intakeRun.ok),
+    load: usEach(intakeMs.load, intakeRun.ok),
+    // how much of the machine the intake alone keeps busy (the load generator shares it): what is left for more
+    coresBusy: Math.round((100 * (intakeMs.service + intakeMs.postgres + intakeMs.load)) / Math.max(Date.now() - i0.t, 1)) / 100
   }
   const intakeStored = (await countInbox()) - i0.inbox
   await intakeOnly.stop("SIGTERM")
@@ -375,7 +383,7 @@ try {
   console.log(`CPU per delivery, request to consumer done: service ${cpuUs.service} µs, PostgreSQL ${cpuUs.postgres} µs, load and fakes ${cpuUs.load} µs; the bare server ${cpuUs.baseline.server} µs a request, its load ${cpuUs.baseline.load} µs`)
   console.log(`    the engine's turns meanwhile: ${cpu.map((c) => c.turns).join(", ")} (a round and its drain)`)
   console.log(`    at that cost ${cores} cores take at most ${result.cpu.ceilingPerSec} deliveries/s; 0.4× the baseline is ${result.cpu.neededForTargetPerSec}/s`)
-  console.log(`each part alone: the intake with no consumer ${alone.intake.reqPerSec} req/s (ratio ${alone.intake.ratio}), p50 ${alone.intake.latencyMs.p50} ms, p99 ${alone.intake.latencyMs.p99} ms, CPU a request: service ${intakeCpu.service} µs, PostgreSQL ${intakeCpu.postgres} µs`)
+  console.log(`each part alone: the intake with no consumer ${alone.intake.reqPerSec} req/s (ratio ${alone.intake.ratio}), p50 ${alone.intake.latencyMs.p50} ms, p99 ${alone.intake.latencyMs.p99} ms, CPU a request: service ${intakeCpu.service} µs, PostgreSQL ${intakeCpu.postgres} µs, load ${intakeCpu.load} µs (${intakeCpu.coresBusy} of ${cores} cores busy)`)
   for (const [name, c] of [["the consumers with no intake", consumersWithTurns], ["the same with no turn (storing alone)", consumersNoTurns]] as const) {
     const cost = c.cpuUsPerDelivery === null ? "none consumed" : `CPU a delivery: service ${c.cpuUsPerDelivery.service} µs, PostgreSQL ${c.cpuUsPerDelivery.postgres} µs`
     console.log(`    ${name} ${c.perSec} deliveries/s (${c.turns} turns meanwhile), ${cost}`)
