@@ -67,8 +67,12 @@ export const consumeInbox = (options: { readonly consumers: number; readonly bat
       Effect.retry(backoff),
       Effect.map(Option.some)
     )
-    // a long poll in progress is abandoned when the stop begins (SQS offers those items again)
-    const next = Effect.race(take, Effect.as(drain.started, Option.none<ReadonlyArray<InboxItem>>()))
+    // Once the stop began, nothing is claimed: a claim the stop interrupts may still commit, and
+    // its items would wait out the visibility timeout before the next process could take them.
+    // A long poll in progress is abandoned when the stop begins (SQS offers those items again).
+    const stopped = Option.none<ReadonlyArray<InboxItem>>()
+    const next = Effect.flatMap(drain.draining, (draining) =>
+      draining ? Effect.succeed(stopped) : Effect.race(take, Effect.as(drain.started, stopped)))
     const load = yield* EngineLoad
     const worker = Effect.gen(function*() {
       while (true) {
