@@ -66,10 +66,10 @@ try {
   const llm = await run(startFakeLlm(goodDefaults))
   const graph = await run(fakeGraph)
   let sequence = 0
-  const load = async (port: number, secs: number, tag: string) => {
+  const load = async (port: number, secs: number, tag: string, clients = connections) => {
     const result = await autocannon({
       url: `http://127.0.0.1:${port}/webhooks/whatsapp`,
-      connections,
+      connections: clients,
       duration: secs,
       method: "POST",
       requests: [{
@@ -138,7 +138,8 @@ try {
     const fill = smoke ? 4 : Math.ceil(rounds * seconds * (mode === "turns" ? 0.4 : 0.6)) + 4
     for (const side of prepared) {
       const service = await startService(side, { INBOX_CONSUMERS: "0" })
-      const filled = await load(service.port, fill, `f${side.name}`)
+      // 50 connections even in a smoke run: its four would fill less than its rounds take
+      const filled = await load(service.port, fill, `f${side.name}`, 50)
       await service.stop()
       console.log(`${side.name} (${side.dir}): ${filled.ok} deliveries waiting${benchHistory > 0 ? `, ${benchHistory} earlier conversations in the database` : ""}`)
     }
