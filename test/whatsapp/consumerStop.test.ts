@@ -3,51 +3,26 @@
  * claimable at once by the next process, instead of waiting out the visibility timeout.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Layer, Redacted, Schedule } from "effect"
+import { Duration, Effect, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
-import { SecretBox } from "../../src/crypto/SecretBox.ts"
-import { EventBus } from "../../src/events/EventBus.ts"
 import { Inbox } from "../../src/inbox/Inbox.ts"
-import { PostgresInboxLayer } from "../../src/inbox/PostgresInbox.ts"
-import { Drain, DrainLive } from "../../src/lifecycle/Drain.ts"
-import { EngineInstance } from "../../src/records/EngineInstance.ts"
-import { Channels } from "../../src/whatsapp/Channels.ts"
-import { InboundStore } from "../../src/whatsapp/InboundStore.ts"
-import { consumeInbox } from "../../src/whatsapp/InboxConsumer.ts"
-import { Ingest } from "../../src/whatsapp/Ingest.ts"
-import { ensureDefaultOrganization } from "../../src/whatsapp/QuickSetup.ts"
-import { fingerprintOf } from "../../src/whatsapp/Signature.ts"
-import { WebhookSecrets } from "../../src/whatsapp/WebhookSecrets.ts"
-import { testConfig } from "../support/app.ts"
-import { TestDatabase } from "../support/TestDatabase.ts"
+import { Drain } from "../../src/lifecycle/Drain.ts"
 import { change, entry, envelope, metaJson, text } from "../support/webhooks.ts"
-import { consumerEnv, PN1, SECRET_A } from "./support.ts"
+import { consumersOnPostgres, PN1, withPn1 } from "./support.ts"
 
-const Consumer = Layer.effectDiscard(consumeInbox({ consumers: 2, batch: 4 })).pipe(
-  Layer.provideMerge(Ingest.layer),
-  Layer.provideMerge(Layer.mergeAll(
-    PostgresInboxLayer({ visibilityTimeout: Duration.minutes(5), maxAttempts: 3, retryDelay: Duration.millis(50) }),
-    InboundStore.layer,
-    WebhookSecrets.layer,
-    EventBus.layer,
-    EngineInstance.layer,
-    DrainLive
-  )),
-  Layer.provideMerge(Channels.layer),
-  Layer.provideMerge(SecretBox.layer),
-  Layer.provideMerge(testConfig(consumerEnv)),
-  Layer.provideMerge(TestDatabase.withClient)
-)
+const Consumer = consumersOnPostgres({
+  consumers: 2,
+  batch: 4,
+  inbox: { visibilityTimeout: Duration.minutes(5), maxAttempts: 3, retryDelay: Duration.millis(50) }
+})
 
 describe("inbox consumers at a stop", () => {
   it.layer(Consumer, { excludeTestServices: true, timeout: "60 seconds" })((it) => {
     it.effect("finish the batches in hand and claim no more: what is left is claimable at once", () =>
       Effect.gen(function*() {
-        const org = yield* ensureDefaultOrganization()
-        yield* (yield* Channels).upsert({ organizationId: org, phoneNumberId: PN1, transport: "sandbox" })
+        const { signedBy } = yield* withPn1
         const inbox = yield* Inbox
         const sql = yield* SqlClient.SqlClient
-        const signedBy = fingerprintOf(Redacted.make(SECRET_A))
         const delivery = (i: number) =>
           new TextEncoder().encode(metaJson(envelope(entry("waba", change({ phoneNumberId: PN1, messages: [text(`1555000${String(i).padStart(4, "0")}`, `hello ${i}`)] })))))
         yield* Effect.forEach(Array.from({ length: 200 }, (_, i) => i), (i) => inbox.put({ body: delivery(i), signedBy }), { concurrency: 20, discard: true })

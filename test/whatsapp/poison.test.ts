@@ -1,44 +1,22 @@
 /** A delivery that fails every time is retried a bounded number of times, then parked (visible). */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Layer, Redacted, Schedule } from "effect"
+import { Duration, Effect, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
-import { SecretBox } from "../../src/crypto/SecretBox.ts"
-import { EventBus } from "../../src/events/EventBus.ts"
 import { Inbox } from "../../src/inbox/Inbox.ts"
-import { PostgresInboxLayer } from "../../src/inbox/PostgresInbox.ts"
-import { Channels } from "../../src/whatsapp/Channels.ts"
-import { InboundStore } from "../../src/whatsapp/InboundStore.ts"
-import { consumeInbox } from "../../src/whatsapp/InboxConsumer.ts"
-import { Ingest } from "../../src/whatsapp/Ingest.ts"
-import { ensureDefaultOrganization } from "../../src/whatsapp/QuickSetup.ts"
-import { fingerprintOf } from "../../src/whatsapp/Signature.ts"
-import { EngineInstance } from "../../src/records/EngineInstance.ts"
-import { WebhookSecrets } from "../../src/whatsapp/WebhookSecrets.ts"
-import { testConfig } from "../support/app.ts"
-import { TestDatabase } from "../support/TestDatabase.ts"
 import { change, entry, envelope, metaJson, text } from "../support/webhooks.ts"
-import { consumerEnv, PN1, SECRET_A } from "./support.ts"
+import { consumersOnPostgres, PN1, withPn1 } from "./support.ts"
 
 const fast = { visibilityTimeout: Duration.seconds(2), maxAttempts: 3, retryDelay: Duration.millis(50) }
 
-const Consumer = Layer.effectDiscard(consumeInbox({ consumers: 1, batch: 4 })).pipe(
-  Layer.provideMerge(Ingest.layer),
-  Layer.provideMerge(Layer.mergeAll(PostgresInboxLayer(fast), InboundStore.layer, WebhookSecrets.layer, EventBus.layer, EngineInstance.layer)),
-  Layer.provideMerge(Channels.layer),
-  Layer.provideMerge(SecretBox.layer),
-  Layer.provideMerge(testConfig(consumerEnv)),
-  Layer.provideMerge(TestDatabase.withClient)
-)
+const Consumer = consumersOnPostgres({ consumers: 1, batch: 4, inbox: fast })
 
 describe("poison deliveries", () => {
   it.layer(Consumer, { excludeTestServices: true, timeout: "60 seconds" })((it) => {
     it.effect("a delivery failing on every attempt is parked after maxAttempts with its last error; others flow", () =>
       Effect.gen(function*() {
-        const org = yield* ensureDefaultOrganization()
-        yield* (yield* Channels).upsert({ organizationId: org, phoneNumberId: PN1, transport: "sandbox" })
+        const { signedBy } = yield* withPn1
         const inbox = yield* Inbox
         const sql = yield* SqlClient.SqlClient
-        const signedBy = fingerprintOf(Redacted.make(SECRET_A))
         // PostgreSQL cannot store U+0000 in text: this message fails every time it is processed
         const poison = metaJson(envelope(entry("waba", change({ phoneNumberId: PN1, messages: [text("15550000090", "bad \u0000 byte")] }))))
         const healthy = metaJson(envelope(entry("waba", change({ phoneNumberId: PN1, messages: [text("15550000091", "fine")] }))))

@@ -1,12 +1,23 @@
 /** Shared setup of the WhatsApp consumer tests: an app with two numbers (one per app secret). */
-import { Effect, Fiber, Redacted, Schedule, Schema, Stream } from "effect"
+import { Effect, Fiber, Layer, Redacted, Schedule, Schema, Stream } from "effect"
 import { SqlClient } from "effect/sql"
+import { SecretBox } from "../../src/crypto/SecretBox.ts"
 import type { DomainEvent } from "../../src/domain/events.ts"
 import { OrganizationId } from "../../src/domain/ids.ts"
 import { EventBus } from "../../src/events/EventBus.ts"
+import type { InboxOptions } from "../../src/inbox/Inbox.ts"
+import { PostgresInboxLayer } from "../../src/inbox/PostgresInbox.ts"
+import { DrainLive } from "../../src/lifecycle/Drain.ts"
+import { EngineInstance } from "../../src/records/EngineInstance.ts"
 import { Channels } from "../../src/whatsapp/Channels.ts"
+import { InboundStore } from "../../src/whatsapp/InboundStore.ts"
+import { consumeInbox } from "../../src/whatsapp/InboxConsumer.ts"
+import { Ingest } from "../../src/whatsapp/Ingest.ts"
 import { ensureDefaultOrganization } from "../../src/whatsapp/QuickSetup.ts"
+import { fingerprintOf } from "../../src/whatsapp/Signature.ts"
 import { WebhookSecrets } from "../../src/whatsapp/WebhookSecrets.ts"
+import { testConfig } from "../support/app.ts"
+import { TestDatabase } from "../support/TestDatabase.ts"
 
 export const SECRET_A = "app-secret-a"
 export const SECRET_B = "app-secret-b"
@@ -18,6 +29,24 @@ export const PN2 = "109000000000002"
 export const PN3 = "109000000000003"
 
 export const consumerEnv = { WHATSAPP_PHONE_NUMBER_ID: PN1, WHATSAPP_APP_SECRET: SECRET_A, WHATSAPP_VERIFY_TOKEN: "verify-a" }
+
+/** Inbox consumers on the PostgreSQL inbox, with what they store through and a drain of their own (no engine). */
+export const consumersOnPostgres = (options: { readonly consumers: number; readonly batch: number; readonly inbox: InboxOptions }) =>
+  Layer.effectDiscard(consumeInbox({ consumers: options.consumers, batch: options.batch })).pipe(
+    Layer.provideMerge(Ingest.layer),
+    Layer.provideMerge(Layer.mergeAll(PostgresInboxLayer(options.inbox), InboundStore.layer, WebhookSecrets.layer, EventBus.layer, EngineInstance.layer, DrainLive)),
+    Layer.provideMerge(Channels.layer),
+    Layer.provideMerge(SecretBox.layer),
+    Layer.provideMerge(testConfig(consumerEnv)),
+    Layer.provideMerge(TestDatabase.withClient)
+  )
+
+/** The default organization with PN1 bound, and the fingerprint app A's deliveries are signed by. */
+export const withPn1 = Effect.gen(function*() {
+  const org = yield* ensureDefaultOrganization()
+  yield* (yield* Channels).upsert({ organizationId: org, phoneNumberId: PN1, transport: "sandbox" })
+  return { org, signedBy: fingerprintOf(Redacted.make(SECRET_A)) }
+})
 
 /** Binds PN2 (default org) and PN3 (another org, own secret); their channel ids for their routes. */
 export const setupChannels = Effect.gen(function*() {
